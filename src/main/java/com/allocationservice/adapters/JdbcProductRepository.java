@@ -1,0 +1,252 @@
+package com.allocationservice.adapters;
+
+import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.LineAllocation;
+import com.allocationservice.domain.OrderLine;
+import com.allocationservice.domain.Product;
+import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.ProductRepository;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Maps products to three tables with plain JDBC. It keeps what it loaded of each product and, on
+ * commit, writes only what changed: a compare-and-set on the version first ({@code UPDATE ... WHERE
+ * version = ?}), then the batches and lines that differ. No lines beyond those a command needs are
+ * ever read, so one allocation costs a fixed handful of indexed statements.
+ */
+final class JdbcProductRepository implements ProductRepository {
+
+    private static final String LINE_COLUMNS = "SELECT orderid, qty, batchref, placed_version FROM order_lines ";
+    private static final String BACKORDERS = LINE_COLUMNS + "WHERE sku = ? AND batchref IS NULL";
+
+    /** What a product looked like when loaded; absent for a product added in this unit of work. */
+    private record Loaded(long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
+    }
+
+    private record BatchRow(int purchased, int allocated, LocalDate eta) {
+        static BatchRow of(Batch b) {
+            return new BatchRow(b.purchasedQuantity(), b.allocatedQuantity(), b.eta().orElse(null));
+        }
+    }
+
+    private final Supplier<Connection> connection;
+    private final Map<String, Product> seen = new LinkedHashMap<>();
+    private final Map<String, Loaded> loaded = new HashMap<>();
+
+    JdbcProductRepository(Supplier<Connection> connection) {
+        this.connection = connection;
+    }
+
+    Collection<Product> seen() {
+        return seen.values();
+    }
+
+    @Override
+    public void add(Product product) {
+        seen.put(product.sku(), product);
+    }
+
+    @Override
+    public Optional<Product> get(String sku) {
+        return load(sku, BACKORDERS, sku);
+    }
+
+    @Override
+    public Optional<Product> getForLine(String sku, String orderid) {
+        return load(sku, LINE_COLUMNS + "WHERE orderid = ? AND sku = ? UNION ALL "
+                + BACKORDERS + " AND orderid <> ?", orderid, sku, sku, orderid);
+    }
+
+    @Override
+    public Optional<Product> getByBatchref(String batchref) {
+        String sku = query("finding batch " + batchref, "SELECT sku FROM batches WHERE reference = ?",
+                rs -> rs.next() ? rs.getString(1) : null, batchref);
+        if (sku == null) {
+            return Optional.empty();
+        }
+        return load(sku, LINE_COLUMNS + "WHERE sku = ? AND batchref = ? UNION ALL " + BACKORDERS,
+                sku, batchref, sku);
+    }
+
+    private Optional<Product> load(String sku, String linesSql, Object... lineParams) {
+        Product known = seen.get(sku);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        String doing = "loading product " + sku;
+        Loaded state = query(doing, """
+                SELECT p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta
+                FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = ?""", rs -> {
+            if (!rs.next()) {
+                return null;
+            }
+            long version = rs.getLong(1);
+            Map<String, BatchRow> batches = new LinkedHashMap<>();
+            do {
+                if (rs.getString(2) != null) {
+                    Date eta = rs.getDate(5);
+                    batches.put(rs.getString(2),
+                            new BatchRow(rs.getInt(3), rs.getInt(4), eta == null ? null : eta.toLocalDate()));
+                }
+            } while (rs.next());
+            return new Loaded(version, batches, new LinkedHashMap<>());
+        }, sku);
+        if (state == null) {
+            return Optional.empty();
+        }
+        query(doing, linesSql, rs -> {
+            while (rs.next()) {
+                OrderLine line = new OrderLine(rs.getString(1), sku, rs.getInt(2));
+                state.lines().put(line.orderid(), new LineAllocation(line, rs.getString(3), rs.getLong(4)));
+            }
+            return null;
+        }, lineParams);
+        List<Batch> batches = new ArrayList<>();
+        state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(), row.allocated())));
+        Product product = new Product(sku, batches, state.version(), state.lines().values());
+        seen.put(sku, product);
+        loaded.put(sku, state);
+        return Optional.of(product);
+    }
+
+    /** Writes every seen product that changed, each guarded by a compare-and-set on its version. */
+    void saveSeen() throws SQLException {
+        for (Product product : seen.values()) {
+            Loaded before = loaded.get(product.sku());
+            if (before == null) {
+                insertProduct(product);
+            } else if (product.version() != before.version()) {
+                updateProduct(product, before.version());
+            } else {
+                continue;
+            }
+            Loaded base = before == null ? new Loaded(0, Map.of(), Map.of()) : before;
+            saveBatches(product, base);
+            saveLines(product, base);
+            loaded.put(product.sku(), snapshot(product));
+        }
+    }
+
+    private void insertProduct(Product product) throws SQLException {
+        try (PreparedStatement st = connection.get().prepareStatement(
+                "INSERT INTO products (sku, version) VALUES (?, ?)")) {
+            st.setString(1, product.sku());
+            st.setLong(2, product.version());
+            st.executeUpdate();
+        }
+    }
+
+    private void updateProduct(Product product, long expectedVersion) throws SQLException {
+        try (PreparedStatement st = connection.get().prepareStatement(
+                "UPDATE products SET version = ? WHERE sku = ? AND version = ?")) {
+            st.setLong(1, product.version());
+            st.setString(2, product.sku());
+            st.setLong(3, expectedVersion);
+            if (st.executeUpdate() != 1) {
+                throw new ConcurrencyConflict("product " + product.sku() + " changed since version " + expectedVersion);
+            }
+        }
+    }
+
+    private void saveBatches(Product product, Loaded before) throws SQLException {
+        Connection c = connection.get();
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO batches "
+                + "(purchased_quantity, allocated_quantity, eta, reference, sku) VALUES (?, ?, ?, ?, ?)");
+             PreparedStatement update = c.prepareStatement("UPDATE batches "
+                + "SET purchased_quantity = ?, allocated_quantity = ?, eta = ? WHERE reference = ?")) {
+            for (Batch batch : product.batches()) {
+                BatchRow now = BatchRow.of(batch);
+                BatchRow then = before.batches().get(batch.reference());
+                if (now.equals(then)) {
+                    continue;
+                }
+                PreparedStatement st = then == null ? insert : update;
+                st.setInt(1, now.purchased());
+                st.setInt(2, now.allocated());
+                st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
+                st.setString(4, batch.reference());
+                if (then == null) {
+                    st.setString(5, product.sku());
+                }
+                st.addBatch();
+            }
+            insert.executeBatch();
+            update.executeBatch();
+        }
+    }
+
+    private void saveLines(Product product, Loaded before) throws SQLException {
+        Map<String, LineAllocation> now = new HashMap<>();
+        product.lines().forEach(a -> now.put(a.line().orderid(), a));
+        Connection c = connection.get();
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM order_lines WHERE orderid = ? AND sku = ?");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO order_lines "
+                + "(qty, batchref, placed_version, orderid, sku) VALUES (?, ?, ?, ?, ?)");
+             PreparedStatement update = c.prepareStatement("UPDATE order_lines "
+                + "SET qty = ?, batchref = ?, placed_version = ? WHERE orderid = ? AND sku = ?")) {
+            for (String orderid : before.lines().keySet()) {
+                if (!now.containsKey(orderid)) {
+                    delete.setString(1, orderid);
+                    delete.setString(2, product.sku());
+                    delete.addBatch();
+                }
+            }
+            for (LineAllocation allocation : now.values()) {
+                LineAllocation then = before.lines().get(allocation.line().orderid());
+                if (allocation.equals(then)) {
+                    continue;
+                }
+                PreparedStatement st = then == null ? insert : update;
+                st.setInt(1, allocation.line().qty());
+                st.setString(2, allocation.batchref());
+                st.setLong(3, allocation.sequence());
+                st.setString(4, allocation.line().orderid());
+                st.setString(5, product.sku());
+                st.addBatch();
+            }
+            delete.executeBatch();
+            insert.executeBatch();
+            update.executeBatch();
+        }
+    }
+
+    private static Loaded snapshot(Product product) {
+        Map<String, BatchRow> batches = new LinkedHashMap<>();
+        product.batches().forEach(b -> batches.put(b.reference(), BatchRow.of(b)));
+        Map<String, LineAllocation> lines = new LinkedHashMap<>();
+        product.lines().forEach(a -> lines.put(a.line().orderid(), a));
+        return new Loaded(product.version(), batches, lines);
+    }
+
+    @FunctionalInterface
+    private interface RowsReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T query(String doing, String sql, RowsReader<T> reader, Object... params) {
+        try (PreparedStatement st = connection.get().prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setString(i + 1, (String) params[i]);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                return reader.read(rs);
+            }
+        } catch (SQLException e) {
+            throw JdbcErrors.translate(doing, e);
+        }
+    }
+}

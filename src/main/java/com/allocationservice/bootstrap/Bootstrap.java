@@ -1,0 +1,101 @@
+package com.allocationservice.bootstrap;
+
+import com.allocationservice.adapters.Database;
+import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.adapters.LoggingNotifications;
+import com.allocationservice.config.Settings;
+import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
+import com.allocationservice.domain.Command.CreateBatch;
+import com.allocationservice.domain.Command.Deallocate;
+import com.allocationservice.domain.Event.Allocated;
+import com.allocationservice.domain.Event.Deallocated;
+import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.entrypoints.HttpApi;
+import com.allocationservice.service.Handlers;
+import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.Notifications;
+import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.views.Views;
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+
+/**
+ * Builds the service with constructors and lambdas (the book's chapter 13, without its reflection on
+ * handler signatures). Routing is an exhaustive switch over the sealed message types, so a message
+ * without a handler does not compile. {@link #bus} takes any adapters (the tests' fakes);
+ * {@link #start} builds the real ones from {@link Settings}.
+ */
+public final class Bootstrap {
+
+    public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
+
+    private Bootstrap() {
+    }
+
+    public static MessageBus bus(UnitOfWork.Factory unitOfWork, Notifications notifications) {
+        return bus(unitOfWork, notifications, MessageBus.RetryPolicy.DEFAULT);
+    }
+
+    public static MessageBus bus(UnitOfWork.Factory unitOfWork, Notifications notifications,
+            MessageBus.RetryPolicy retryPolicy) {
+        MessageBus.CommandHandler commands = (command, uow) -> switch (command) {
+            case Allocate c -> Handlers.allocate(c, uow);
+            case CreateBatch c -> {
+                Handlers.addBatch(c, uow);
+                yield null;
+            }
+            case ChangeBatchQuantity c -> {
+                Handlers.changeBatchQuantity(c, uow);
+                yield null;
+            }
+            case Deallocate c -> {
+                Handlers.deallocate(c, uow);
+                yield null;
+            }
+        };
+        MessageBus.EventRoutes events = event -> switch (event) {
+            case Allocated e -> List.of();
+            case Deallocated e -> List.of();
+            case OutOfStock e -> List.of((ignored, uow) ->
+                    Handlers.sendOutOfStockNotification(e, notifications, DEFAULT_NOTIFY_TO));
+        };
+        return new MessageBus(unitOfWork, commands, events, retryPolicy);
+    }
+
+    /** The running service: stop it to finish in-flight requests and close the pool. */
+    public record Service(Javalin http, MessageBus bus, HikariDataSource dataSource) implements AutoCloseable {
+        public int port() {
+            return http.port();
+        }
+
+        @Override
+        public void close() {
+            http.stop();
+            dataSource.close();
+        }
+    }
+
+    public static Service start(Settings settings) {
+        HikariDataSource dataSource = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+                settings.dbPoolSize());
+        try {
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource), new LoggingNotifications());
+            PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
+                    .description("Event handlings that failed every attempt").register(meters);
+            Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
+                    .description("Commands retried after an optimistic-concurrency conflict").register(meters);
+            Javalin http = HttpApi.create(bus, new Views(dataSource), meters::scrape);
+            http.start(settings.httpPort());
+            return new Service(http, bus, dataSource);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+}

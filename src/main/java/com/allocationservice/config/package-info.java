@@ -1,0 +1,2 @@
+/** Typed settings read from the environment, checked before anything starts. */
+package com.allocationservice.config;

@@ -1,0 +1,105 @@
+package com.allocationservice.domain;
+
+import java.time.LocalDate;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Stock bought by purchasing: in the warehouse (no ETA) or on a ship (with an ETA).
+ *
+ * <p>Unlike the book's {@code Batch}, which holds the set of every line ever allocated to it, this
+ * batch keeps only the allocated quantity. The lines live on the {@link Product}, which is loaded
+ * with just the lines a command touches, so allocating costs the same after a million allocations
+ * as after none.
+ */
+public final class Batch {
+
+    /** Warehouse stock first, then the earliest ETA; the reference breaks ties so the order is total. */
+    public static final Comparator<Batch> ALLOCATION_ORDER = Comparator
+            .comparing((Batch b) -> b.eta, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(b -> b.reference);
+
+    private final String reference;
+    private final String sku;
+    private final LocalDate eta;
+    private int purchasedQuantity;
+    private int allocatedQuantity;
+
+    public Batch(String reference, String sku, int purchasedQuantity, LocalDate eta) {
+        this(reference, sku, purchasedQuantity, eta, 0);
+    }
+
+    public Batch(String reference, String sku, int purchasedQuantity, LocalDate eta, int allocatedQuantity) {
+        this.reference = Objects.requireNonNull(reference, "reference");
+        this.sku = Objects.requireNonNull(sku, "sku");
+        this.eta = eta;
+        if (purchasedQuantity < 0 || allocatedQuantity < 0) {
+            throw new IllegalArgumentException("quantities cannot be negative");
+        }
+        this.purchasedQuantity = purchasedQuantity;
+        this.allocatedQuantity = allocatedQuantity;
+    }
+
+    public String reference() {
+        return reference;
+    }
+
+    public String sku() {
+        return sku;
+    }
+
+    public Optional<LocalDate> eta() {
+        return Optional.ofNullable(eta);
+    }
+
+    public int purchasedQuantity() {
+        return purchasedQuantity;
+    }
+
+    public int allocatedQuantity() {
+        return allocatedQuantity;
+    }
+
+    public int availableQuantity() {
+        return purchasedQuantity - allocatedQuantity;
+    }
+
+    public boolean canAllocate(OrderLine line) {
+        return sku.equals(line.sku()) && availableQuantity() >= line.qty();
+    }
+
+    void allocate(OrderLine line) {
+        if (!canAllocate(line)) {
+            throw new IllegalStateException("batch " + reference + " cannot take " + line);
+        }
+        allocatedQuantity += line.qty();
+    }
+
+    void deallocate(OrderLine line) {
+        allocatedQuantity -= line.qty();
+    }
+
+    void changePurchasedQuantity(int qty) {
+        if (qty < 0) {
+            throw new IllegalArgumentException("qty cannot be negative, was " + qty);
+        }
+        purchasedQuantity = qty;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Batch batch && batch.reference.equals(reference);
+    }
+
+    @Override
+    public int hashCode() {
+        return reference.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "Batch[" + reference + ", " + sku + ", " + allocatedQuantity + "/" + purchasedQuantity
+                + (eta == null ? ", warehouse]" : ", eta " + eta + "]");
+    }
+}

@@ -1,0 +1,209 @@
+package com.allocationservice.domain;
+
+import com.allocationservice.domain.Event.Allocated;
+import com.allocationservice.domain.Event.Deallocated;
+import com.allocationservice.domain.Event.OutOfStock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The aggregate: every batch of one SKU, the order lines placed on them, a version number for
+ * optimistic concurrency, and the events raised since it was loaded. Every change bumps the version
+ * once (the book forgets to on a quantity change).
+ *
+ * <p>A product is loaded with the lines a command touches, never its whole history: the line being
+ * allocated or deallocated, the lines on a batch whose quantity changes, and every backorder. Two
+ * differences from the book follow: allocating a line the product already holds returns its batch
+ * and changes nothing (the book allocates it a second time, to another batch), and a quantity
+ * change reallocates the lines it takes off a batch right here, in the same transaction, keeping
+ * those that fit nowhere as backorders (the book reallocates later, in another transaction, and
+ * loses the line if that fails).
+ */
+public final class Product {
+
+    /** Lines leave a shrinking batch most recently placed first; ties go by orderid, highest first. */
+    static final Comparator<LineAllocation> DEALLOCATION_ORDER = Comparator
+            .comparingLong(LineAllocation::sequence)
+            .thenComparing(a -> a.line().orderid())
+            .reversed();
+
+    /** Backorders are filled oldest first. */
+    static final Comparator<LineAllocation> BACKORDER_ORDER = DEALLOCATION_ORDER.reversed();
+
+    private final String sku;
+    private final List<Batch> batches;
+    private final Map<String, LineAllocation> lines = new LinkedHashMap<>();
+    private final List<Event> events = new ArrayList<>();
+    private long version;
+
+    /** A product as stored: its batches, its version, and the lines loaded for this command. */
+    public Product(String sku, Collection<Batch> batches, long version, Collection<LineAllocation> lines) {
+        this.sku = Objects.requireNonNull(sku, "sku");
+        this.batches = new ArrayList<>(batches);
+        this.version = version;
+        for (LineAllocation allocation : lines) {
+            this.lines.put(allocation.line().orderid(), allocation);
+        }
+    }
+
+    /** A product nobody has stored yet. */
+    public static Product create(String sku) {
+        return new Product(sku, List.of(), 0, List.of());
+    }
+
+    public String sku() {
+        return sku;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public List<Batch> batches() {
+        return List.copyOf(batches);
+    }
+
+    public Collection<LineAllocation> lines() {
+        return List.copyOf(lines.values());
+    }
+
+    public Optional<Batch> batch(String reference) {
+        return batches.stream().filter(b -> b.reference().equals(reference)).findFirst();
+    }
+
+    public Optional<LineAllocation> line(String orderid) {
+        return Optional.ofNullable(lines.get(orderid));
+    }
+
+    /** The events raised since the last call, in the order they happened. */
+    public List<Event> takeEvents() {
+        List<Event> taken = List.copyOf(events);
+        events.clear();
+        return taken;
+    }
+
+    public void addBatch(Batch batch) {
+        if (!batch.sku().equals(sku)) {
+            throw new IllegalArgumentException("batch " + batch.reference() + " is not for sku " + sku);
+        }
+        if (batch(batch.reference()).isPresent()) {
+            throw new DomainException.DuplicateBatch(batch.reference());
+        }
+        batches.add(batch);
+        version++;
+        fillBackorders();
+    }
+
+    /**
+     * Places the line on the preferred batch that can take it and returns that batch's reference,
+     * or raises {@link OutOfStock} and returns empty. A line already placed returns its batch with
+     * no change at all.
+     */
+    public Optional<String> allocate(OrderLine line) {
+        requireOwnSku(line.sku());
+        LineAllocation existing = lines.get(line.orderid());
+        if (existing != null) {
+            if (existing.line().qty() != line.qty()) {
+                throw new DomainException.LineConflict(existing.line(), line.qty());
+            }
+            if (!existing.isBackorder()) {
+                return existing.batch();
+            }
+        }
+        Optional<Batch> batch = preferredBatchFor(line);
+        if (batch.isEmpty()) {
+            events.add(new OutOfStock(sku));
+            return Optional.empty();
+        }
+        version++;
+        place(line, batch.get());
+        return Optional.of(batch.get().reference());
+    }
+
+    /** Cancels the line, freeing whatever it held. */
+    public void deallocate(String orderid) {
+        LineAllocation existing = lines.remove(orderid);
+        if (existing == null) {
+            throw new DomainException.UnknownLine(orderid, sku);
+        }
+        existing.batch().ifPresent(ref -> requireBatch(ref).deallocate(existing.line()));
+        version++;
+        events.add(new Deallocated(orderid, sku, existing.line().qty()));
+        fillBackorders();
+    }
+
+    /**
+     * Sets the batch's purchased quantity. While the batch holds more than that, its lines come off
+     * in {@link #DEALLOCATION_ORDER} and each is reallocated to another batch, or kept as a backorder
+     * (raising {@link OutOfStock}) when none can take it.
+     */
+    public void changeBatchQuantity(String reference, int qty) {
+        Batch batch = requireBatch(reference);
+        batch.changePurchasedQuantity(qty);
+        version++;
+        if (batch.availableQuantity() < 0) {
+            List<LineAllocation> onBatch = lines.values().stream()
+                    .filter(a -> reference.equals(a.batchref()))
+                    .sorted(DEALLOCATION_ORDER)
+                    .toList();
+            for (LineAllocation allocation : onBatch) {
+                if (batch.availableQuantity() >= 0) {
+                    break;
+                }
+                OrderLine line = allocation.line();
+                batch.deallocate(line);
+                events.add(new Deallocated(line.orderid(), sku, line.qty()));
+                preferredBatchFor(line).ifPresentOrElse(
+                        other -> place(line, other),
+                        () -> backorder(line));
+            }
+            if (batch.availableQuantity() < 0) {
+                throw new IllegalStateException("the lines of batch " + reference + " were not loaded");
+            }
+        }
+        fillBackorders();
+    }
+
+    private void fillBackorders() {
+        List<LineAllocation> waiting = lines.values().stream()
+                .filter(LineAllocation::isBackorder)
+                .sorted(BACKORDER_ORDER)
+                .toList();
+        for (LineAllocation backorder : waiting) {
+            preferredBatchFor(backorder.line()).ifPresent(batch -> place(backorder.line(), batch));
+        }
+    }
+
+    private Optional<Batch> preferredBatchFor(OrderLine line) {
+        return batches.stream()
+                .filter(b -> b.canAllocate(line))
+                .min(Batch.ALLOCATION_ORDER);
+    }
+
+    private void place(OrderLine line, Batch batch) {
+        batch.allocate(line);
+        lines.put(line.orderid(), new LineAllocation(line, batch.reference(), version));
+        events.add(new Allocated(line.orderid(), sku, line.qty(), batch.reference()));
+    }
+
+    private void backorder(OrderLine line) {
+        lines.put(line.orderid(), LineAllocation.backorder(line, version));
+        events.add(new OutOfStock(sku));
+    }
+
+    private Batch requireBatch(String reference) {
+        return batch(reference).orElseThrow(() -> new DomainException.UnknownBatch(reference));
+    }
+
+    private void requireOwnSku(String lineSku) {
+        if (!sku.equals(lineSku)) {
+            throw new IllegalArgumentException("line for sku " + lineSku + " given to product " + sku);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package com.allocationservice.entrypoints;
+
+/** Input the API cannot accept; answered with 400 and its message, before anything changes. */
+final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+        super(message, null, false, false);
+    }
+}

@@ -1,0 +1,134 @@
+package com.allocationservice.entrypoints;
+
+import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
+import com.allocationservice.domain.Command.CreateBatch;
+import com.allocationservice.domain.Command.Deallocate;
+import com.allocationservice.domain.DomainException;
+import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.StorageUnavailable;
+import com.allocationservice.views.Views;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The book's Flask API as a Javalin app factory: it takes the bus and the views and returns an app,
+ * not started, so tests can run it in process on any port. Every answer is JSON; every error carries
+ * a {@code message}.
+ */
+public final class HttpApi {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpApi() {
+    }
+
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
+        return Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = JsonBody.MAX_BYTES;
+            config.http.defaultContentType = "application/json";
+            config.http.prefer405over404 = true;
+
+            config.routes.post("/add_batch", ctx -> {
+                JsonBody body = JsonBody.read(ctx);
+                String ref = body.text("ref");
+                bus.handle(new CreateBatch(ref, body.text("sku"), body.integer("qty", 1), body.optionalDate("eta")));
+                json(ctx, 201, Map.of("ref", ref));
+            });
+            config.routes.post("/allocate", ctx -> {
+                JsonBody body = JsonBody.read(ctx);
+                String sku = body.text("sku");
+                Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
+                if (result instanceof Optional<?> batchref && batchref.isPresent()) {
+                    json(ctx, 202, Map.of("batchref", batchref.get()));
+                } else {
+                    message(ctx, 409, "Out of stock for sku " + sku);
+                }
+            });
+            config.routes.post("/deallocate", ctx -> {
+                JsonBody body = JsonBody.read(ctx);
+                bus.handle(new Deallocate(body.text("orderid"), body.text("sku")));
+                message(ctx, 200, "OK");
+            });
+            config.routes.post("/change_batch_quantity", ctx -> {
+                JsonBody body = JsonBody.read(ctx);
+                bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0)));
+                message(ctx, 200, "OK");
+            });
+            config.routes.get("/allocations/{orderid}", ctx -> {
+                List<Views.Allocation> allocations = views.allocations(ctx.pathParam("orderid"));
+                if (allocations.isEmpty()) {
+                    message(ctx, 404, "No allocations for order " + ctx.pathParam("orderid"));
+                } else {
+                    json(ctx, 200, allocations);
+                }
+            });
+            config.routes.get("/orders/{orderid}", ctx -> {
+                List<Views.OrderLineStatus> lines = views.orderLines(ctx.pathParam("orderid"));
+                if (lines.isEmpty()) {
+                    message(ctx, 404, "No lines for order " + ctx.pathParam("orderid"));
+                } else {
+                    json(ctx, 200, lines);
+                }
+            });
+            config.routes.get("/health", ctx -> {
+                boolean up = views.databaseAnswers();
+                json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
+            });
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()));
+
+            config.routes.exception(BadRequest.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
+            config.routes.exception(DomainException.InvalidSku.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
+            config.routes.exception(DomainException.UnknownBatch.class, (e, ctx) -> message(ctx, 404, e.getMessage()));
+            config.routes.exception(DomainException.UnknownLine.class, (e, ctx) -> message(ctx, 404, e.getMessage()));
+            config.routes.exception(DomainException.DuplicateBatch.class, (e, ctx) -> message(ctx, 409, e.getMessage()));
+            config.routes.exception(DomainException.LineConflict.class, (e, ctx) -> message(ctx, 409, e.getMessage()));
+            config.routes.exception(ConcurrencyConflict.class, (e, ctx) ->
+                    message(ctx, 409, "Too many concurrent changes to the same product; try again"));
+            config.routes.exception(StorageUnavailable.class, (e, ctx) -> unavailable(ctx, e));
+            config.routes.exception(SQLException.class, (e, ctx) -> unavailable(ctx, e));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> message(ctx, e.getStatus(), e.getMessage()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
+                message(ctx, 500, "Internal error");
+            });
+            config.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    message(ctx, 404, "No such endpoint: " + ctx.method() + " " + ctx.path());
+                }
+            });
+        });
+    }
+
+    private static void unavailable(Context ctx, Exception e) {
+        log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+        message(ctx, 503, "Storage is unavailable; try again later");
+    }
+
+    private static void message(Context ctx, int status, String message) {
+        json(ctx, status, Map.of("message", message));
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + body, e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package com.allocationservice.service;
+
+import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
+import com.allocationservice.domain.Command.CreateBatch;
+import com.allocationservice.domain.Command.Deallocate;
+import com.allocationservice.domain.DomainException;
+import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.domain.OrderLine;
+import com.allocationservice.domain.Product;
+import java.util.Optional;
+
+/** The handlers, as in the book: open the unit of work, load the aggregate, call one domain method, commit. */
+public final class Handlers {
+
+    private Handlers() {
+    }
+
+    public static void addBatch(CreateBatch command, UnitOfWork uow) {
+        ProductRepository products = uow.products();
+        if (products.getByBatchref(command.ref()).isPresent()) {
+            throw new DomainException.DuplicateBatch(command.ref());
+        }
+        Product product = products.get(command.sku()).orElseGet(() -> {
+            Product created = Product.create(command.sku());
+            products.add(created);
+            return created;
+        });
+        product.addBatch(new Batch(command.ref(), command.sku(), command.qty(), command.eta()));
+        uow.commit();
+    }
+
+    /** The reference of the batch the line is on, or empty when it is out of stock. */
+    public static Optional<String> allocate(Allocate command, UnitOfWork uow) {
+        OrderLine line = new OrderLine(command.orderid(), command.sku(), command.qty());
+        Product product = uow.products().getForLine(command.sku(), command.orderid())
+                .orElseThrow(() -> new DomainException.InvalidSku(command.sku()));
+        Optional<String> batchref = product.allocate(line);
+        uow.commit();
+        return batchref;
+    }
+
+    public static void deallocate(Deallocate command, UnitOfWork uow) {
+        Product product = uow.products().getForLine(command.sku(), command.orderid())
+                .orElseThrow(() -> new DomainException.UnknownLine(command.orderid(), command.sku()));
+        product.deallocate(command.orderid());
+        uow.commit();
+    }
+
+    public static void changeBatchQuantity(ChangeBatchQuantity command, UnitOfWork uow) {
+        Product product = uow.products().getByBatchref(command.ref())
+                .orElseThrow(() -> new DomainException.UnknownBatch(command.ref()));
+        product.changeBatchQuantity(command.ref(), command.qty());
+        uow.commit();
+    }
+
+    public static void sendOutOfStockNotification(OutOfStock event, Notifications notifications, String destination) {
+        notifications.send(destination, "Out of stock for " + event.sku());
+    }
+}

@@ -1,0 +1,137 @@
+package com.allocationservice.service;
+
+import com.allocationservice.domain.Command;
+import com.allocationservice.domain.Event;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles a command, then every event it led to, each in a unit of work of its own.
+ *
+ * <p>The queue lives in a local variable and units of work come from a factory, so one bus serves
+ * any number of threads (the book's bus keeps its queue and one shared unit of work in fields, which
+ * races under a threaded server). A command that loses an optimistic-concurrency race is retried
+ * whole, with jittered backoff, before its {@link ConcurrencyConflict} reaches the caller; other
+ * command failures reach the caller at once. Event handlers never fail the caller: each is retried a
+ * few times, then the failure is logged and counted in {@link #failedEventHandlings()}.
+ */
+public final class MessageBus {
+
+    private static final Logger log = LoggerFactory.getLogger(MessageBus.class);
+
+    /** Runs the one handler of a command, routed by bootstrap. */
+    @FunctionalInterface
+    public interface CommandHandler {
+        Object handle(Command command, UnitOfWork uow);
+    }
+
+    @FunctionalInterface
+    public interface EventHandler {
+        void handle(Event event, UnitOfWork uow);
+    }
+
+    /** The handlers of an event, routed by bootstrap; possibly none. */
+    @FunctionalInterface
+    public interface EventRoutes {
+        List<EventHandler> handlersFor(Event event);
+    }
+
+    public record RetryPolicy(int commandAttempts, int eventAttempts, Duration backoff) {
+        public static final RetryPolicy DEFAULT = new RetryPolicy(20, 3, Duration.ofMillis(2));
+
+        public RetryPolicy {
+            if (commandAttempts < 1 || eventAttempts < 1) {
+                throw new IllegalArgumentException("attempts must be at least 1");
+            }
+        }
+    }
+
+    private final UnitOfWork.Factory unitOfWork;
+    private final CommandHandler commandHandler;
+    private final EventRoutes eventRoutes;
+    private final RetryPolicy retryPolicy;
+    private final AtomicLong failedEventHandlings = new AtomicLong();
+    private final AtomicLong commandRetries = new AtomicLong();
+
+    public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, EventRoutes eventRoutes,
+            RetryPolicy retryPolicy) {
+        this.unitOfWork = Objects.requireNonNull(unitOfWork);
+        this.commandHandler = Objects.requireNonNull(commandHandler);
+        this.eventRoutes = Objects.requireNonNull(eventRoutes);
+        this.retryPolicy = Objects.requireNonNull(retryPolicy);
+    }
+
+    /** Handles the command and the events that follow from it; returns what the command's handler returned. */
+    public Object handle(Command command) {
+        Deque<Event> queue = new ArrayDeque<>();
+        Object result = handleCommand(command, queue);
+        while (!queue.isEmpty()) {
+            handleEvent(queue.poll(), queue);
+        }
+        return result;
+    }
+
+    /** Event handlings that failed every attempt: logged, counted, never silently dropped. */
+    public long failedEventHandlings() {
+        return failedEventHandlings.get();
+    }
+
+    /** Commands run again after losing a concurrency race. */
+    public long commandRetries() {
+        return commandRetries.get();
+    }
+
+    private Object handleCommand(Command command, Deque<Event> queue) {
+        for (int attempt = 1; ; attempt++) {
+            try (UnitOfWork uow = unitOfWork.begin()) {
+                Object result = commandHandler.handle(command, uow);
+                queue.addAll(uow.collectNewEvents());
+                return result;
+            } catch (ConcurrencyConflict conflict) {
+                if (attempt >= retryPolicy.commandAttempts()) {
+                    throw conflict;
+                }
+                commandRetries.incrementAndGet();
+                pause(attempt);
+            }
+        }
+    }
+
+    private void handleEvent(Event event, Deque<Event> queue) {
+        for (EventHandler handler : eventRoutes.handlersFor(event)) {
+            for (int attempt = 1; ; attempt++) {
+                try (UnitOfWork uow = unitOfWork.begin()) {
+                    handler.handle(event, uow);
+                    queue.addAll(uow.collectNewEvents());
+                    break;
+                } catch (RuntimeException failure) {
+                    if (attempt >= retryPolicy.eventAttempts()) {
+                        failedEventHandlings.incrementAndGet();
+                        log.error("Gave up handling {} after {} attempts", event, attempt, failure);
+                        break;
+                    }
+                    log.warn("Handling {} failed (attempt {}), retrying: {}", event, attempt, failure.toString());
+                    pause(attempt);
+                }
+            }
+        }
+    }
+
+    private void pause(int attempt) {
+        long ceiling = retryPolicy.backoff().toNanos() << Math.min(attempt, 6);
+        long nanos = ThreadLocalRandom.current().nextLong(Math.max(ceiling, 1));
+        try {
+            Thread.sleep(Duration.ofNanos(nanos));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while backing off", e);
+        }
+    }
+}
