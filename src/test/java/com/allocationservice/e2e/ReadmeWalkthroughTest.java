@@ -1,0 +1,107 @@
+package com.allocationservice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the README's walk-through, as written, against the built jar started the way the README
+ * starts it (no configuration: embedded H2 in the working directory), and checks every answer the
+ * README shows, body and status.
+ */
+class ReadmeWalkthroughTest {
+
+    private static final Pattern EXPECTED = Pattern.compile("^# (.+?)\\s+\\((\\d{3})\\)$");
+
+    @TempDir
+    Path workDir;
+
+    private Process service;
+    private int port;
+
+    @BeforeEach
+    void start_the_service_with_embedded_defaults() throws IOException {
+        port = freePort();
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", System.getProperty("allocation.jar"))
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("service.log").toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
+        builder.environment().put("ALLOCATION_HTTP_PORT", Integer.toString(port));
+        service = builder.start();
+        HttpClient client = HttpClient.newHttpClient();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> client.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        service.destroy();
+        service.waitFor();
+    }
+
+    @Test
+    void every_command_of_the_readme_walkthrough_answers_as_the_readme_says() throws Exception {
+        List<String[]> steps = walkthrough();
+        assertThat(steps).hasSizeGreaterThanOrEqualTo(10);
+        for (String[] step : steps) {
+            String command = step[0].replace("localhost:8080", "localhost:" + port);
+            Process curl = new ProcessBuilder("bash", "-c", command + " -w '\\n%{http_code}'")
+                    .redirectErrorStream(true).start();
+            String[] output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+                    .strip().split("\n");
+            assertThat(curl.waitFor()).as(command).isZero();
+            assertThat(output[0]).as(command).isEqualTo(step[1]);
+            assertThat(output[output.length - 1]).as(command).isEqualTo(step[2]);
+        }
+        assertThat(workDir.resolve("data")).as("the embedded database lives under ./data").isDirectory();
+    }
+
+    /** Each curl command of the README's sh block with the body and status the comment under it shows. */
+    private static List<String[]> walkthrough() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("```sh\n") + 6;
+        String block = readme.substring(start, readme.indexOf("```", start));
+        List<String[]> steps = new ArrayList<>();
+        StringBuilder command = new StringBuilder();
+        for (String line : block.split("\n")) {
+            Matcher expected = EXPECTED.matcher(line);
+            if (line.startsWith("curl") || (!command.isEmpty() && !line.startsWith("#"))) {
+                command.append(line.endsWith("\\") ? line.substring(0, line.length() - 1) : line).append(' ');
+            } else if (expected.matches() && !command.isEmpty()) {
+                steps.add(new String[] {command.toString().strip(), expected.group(1), expected.group(2)});
+                command.setLength(0);
+            }
+        }
+        return steps;
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
