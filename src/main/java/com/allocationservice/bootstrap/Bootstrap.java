@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the service with constructors and lambdas (the book's chapter 13, without its reflection on
@@ -31,8 +32,6 @@ import java.util.List;
  * {@link #start} builds the real ones from {@link Settings}.
  */
 public final class Bootstrap {
-
-    public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
 
     private Bootstrap() {
     }
@@ -62,13 +61,18 @@ public final class Bootstrap {
             case Allocated e -> List.of();
             case Deallocated e -> List.of();
             case OutOfStock e -> List.of((ignored, uow) ->
-                    Handlers.sendOutOfStockNotification(e, notifications, DEFAULT_NOTIFY_TO));
+                    Handlers.sendOutOfStockNotification(e, notifications, Settings.DEFAULT_NOTIFY_TO));
         };
         return new MessageBus(unitOfWork, commands, events, retryPolicy);
     }
 
-    /** The running service: stop it to finish in-flight requests and close the pool. */
-    public record Service(Javalin http, MessageBus bus, HikariDataSource dataSource) implements AutoCloseable {
+    /**
+     * The running service. Closing it stops taking requests and lets in-flight ones finish, then stops
+     * the background workers (message consumers, outbox relay) in reverse order of start, then closes
+     * the pool.
+     */
+    public record Service(Javalin http, MessageBus bus, HikariDataSource dataSource, List<AutoCloseable> workers)
+            implements AutoCloseable {
         public int port() {
             return http.port();
         }
@@ -76,6 +80,13 @@ public final class Bootstrap {
         @Override
         public void close() {
             http.stop();
+            for (AutoCloseable worker : workers.reversed()) {
+                try {
+                    worker.close();
+                } catch (Exception e) {
+                    LoggerFactory.getLogger(Bootstrap.class).warn("Stopping {} failed", worker, e);
+                }
+            }
             dataSource.close();
         }
     }
@@ -92,7 +103,7 @@ public final class Bootstrap {
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
             Javalin http = HttpApi.create(bus, new Views(dataSource), meters::scrape);
             http.start(settings.httpPort());
-            return new Service(http, bus, dataSource);
+            return new Service(http, bus, dataSource, List.of());
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;

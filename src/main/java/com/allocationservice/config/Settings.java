@@ -1,8 +1,12 @@
 package com.allocationservice.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -10,16 +14,30 @@ import java.util.TreeSet;
  * Everything the service reads from its environment. {@link #fromEnvironment} refuses an unknown
  * {@code ALLOCATION_*} variable (a typo would otherwise be silently ignored) and any malformed value,
  * naming each problem at once.
+ *
+ * @param redisUrl empty: no Redis (the embedded default); outgoing messages are then only logged
+ * @param smtp empty: no SMTP; notifications are then only logged
  */
-public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize) {
+public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
+        Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
+        Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled) {
 
     /** The embedded default: an H2 file database under ./data, in PostgreSQL mode. */
     public static final String EMBEDDED_DB_URL =
             "jdbc:h2:file:./data/allocation;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
 
+    public static final String DEFAULT_NOTIFY_FROM = "allocations@example.com";
+    public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
+
     private static final Set<String> KNOWN = Set.of(
             "ALLOCATION_HTTP_PORT", "ALLOCATION_DB_URL", "ALLOCATION_DB_USER", "ALLOCATION_DB_PASSWORD",
-            "ALLOCATION_DB_POOL_SIZE");
+            "ALLOCATION_DB_POOL_SIZE", "ALLOCATION_REDIS_URL", "ALLOCATION_SMTP_HOST", "ALLOCATION_SMTP_PORT",
+            "ALLOCATION_NOTIFY_FROM", "ALLOCATION_NOTIFY_TO", "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS",
+            "ALLOCATION_RELAY_ENABLED", "ALLOCATION_CONSUMER_ENABLED");
+
+    /** An SMTP server to send notifications through (no authentication, no TLS: a local relay). */
+    public record Smtp(String host, int port) {
+    }
 
     /** Thrown with every problem found, one per line. */
     public static final class InvalidSettings extends RuntimeException {
@@ -30,6 +48,11 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     public boolean embeddedDatabase() {
         return dbUrl.startsWith("jdbc:h2:");
+    }
+
+    /** The settings of an environment with no {@code ALLOCATION_*} variable: everything embedded. */
+    public static Settings defaults() {
+        return fromEnvironment(Map.of());
     }
 
     public static Settings fromEnvironment(Map<String, String> env) {
@@ -53,10 +76,63 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         }
         String user = env.getOrDefault("ALLOCATION_DB_USER", url.startsWith("jdbc:h2:") ? "sa" : "postgres");
         String password = env.getOrDefault("ALLOCATION_DB_PASSWORD", "");
+
+        Optional<URI> redis = redisUrl(env.getOrDefault("ALLOCATION_REDIS_URL", "").strip(), problems);
+        String smtpHost = env.getOrDefault("ALLOCATION_SMTP_HOST", "").strip();
+        int smtpPort = integer(env, "ALLOCATION_SMTP_PORT", 25, 1, 65535, problems);
+        if (smtpHost.isEmpty() && env.containsKey("ALLOCATION_SMTP_PORT")) {
+            problems.add("ALLOCATION_SMTP_PORT is set but ALLOCATION_SMTP_HOST is not");
+        }
+        Optional<Smtp> smtp = smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, smtpPort));
+        String from = address(env, "ALLOCATION_NOTIFY_FROM", DEFAULT_NOTIFY_FROM, problems);
+        String to = address(env, "ALLOCATION_NOTIFY_TO", DEFAULT_NOTIFY_TO, problems);
+        int window = integer(env, "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", 900, 0, 7 * 24 * 3600, problems);
+        boolean relay = flag(env, "ALLOCATION_RELAY_ENABLED", problems);
+        boolean consumer = flag(env, "ALLOCATION_CONSUMER_ENABLED", problems);
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
-        return new Settings(port, url, user, password, poolSize);
+        return new Settings(port, url, user, password, poolSize, redis, smtp, from, to,
+                Duration.ofSeconds(window), relay, consumer);
+    }
+
+    private static Optional<URI> redisUrl(String raw, List<String> problems) {
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(raw);
+            if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null) {
+                return Optional.of(uri);
+            }
+        } catch (URISyntaxException ignored) {
+            // reported below
+        }
+        problems.add("ALLOCATION_REDIS_URL must look like redis://host:port[/db], was '" + raw + "'");
+        return Optional.empty();
+    }
+
+    private static String address(Map<String, String> env, String name, String fallback, List<String> problems) {
+        String value = env.getOrDefault(name, "").strip();
+        if (value.isEmpty()) {
+            return fallback;
+        }
+        if (!value.matches("[^@\\s]+@[^@\\s]+")) {
+            problems.add(name + " must be an email address, was '" + value + "'");
+        }
+        return value;
+    }
+
+    private static boolean flag(Map<String, String> env, String name, List<String> problems) {
+        String raw = env.getOrDefault(name, "").strip();
+        return switch (raw) {
+            case "", "true" -> true;
+            case "false" -> false;
+            default -> {
+                problems.add(name + " must be true or false, was '" + raw + "'");
+                yield true;
+            }
+        };
     }
 
     private static int integer(Map<String, String> env, String name, int fallback, int min, int max,
