@@ -1,0 +1,158 @@
+package com.allocationservice.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+
+/**
+ * The built jar running as a process of its own, as an operator runs it: configured only through
+ * {@code ALLOCATION_*} environment variables (none inherited from the test's environment), its
+ * output in {@code service.log} in its working directory. It can be stopped gracefully (SIGTERM),
+ * killed (SIGKILL) and started again on the same port and configuration.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    /** An HTTP answer: status and body. */
+    public record Answer(int status, String body) {
+    }
+
+    private final Path workDir;
+    private final Map<String, String> env;
+    private final int port;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+
+    private ServiceProcess(Path workDir, Map<String, String> env, int port) {
+        this.workDir = workDir;
+        this.env = env;
+        this.port = port;
+    }
+
+    /** Starts the jar with these settings (plus a free ALLOCATION_HTTP_PORT) and waits until /health is 200. */
+    public static ServiceProcess start(Path workDir, Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(settings);
+        int port = freePort();
+        env.put("ALLOCATION_HTTP_PORT", Integer.toString(port));
+        ServiceProcess service = new ServiceProcess(workDir, env, port);
+        service.startAgain();
+        return service;
+    }
+
+    /** Starts the process again (after {@link #kill} or {@link #stop}) and waits until it is healthy. */
+    public void startAgain() {
+        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", System.getProperty("allocation.jar"))
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("service.log").toFile()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
+        builder.environment().putAll(env);
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Awaitility.await("the service answers /health").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("the service exited: " + log());
+                    }
+                    return get("/health").status() == 200;
+                });
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing in flight finishes. */
+    public void kill() {
+        process.destroyForcibly();
+        waitForExit();
+    }
+
+    /** SIGTERM: the graceful shutdown an orchestrator asks for. */
+    public void stop() {
+        process.destroy();
+        waitForExit();
+    }
+
+    public Answer get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    public Answer post(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** Everything the process wrote so far. */
+    public String log() {
+        try {
+            return Files.readString(workDir.resolve("service.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (isAlive()) {
+            stop();
+        }
+    }
+
+    private Answer send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private void waitForExit() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
