@@ -63,7 +63,13 @@ public final class Bootstrap {
             case OutOfStock e -> List.of((ignored, uow) ->
                     Handlers.sendOutOfStockNotification(e, notifications, Settings.DEFAULT_NOTIFY_TO));
         };
-        return new MessageBus(unitOfWork, commands, events, retryPolicy);
+        MessageBus.Lanes bySku = command -> switch (command) {
+            case Allocate c -> c.sku();
+            case CreateBatch c -> c.sku();
+            case Deallocate c -> c.sku();
+            case ChangeBatchQuantity c -> null;
+        };
+        return new MessageBus(unitOfWork, commands, events, retryPolicy, bySku);
     }
 
     /**

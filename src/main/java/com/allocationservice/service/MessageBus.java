@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * whole, with jittered backoff, before its {@link ConcurrencyConflict} reaches the caller; other
  * command failures reach the caller at once. Event handlers never fail the caller: each is retried a
  * few times, then the failure is logged and counted in {@link #failedEventHandlings()}.
+ *
+ * <p>Commands that name the same {@link Lanes lane} (bootstrap uses the SKU) take turns within one
+ * process, so a hot SKU's commands queue for its product instead of racing for it and spending their
+ * retries on conflicts; commands of different SKUs run in parallel. Across processes the version
+ * compare-and-set still decides. (The book has no such thing: it relies on the database alone.)
  */
 public final class MessageBus {
 
@@ -43,6 +50,14 @@ public final class MessageBus {
         List<EventHandler> handlersFor(Event event);
     }
 
+    /** The lane a command runs in; commands of one lane run one at a time. Null: no lane. */
+    @FunctionalInterface
+    public interface Lanes {
+        Lanes NONE = command -> null;
+
+        String laneOf(Command command);
+    }
+
     public record RetryPolicy(int commandAttempts, int eventAttempts, Duration backoff) {
         public static final RetryPolicy DEFAULT = new RetryPolicy(20, 3, Duration.ofMillis(2));
 
@@ -57,11 +72,22 @@ public final class MessageBus {
     private final CommandHandler commandHandler;
     private final EventRoutes eventRoutes;
     private final RetryPolicy retryPolicy;
+    private final Lanes lanes;
+    private final ReentrantLock[] laneLocks = new ReentrantLock[1 << 10];
     private final AtomicLong failedEventHandlings = new AtomicLong();
     private final AtomicLong commandRetries = new AtomicLong();
 
     public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, EventRoutes eventRoutes,
             RetryPolicy retryPolicy) {
+        this(unitOfWork, commandHandler, eventRoutes, retryPolicy, Lanes.NONE);
+    }
+
+    public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, EventRoutes eventRoutes,
+            RetryPolicy retryPolicy, Lanes lanes) {
+        this.lanes = Objects.requireNonNull(lanes);
+        for (int i = 0; i < laneLocks.length; i++) {
+            laneLocks[i] = new ReentrantLock(true);
+        }
         this.unitOfWork = Objects.requireNonNull(unitOfWork);
         this.commandHandler = Objects.requireNonNull(commandHandler);
         this.eventRoutes = Objects.requireNonNull(eventRoutes);
@@ -71,7 +97,7 @@ public final class MessageBus {
     /** Handles the command and the events that follow from it; returns what the command's handler returned. */
     public Object handle(Command command) {
         Deque<Event> queue = new ArrayDeque<>();
-        Object result = handleCommand(command, queue);
+        Object result = inLane(command, () -> handleCommand(command, queue));
         while (!queue.isEmpty()) {
             handleEvent(queue.poll(), queue);
         }
@@ -86,6 +112,20 @@ public final class MessageBus {
     /** Commands run again after losing a concurrency race. */
     public long commandRetries() {
         return commandRetries.get();
+    }
+
+    private Object inLane(Command command, Supplier<Object> work) {
+        String lane = lanes.laneOf(command);
+        if (lane == null) {
+            return work.get();
+        }
+        ReentrantLock lock = laneLocks[(lane.hashCode() * 0x9E3779B9) >>> 22];
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private Object handleCommand(Command command, Deque<Event> queue) {
