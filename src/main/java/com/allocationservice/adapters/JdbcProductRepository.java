@@ -30,7 +30,12 @@ import java.util.function.Supplier;
  */
 final class JdbcProductRepository implements ProductRepository {
 
-    private static final String LINE_COLUMNS = "SELECT orderid, qty, batchref, placed_version FROM order_lines ";
+    private static final String PRODUCT_ROWS = """
+            SELECT 'b', p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
+                   CAST(NULL AS VARCHAR(255))
+            FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = ?""";
+    private static final String LINE_COLUMNS =
+            "SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref FROM order_lines ";
     private static final String BACKORDERS = LINE_COLUMNS + "WHERE sku = ? AND batchref IS NULL";
 
     /** What a product looked like when loaded; absent for a product added in this unit of work. */
@@ -82,39 +87,40 @@ final class JdbcProductRepository implements ProductRepository {
                 sku, batchref, sku);
     }
 
+    /**
+     * One round trip: the product's version and batches, then the lines the command needs, as one
+     * UNION ALL (kind 'b' rows carry a batch, or none for a product with no batch yet; kind 'l' rows a line).
+     */
     private Optional<Product> load(String sku, String linesSql, Object... lineParams) {
         Product known = seen.get(sku);
         if (known != null) {
             return Optional.of(known);
         }
-        String doing = "loading product " + sku;
-        Loaded state = query(doing, """
-                SELECT p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta
-                FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = ?""", rs -> {
-            if (!rs.next()) {
-                return null;
-            }
-            long version = rs.getLong(1);
+        Object[] params = new Object[lineParams.length + 1];
+        params[0] = sku;
+        System.arraycopy(lineParams, 0, params, 1, lineParams.length);
+        Loaded state = query("loading product " + sku, PRODUCT_ROWS + " UNION ALL " + linesSql, rs -> {
+            Long version = null;
             Map<String, BatchRow> batches = new LinkedHashMap<>();
-            do {
-                if (rs.getString(2) != null) {
-                    Date eta = rs.getDate(5);
-                    batches.put(rs.getString(2),
-                            new BatchRow(rs.getInt(3), rs.getInt(4), eta == null ? null : eta.toLocalDate()));
+            Map<String, LineAllocation> lines = new LinkedHashMap<>();
+            while (rs.next()) {
+                String id = rs.getString(3);
+                if ("b".equals(rs.getString(1))) {
+                    version = rs.getLong(2);
+                    if (id != null) {
+                        Date eta = rs.getDate(6);
+                        batches.put(id, new BatchRow(rs.getInt(4), rs.getInt(5), eta == null ? null : eta.toLocalDate()));
+                    }
+                } else {
+                    OrderLine line = new OrderLine(id, sku, rs.getInt(4));
+                    lines.put(id, new LineAllocation(line, rs.getString(7), rs.getLong(2)));
                 }
-            } while (rs.next());
-            return new Loaded(version, batches, new LinkedHashMap<>());
-        }, sku);
+            }
+            return version == null ? null : new Loaded(version, batches, lines);
+        }, params);
         if (state == null) {
             return Optional.empty();
         }
-        query(doing, linesSql, rs -> {
-            while (rs.next()) {
-                OrderLine line = new OrderLine(rs.getString(1), sku, rs.getInt(2));
-                state.lines().put(line.orderid(), new LineAllocation(line, rs.getString(3), rs.getLong(4)));
-            }
-            return null;
-        }, lineParams);
         List<Batch> batches = new ArrayList<>();
         state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(), row.allocated())));
         Product product = new Product(sku, batches, state.version(), state.lines().values());
