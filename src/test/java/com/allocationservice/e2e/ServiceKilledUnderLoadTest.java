@@ -7,6 +7,7 @@ import com.allocationservice.integration.RedisMessages;
 import com.allocationservice.integration.RedisTestServer;
 import com.allocationservice.integration.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -27,9 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The jar against PostgreSQL and Redis, killed while it allocates under load: after a restart, every
- * allocation that committed has its {@code line_allocated} on the stream (at least once), and the
- * read model agrees with the write model.
+ * The jar against PostgreSQL and Redis, killed while it allocates under load, or cut off from Redis
+ * for a while: afterwards, every allocation that committed has its {@code line_allocated} on the
+ * stream (at least once), and the read model agrees with the write model. The service reaches Redis
+ * through a {@link TcpProxy}, so an outage can be made without losing what Redis already holds
+ * (a stopped test Redis forgets its streams, and with them the evidence).
  */
 class ServiceKilledUnderLoadTest {
 
@@ -41,16 +44,19 @@ class ServiceKilledUnderLoadTest {
 
     private TestDatabase db;
     private RedisTestServer redis;
+    private TcpProxy redisLine;
     private ServiceProcess service;
 
     @BeforeEach
     void start() {
         db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 2);
         redis = RedisTestServer.start();
+        URI redisUrl = URI.create(redis.url());
+        redisLine = TcpProxy.to(redisUrl.getHost(), redisUrl.getPort());
         service = ServiceProcess.start(workDir, Map.of(
                 "ALLOCATION_DB_URL", db.url(),
                 "ALLOCATION_DB_USER", db.user(),
-                "ALLOCATION_REDIS_URL", redis.url()));
+                "ALLOCATION_REDIS_URL", "redis://127.0.0.1:" + redisLine.port()));
         for (String sku : SKUS) {
             assertThat(service.post("/add_batch", "{\"ref\": \"batch-" + sku + "\", \"sku\": \"" + sku
                     + "\", \"qty\": 1000000}").status()).isEqualTo(201);
@@ -60,6 +66,7 @@ class ServiceKilledUnderLoadTest {
     @AfterEach
     void stop() {
         service.close();
+        redisLine.close();
         redis.close();
         db.close();
     }
@@ -83,6 +90,30 @@ class ServiceKilledUnderLoadTest {
         await("every committed allocation on the stream").atMost(Duration.ofSeconds(60))
                 .until(() -> publishedAllocations().keySet().containsAll(committed.keySet()));
         assertThat(publishedAllocations()).isEqualTo(committed);
+        readModelMatches(committed);
+    }
+
+    @Test
+    void every_committed_allocation_is_published_after_redis_is_unreachable_under_load() throws Exception {
+        Load load = Load.start(service);
+        await("allocations under way").atMost(Duration.ofSeconds(60)).until(() -> load.accepted.size() >= 100);
+        redisLine.cut();
+        int beforeOutage = load.accepted.size();
+        await("allocations during the outage").atMost(Duration.ofSeconds(60))
+                .until(() -> load.accepted.size() >= beforeOutage + 200);
+        Map<String, String> committedDuringOutage = committedAllocations();
+        assertThat(publishedAllocations().keySet().containsAll(committedDuringOutage.keySet()))
+                .as("allocations committed during the outage wait in the outbox").isFalse();
+        redisLine.restore();
+        await().atMost(Duration.ofSeconds(60)).until(() -> load.accepted.size() >= beforeOutage + 300);
+        load.stop();
+
+        Map<String, String> committed = committedAllocations();
+        assertThat(committed).containsKeys(load.accepted.toArray(String[]::new));
+        await("every committed allocation on the stream").atMost(Duration.ofSeconds(60))
+                .until(() -> publishedAllocations().keySet().containsAll(committed.keySet()));
+        assertThat(publishedAllocations()).isEqualTo(committed);
+        assertThat(service.get("/metrics").body()).containsPattern("allocation_outbox_failures_total [1-9]");
         readModelMatches(committed);
     }
 
