@@ -138,6 +138,9 @@ final class JdbcProductRepository implements ProductRepository {
             } else if (product.version() != before.version()) {
                 updateProduct(product, before.version());
             } else {
+                if (!product.pendingEvents().isEmpty()) {
+                    confirmVersion(product);
+                }
                 continue;
             }
             Loaded base = before == null ? new Loaded(0, Map.of(), Map.of()) : before;
@@ -164,6 +167,23 @@ final class JdbcProductRepository implements ProductRepository {
             st.setLong(3, expectedVersion);
             if (st.executeUpdate() != 1) {
                 throw new ConcurrencyConflict("product " + product.sku() + " changed since version " + expectedVersion);
+            }
+        }
+    }
+
+    /**
+     * An event raised with no change (out of stock) is committed to the outbox only if the product
+     * is still as it was seen: the unchanged compare-and-set locks the product row, so the event's
+     * outbox row is ordered among the SKU's other messages, and a stale out-of-stock is retried
+     * against fresh stock instead of being announced.
+     */
+    private void confirmVersion(Product product) throws SQLException {
+        try (PreparedStatement st = connection.get().prepareStatement(
+                "UPDATE products SET version = version WHERE sku = ? AND version = ?")) {
+            st.setString(1, product.sku());
+            st.setLong(2, product.version());
+            if (st.executeUpdate() != 1) {
+                throw new ConcurrencyConflict("product " + product.sku() + " changed since version " + product.version());
             }
         }
     }

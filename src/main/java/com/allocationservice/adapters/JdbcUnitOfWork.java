@@ -1,30 +1,48 @@
 package com.allocationservice.adapters;
 
 import com.allocationservice.domain.Event;
+import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
  * A database transaction. The connection is taken from the pool on first use, so a unit of work
  * that never touches storage (most event handlers) costs nothing.
+ *
+ * <p>Commit also writes the events raised by the saved products to the outbox, in the same
+ * transaction (the book publishes from an event handler after the commit, so a crash in between
+ * loses the message). The events stay with their products for the bus to collect.
  */
 public final class JdbcUnitOfWork implements UnitOfWork {
 
     private final DataSource dataSource;
+    private final Runnable onOutboxWritten;
     private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
+    /** How many of each product's pending events are already in the outbox (a second commit adds only new ones). */
+    private final Map<Product, Integer> outboxed = new IdentityHashMap<>();
     private Connection connection;
     private boolean committed;
 
-    private JdbcUnitOfWork(DataSource dataSource) {
+    private JdbcUnitOfWork(DataSource dataSource, Runnable onOutboxWritten) {
         this.dataSource = dataSource;
+        this.onOutboxWritten = onOutboxWritten;
     }
 
     public static UnitOfWork.Factory factory(DataSource dataSource) {
-        return () -> new JdbcUnitOfWork(dataSource);
+        return factory(dataSource, () -> { });
+    }
+
+    /** Units of work that call {@code onOutboxWritten} after a commit that wrote outbox rows (to wake the relay). */
+    public static UnitOfWork.Factory factory(DataSource dataSource, Runnable onOutboxWritten) {
+        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten);
     }
 
     @Override
@@ -36,10 +54,24 @@ public final class JdbcUnitOfWork implements UnitOfWork {
     public void commit() {
         try {
             products.saveSeen();
+            List<JdbcOutbox.Raised> raised = new ArrayList<>();
+            Map<Product, Integer> counts = new IdentityHashMap<>();
+            for (Product product : products.seen()) {
+                List<Event> pending = product.pendingEvents();
+                int already = outboxed.getOrDefault(product, 0);
+                pending.subList(Math.min(already, pending.size()), pending.size())
+                        .forEach(e -> raised.add(new JdbcOutbox.Raised(e, product.version())));
+                counts.put(product, pending.size());
+            }
+            int rows = raised.isEmpty() ? 0 : JdbcOutbox.write(connection(), raised, Instant.now());
             if (connection != null) {
                 connection.commit();
             }
             committed = true;
+            outboxed.putAll(counts);
+            if (rows > 0) {
+                onOutboxWritten.run();
+            }
         } catch (SQLException e) {
             throw JdbcErrors.translate("committing", e);
         }
@@ -47,7 +79,9 @@ public final class JdbcUnitOfWork implements UnitOfWork {
 
     @Override
     public List<Event> collectNewEvents() {
-        return products.seen().stream().flatMap(p -> p.takeEvents().stream()).toList();
+        List<Event> events = products.seen().stream().flatMap(p -> p.takeEvents().stream()).toList();
+        outboxed.clear();
+        return events;
     }
 
     @Override

@@ -1,8 +1,12 @@
 package com.allocationservice.bootstrap;
 
 import com.allocationservice.adapters.Database;
+import com.allocationservice.adapters.EmailNotifications;
 import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.adapters.LoggingEventPublisher;
 import com.allocationservice.adapters.LoggingNotifications;
+import com.allocationservice.adapters.OutboxRelay;
+import com.allocationservice.adapters.RedisEventPublisher;
 import com.allocationservice.config.Settings;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
@@ -12,6 +16,7 @@ import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.entrypoints.HttpApi;
+import com.allocationservice.service.EventPublisher;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.Notifications;
@@ -19,9 +24,12 @@ import com.allocationservice.service.UnitOfWork;
 import com.allocationservice.views.Views;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +48,11 @@ public final class Bootstrap {
         return bus(unitOfWork, notifications, MessageBus.RetryPolicy.DEFAULT);
     }
 
+    /**
+     * The bus with its routes. No event handler sends the out-of-stock email any more: it goes through
+     * the transactional outbox (written by the unit of work, sent by {@link OutboxRelay}), so a crash
+     * after the commit cannot lose it. {@code notifications} is kept for handlers that need it.
+     */
     public static MessageBus bus(UnitOfWork.Factory unitOfWork, Notifications notifications,
             MessageBus.RetryPolicy retryPolicy) {
         MessageBus.CommandHandler commands = (command, uow) -> switch (command) {
@@ -60,8 +73,7 @@ public final class Bootstrap {
         MessageBus.EventRoutes events = event -> switch (event) {
             case Allocated e -> List.of();
             case Deallocated e -> List.of();
-            case OutOfStock e -> List.of((ignored, uow) ->
-                    Handlers.sendOutOfStockNotification(e, notifications, Settings.DEFAULT_NOTIFY_TO));
+            case OutOfStock e -> List.of();
         };
         MessageBus.Lanes bySku = command -> switch (command) {
             case Allocate c -> c.sku();
@@ -100,19 +112,63 @@ public final class Bootstrap {
     public static Service start(Settings settings) {
         HikariDataSource dataSource = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                 settings.dbPoolSize());
+        List<AutoCloseable> workers = new ArrayList<>();
         try {
-            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource), new LoggingNotifications());
             PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Runnable wakeRelay = () -> { };
+            if (settings.relayEnabled()) {
+                OutboxRelay relay = outboxRelay(settings, dataSource, workers);
+                workers.add(relay.start());
+                wakeRelay = relay::wake;
+                meter(meters, relay);
+            }
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, wakeRelay), new LoggingNotifications());
             Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
             Javalin http = HttpApi.create(bus, new Views(dataSource), meters::scrape);
             http.start(settings.httpPort());
-            return new Service(http, bus, dataSource, List.of());
+            return new Service(http, bus, dataSource, List.copyOf(workers));
         } catch (RuntimeException e) {
+            for (AutoCloseable worker : workers.reversed()) {
+                try {
+                    worker.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             dataSource.close();
             throw e;
         }
+    }
+
+    /** The relay, publishing to Redis and mailing over SMTP when configured, else logging; not started. */
+    private static OutboxRelay outboxRelay(Settings settings, HikariDataSource dataSource, List<AutoCloseable> workers) {
+        EventPublisher publisher = settings.redisUrl().<EventPublisher>map(url -> {
+            RedisEventPublisher redis = new RedisEventPublisher(url);
+            workers.add(redis);
+            return redis;
+        }).orElseGet(LoggingEventPublisher::new);
+        Notifications mailer = settings.smtp()
+                .<Notifications>map(smtp -> new EmailNotifications(smtp.host(), smtp.port(), settings.notifyFrom()))
+                .orElseGet(LoggingNotifications::new);
+        return new OutboxRelay(dataSource, publisher, mailer, settings.notifyTo(), settings.outOfStockEmailWindow(),
+                Duration.ofMillis(200));
+    }
+
+    private static void meter(PrometheusMeterRegistry meters, OutboxRelay relay) {
+        Gauge.builder("allocation_outbox_backlog", relay, OutboxRelay::backlog)
+                .description("Outbox rows waiting to be delivered (-1: database unreachable)").register(meters);
+        FunctionCounter.builder("allocation_outbox_published", relay, OutboxRelay::published)
+                .description("Messages published from the outbox").register(meters);
+        FunctionCounter.builder("allocation_outbox_failures", relay, OutboxRelay::failures)
+                .description("Relay rounds in which Redis, SMTP or the database failed (rows kept for retry)")
+                .register(meters);
+        FunctionCounter.builder("allocation_out_of_stock_emails_sent", relay, OutboxRelay::emailsSent)
+                .description("Out-of-stock emails sent").register(meters);
+        FunctionCounter.builder("allocation_out_of_stock_emails_suppressed", relay, OutboxRelay::suppressedEmails)
+                .description("Out-of-stock emails not sent: one went out for the SKU within the window")
+                .register(meters);
     }
 }

@@ -81,6 +81,11 @@ public final class Product {
         return Optional.ofNullable(lines.get(orderid));
     }
 
+    /** The events raised and not yet taken, in the order they happened; they stay to be taken. */
+    public List<Event> pendingEvents() {
+        return List.copyOf(events);
+    }
+
     /** The events raised since the last call, in the order they happened. */
     public List<Event> takeEvents() {
         List<Event> taken = List.copyOf(events);

@@ -1,0 +1,232 @@
+package com.allocationservice.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.allocationservice.adapters.Database;
+import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.adapters.LoggingEventPublisher;
+import com.allocationservice.adapters.OutboxRelay;
+import com.allocationservice.adapters.RedisEventPublisher;
+import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.domain.Command;
+import com.allocationservice.service.EventPublisher;
+import com.allocationservice.service.MessageBus;
+import com.allocationservice.unit.FakeNotifications;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+class OutboxRelayTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private TestDatabase db;
+    private RedisTestServer redis;
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
+        redis = RedisTestServer.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : closeLast.reversed()) {
+            c.close();
+        }
+        redis.close();
+        db.close();
+    }
+
+    private OutboxRelay relay(DataSource dataSource, EventPublisher publisher) {
+        OutboxRelay relay = new OutboxRelay(dataSource, publisher, new FakeNotifications(), "stock@made.com",
+                Duration.ofMinutes(15), Duration.ofMillis(200));
+        closeLast.add(relay);
+        return relay.start();
+    }
+
+    private RedisEventPublisher redisPublisher() {
+        RedisEventPublisher publisher = new RedisEventPublisher(URI.create(redis.url()));
+        closeLast.add(publisher);
+        return publisher;
+    }
+
+    private MessageBus bus(OutboxRelay relay) {
+        return Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake), new FakeNotifications());
+    }
+
+    @Test
+    void publishes_each_event_on_its_channel_and_appends_it_to_its_stream() throws Exception {
+        try (var subscriber = RedisMessages.Subscriber.subscribe(redis.url(), "line_allocated", "line_deallocated",
+                "out_of_stock")) {
+            OutboxRelay relay = relay(db.dataSource(), redisPublisher());
+            MessageBus bus = bus(relay);
+            bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
+            bus.handle(new Command.Allocate("o1", "LAMP", 10));
+            bus.handle(new Command.Allocate("o2", "LAMP", 1));
+            bus.handle(new Command.Deallocate("o1", "LAMP"));
+
+            await().atMost(WAIT).until(() -> subscriber.received().size() == 3);
+            List<RedisMessages.Subscriber.Received> received = subscriber.received();
+            assertThat(received).extracting(RedisMessages.Subscriber.Received::channel)
+                    .containsExactly("line_allocated", "out_of_stock", "line_deallocated");
+            JsonNode allocated = received.get(0).json();
+            assertThat(allocated.get("type").asText()).isEqualTo("line_allocated");
+            assertThat(allocated.get("orderid").asText()).isEqualTo("o1");
+            assertThat(allocated.get("sku").asText()).isEqualTo("LAMP");
+            assertThat(allocated.get("qty").asInt()).isEqualTo(10);
+            assertThat(allocated.get("batchref").asText()).isEqualTo("b1");
+            assertThat(allocated.get("version").asLong()).isEqualTo(2);
+            assertThat(allocated.get("id").asText()).isNotBlank();
+            assertThat(received.get(1).json().get("sku").asText()).isEqualTo("LAMP");
+            assertThat(received.get(2).json().get("orderid").asText()).isEqualTo("o1");
+
+            assertThat(RedisMessages.stream(redis.url(), "line_allocated")).containsExactly(allocated);
+            assertThat(RedisMessages.stream(redis.url(), "out_of_stock")).containsExactly(received.get(1).json());
+            assertThat(RedisMessages.stream(redis.url(), "line_deallocated")).containsExactly(received.get(2).json());
+            await().atMost(WAIT).until(() -> relay.backlog() == 0);
+            assertThat(relay.published()).isEqualTo(3);
+            assertThat(relay.emailsSent()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void keeps_the_order_of_each_skus_messages_under_concurrent_allocations() throws Exception {
+        OutboxRelay relay = relay(db.dataSource(), redisPublisher());
+        MessageBus bus = bus(relay);
+        List<String> skus = List.of("LAMP", "TABLE", "CHAIR");
+        for (String sku : skus) {
+            bus.handle(new Command.CreateBatch("b-" + sku, sku, 1_000, null));
+        }
+        int lines = 150;
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < lines; i++) {
+                String sku = skus.get(i % skus.size());
+                String orderid = "o" + i;
+                done.add(pool.submit(() -> bus.handle(new Command.Allocate(orderid, sku, 1))));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+
+        await().atMost(WAIT).until(() -> RedisMessages.stream(redis.url(), "line_allocated").size() == lines);
+        Map<String, Long> lastVersion = new HashMap<>();
+        for (JsonNode message : RedisMessages.stream(redis.url(), "line_allocated")) {
+            String sku = message.get("sku").asText();
+            long version = message.get("version").asLong();
+            assertThat(version).as("version of %s after %s", sku, lastVersion.get(sku))
+                    .isGreaterThan(lastVersion.getOrDefault(sku, 0L));
+            lastVersion.put(sku, version);
+        }
+    }
+
+    @Test
+    void keeps_messages_while_redis_is_down_and_publishes_them_when_it_is_back() throws Exception {
+        OutboxRelay relay = relay(db.dataSource(), redisPublisher());
+        MessageBus bus = bus(relay);
+        bus.handle(new Command.CreateBatch("b1", "LAMP", 1_000, null));
+        bus.handle(new Command.Allocate("before", "LAMP", 1));
+        await().atMost(WAIT).until(() -> RedisMessages.stream(redis.url(), "line_allocated").size() == 1);
+
+        redis.stop();
+        int lines = 40;
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < lines; i++) {
+                String orderid = "o" + i;
+                done.add(pool.submit(() -> bus.handle(new Command.Allocate(orderid, "LAMP", 1))));
+                if (i == lines / 2) {
+                    await().atMost(WAIT).until(() -> relay.failures() > 0);
+                }
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+        assertThat(relay.backlog()).isEqualTo(lines);
+        redis.restart(); // an empty Redis: what was published before the outage went with it
+
+        await().atMost(WAIT).until(() -> relay.backlog() == 0);
+        List<String> orderids = RedisMessages.stream(redis.url(), "line_allocated").stream()
+                .map(m -> m.get("orderid").asText()).toList();
+        assertThat(orderids).containsExactlyInAnyOrderElementsOf(
+                IntStream.range(0, lines).mapToObj(i -> "o" + i).toList());
+    }
+
+    @Test
+    void two_relays_on_one_database_publish_each_message_once() throws Exception {
+        try (HikariDataSource otherProcess = Database.open(db.url(), db.user(), "", 4)) {
+            OutboxRelay first = relay(db.dataSource(), redisPublisher());
+            OutboxRelay second = relay(otherProcess, redisPublisher());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), () -> {
+                first.wake();
+                second.wake();
+            }), new FakeNotifications());
+            List<String> skus = List.of("LAMP", "TABLE", "CHAIR", "SOFA");
+            for (String sku : skus) {
+                bus.handle(new Command.CreateBatch("b-" + sku, sku, 1_000, null));
+            }
+            int lines = 200;
+            try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+                List<Future<?>> done = new ArrayList<>();
+                for (int i = 0; i < lines; i++) {
+                    String orderid = "o" + i;
+                    String sku = skus.get(i % skus.size());
+                    done.add(pool.submit(() -> bus.handle(new Command.Allocate(orderid, sku, 1))));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            }
+            await().atMost(WAIT).until(() -> first.backlog() == 0);
+            List<JsonNode> stream = RedisMessages.stream(redis.url(), "line_allocated");
+            assertThat(stream).hasSize(lines);
+            assertThat(stream.stream().map(m -> m.get("id").asText()).distinct()).hasSize(lines);
+            assertThat(first.published() + second.published()).isEqualTo(lines);
+            first.close();
+            second.close();
+        }
+    }
+
+    @Test
+    void with_no_redis_logs_each_message_and_marks_it_sent() {
+        Logger logger = (Logger) LoggerFactory.getLogger(LoggingEventPublisher.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            OutboxRelay relay = relay(db.dataSource(), new LoggingEventPublisher());
+            MessageBus bus = bus(relay);
+            bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
+            bus.handle(new Command.Allocate("o1", "LAMP", 10));
+
+            await().atMost(WAIT).until(() -> relay.backlog() == 0);
+            assertThat(relay.published()).isEqualTo(1);
+            assertThat(logged.list).singleElement().satisfies(event -> assertThat(event.getFormattedMessage())
+                    .contains("line_allocated").contains("\"orderid\":\"o1\"").contains("\"batchref\":\"b1\""));
+        } finally {
+            logger.detachAppender(logged);
+        }
+    }
+}
