@@ -4,6 +4,8 @@ import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.StorageUnavailable;
+import com.allocationservice.service.UnitOfWork;
 import com.allocationservice.unit.FakeNotifications;
 import java.net.URI;
 import java.sql.Connection;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClient;
@@ -26,7 +29,9 @@ final class ConsumerFixture implements AutoCloseable {
     final TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
     final RedisTestServer redisServer = RedisTestServer.start();
     final RedisClient redis = RedisClient.create(URI.create(redisServer.url()));
-    final MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+    /** While true, every unit of work fails as if the database were unreachable. */
+    final AtomicBoolean storageDown = new AtomicBoolean();
+    final MessageBus bus = Bootstrap.bus(this::beginUnitOfWork, new FakeNotifications());
     private final List<RedisConsumer> consumers = new ArrayList<>();
 
     /** A consumer that claims entries pending for more than a second, once it listens on the channel. */
@@ -38,6 +43,13 @@ final class ConsumerFixture implements AutoCloseable {
         Awaitility.await("the consumer subscribes").atMost(Duration.ofSeconds(20))
                 .until(() -> subscribers() > subscribersBefore);
         return consumer;
+    }
+
+    private UnitOfWork beginUnitOfWork() {
+        if (storageDown.get()) {
+            throw new StorageUnavailable("storage is down for this test", null);
+        }
+        return JdbcUnitOfWork.factory(db.dataSource()).begin();
     }
 
     long subscribers() {

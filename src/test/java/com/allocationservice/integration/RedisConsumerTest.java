@@ -130,6 +130,21 @@ class RedisConsumerTest {
     }
 
     @Test
+    void a_stream_entry_that_failed_for_want_of_storage_stays_pending_and_is_retried() throws Exception {
+        RedisConsumer consumer = fixture.startConsumer("c1");
+        fixture.storageDown.set(true);
+
+        fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 5}");
+
+        await().atMost(SOON).until(() -> consumer.failures() > 0);
+        assertThat(fixture.pending()).isEqualTo(1);
+        assertThat(consumer.deadLettered()).isZero();
+        fixture.storageDown.set(false);
+        await().atMost(SOON).until(() -> consumer.handled() == 1 && fixture.pending() == 0);
+        assertThat(fixture.purchased("wh")).isEqualTo(5);
+    }
+
+    @Test
     void keeps_consuming_after_redis_comes_back() throws Exception {
         RedisConsumer consumer = fixture.startConsumer("c1");
         org.junit.jupiter.api.Assumptions.assumeTrue(fixture.redisServer.ownsProcess(), "needs a private redis-server");
