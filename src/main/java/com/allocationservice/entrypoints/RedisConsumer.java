@@ -157,8 +157,8 @@ public final class RedisConsumer implements AutoCloseable {
             subscription = attempt;
             try {
                 redis.subscribe(attempt, CHANNEL);
-            } catch (JedisException e) {
-                connectionFailures.incrementAndGet();
+            } catch (RuntimeException e) {
+                countFailure(e);
                 log.warn("Subscription to {} lost, retrying in {} ms: {}", CHANNEL, backoff.toMillis(), e.toString());
             }
             backoff = attempt.subscribed ? FIRST_BACKOFF : backoff;
@@ -215,12 +215,12 @@ public final class RedisConsumer implements AutoCloseable {
                         }
                     }
                 }
-            } catch (JedisException e) {
+            } catch (RuntimeException e) {
                 if (stopped()) {
                     break;
                 }
                 groupReady = false;
-                connectionFailures.incrementAndGet();
+                countFailure(e);
                 log.warn("Reading stream {} failed, retrying in {} ms: {}", STREAM, backoff.toMillis(), e.toString());
                 pauseFor(backoff);
                 backoff = longer(backoff);
@@ -316,6 +316,16 @@ public final class RedisConsumer implements AutoCloseable {
         fields.put("original_id", originalId == null ? "" : originalId);
         redis.xadd(DEAD_LETTER_STREAM, XAddParams.xAddParams(), fields);
         deadLettered.incrementAndGet();
+    }
+
+    /** Redis trouble is a connection failure; anything else is a bug, logged in full, and the loop goes on. */
+    private void countFailure(RuntimeException e) {
+        if (e instanceof JedisException) {
+            connectionFailures.incrementAndGet();
+        } else {
+            failures.incrementAndGet();
+            log.error("Unexpected failure in the Redis consumer", e);
+        }
     }
 
     private void pauseFor(Duration duration) {
