@@ -36,10 +36,10 @@ final class ConsumerFixture implements AutoCloseable {
 
     /** A consumer that claims entries pending for more than a second, once it listens on the channel. */
     RedisConsumer startConsumer(String name) {
+        long subscribersBefore = subscribers();
         RedisConsumer consumer = RedisConsumer.start(bus, URI.create(redisServer.url()),
                 RedisConsumer.Options.defaults().withConsumerName(name).withClaimIdle(Duration.ofSeconds(1)));
         consumers.add(consumer);
-        long subscribersBefore = consumers.size() - 1;
         Awaitility.await("the consumer subscribes").atMost(Duration.ofSeconds(20))
                 .until(() -> subscribers() > subscribersBefore);
         return consumer;

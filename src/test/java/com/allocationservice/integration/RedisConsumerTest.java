@@ -145,6 +145,24 @@ class RedisConsumerTest {
     }
 
     @Test
+    void closing_unsubscribes_and_stops_reading_the_stream_promptly() throws Exception {
+        RedisConsumer consumer = fixture.startConsumer("c1");
+        fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 5}");
+        await().atMost(SOON).until(() -> consumer.handled() == 1);
+
+        long started = System.nanoTime();
+        consumer.close();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        assertThat(fixture.subscribers()).isZero();
+        fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 9}");
+        RedisConsumer successor = fixture.startConsumer("c2");
+        await().atMost(SOON).until(() -> successor.handled() == 1);
+        assertThat(consumer.handled()).isEqualTo(1);
+        assertThat(fixture.purchased("wh")).isEqualTo(9);
+    }
+
+    @Test
     void keeps_consuming_after_redis_comes_back() throws Exception {
         RedisConsumer consumer = fixture.startConsumer("c1");
         org.junit.jupiter.api.Assumptions.assumeTrue(fixture.redisServer.ownsProcess(), "needs a private redis-server");
