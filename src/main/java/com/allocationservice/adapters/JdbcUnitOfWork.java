@@ -5,6 +5,7 @@ import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,6 +75,18 @@ public final class JdbcUnitOfWork implements UnitOfWork {
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("committing", e);
+        }
+    }
+
+    @Override
+    public boolean recordMessage(String messageId) {
+        // ON CONFLICT DO NOTHING waits for a concurrent insert of the same id, then skips it if committed.
+        try (PreparedStatement st = connection().prepareStatement(
+                "INSERT INTO inbox (message_id, handled_at) VALUES (?, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING")) {
+            st.setString(1, messageId);
+            return st.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("recording message " + messageId, e);
         }
     }
 

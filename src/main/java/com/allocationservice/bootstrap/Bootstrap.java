@@ -17,6 +17,7 @@ import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.service.EventPublisher;
+import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.Notifications;
@@ -26,9 +27,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -127,6 +130,9 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
+            if (settings.redisUrl().isPresent() && settings.consumerEnabled()) {
+                workers.add(startConsumer(bus, settings.redisUrl().get(), meters));
+            }
             Javalin http = HttpApi.create(bus, new Views(dataSource), meters::scrape);
             http.start(settings.httpPort());
             return new Service(http, bus, dataSource, List.copyOf(workers));
@@ -170,5 +176,22 @@ public final class Bootstrap {
         FunctionCounter.builder("allocation_out_of_stock_emails_suppressed", relay, OutboxRelay::suppressedEmails)
                 .description("Out-of-stock emails not sent: one went out for the SKU within the window")
                 .register(meters);
+    }
+
+    private static RedisConsumer startConsumer(MessageBus bus, URI redisUrl, MeterRegistry meters) {
+        RedisConsumer consumer = RedisConsumer.start(bus, redisUrl, RedisConsumer.Options.defaults());
+        FunctionCounter.builder("allocation_messages_in_handled", consumer, RedisConsumer::handled)
+                .description("Incoming messages whose command committed").register(meters);
+        FunctionCounter.builder("allocation_messages_in_duplicates", consumer, RedisConsumer::duplicates)
+                .description("Incoming messages skipped because their id was handled before").register(meters);
+        FunctionCounter.builder("allocation_messages_in_dead_lettered", consumer, RedisConsumer::deadLettered)
+                .description("Malformed or refused incoming messages set aside in "
+                        + RedisConsumer.DEAD_LETTER_STREAM).register(meters);
+        FunctionCounter.builder("allocation_messages_in_failures", consumer, RedisConsumer::failures)
+                .description("Incoming message handlings that failed and will be retried").register(meters);
+        FunctionCounter.builder("allocation_messages_in_connection_failures", consumer,
+                RedisConsumer::connectionFailures).description("Times the consumer lost or could not reach Redis")
+                .register(meters);
+        return consumer;
     }
 }

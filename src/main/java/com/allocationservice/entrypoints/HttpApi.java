@@ -86,6 +86,14 @@ public final class HttpApi {
                     json(ctx, 200, lines);
                 }
             });
+            config.routes.get("/products/{sku}/stock", ctx -> {
+                Optional<Views.Stock> stock = views.stock(ctx.pathParam("sku"));
+                if (stock.isEmpty()) {
+                    message(ctx, 404, "Unknown sku " + ctx.pathParam("sku"));
+                } else {
+                    json(ctx, 200, stock.get());
+                }
+            });
             config.routes.get("/health", ctx -> {
                 boolean up = views.databaseAnswers();
                 json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));

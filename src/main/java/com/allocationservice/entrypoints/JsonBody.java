@@ -32,7 +32,11 @@ final class JsonBody {
         if (contentType == null || !contentType.toLowerCase().strip().matches("application/json\\s*(;.*)?")) {
             throw new BadRequest("Content-Type must be application/json, was " + (contentType == null ? "missing" : "'" + contentType + "'"));
         }
-        byte[] bytes = readLimited(ctx);
+        return parse(readLimited(ctx));
+    }
+
+    /** Parses a JSON object read from anywhere (an HTTP body, a message), with the same strictness. */
+    static JsonBody parse(byte[] bytes) {
         JsonNode node;
         try {
             node = MAPPER.readTree(bytes);
@@ -83,6 +87,12 @@ final class JsonBody {
             throw new BadRequest("Field '" + field + "' must not contain control characters");
         }
         return text;
+    }
+
+    /** An optional string with the same limits as {@link #text}; null when absent or null. */
+    String optionalText(String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : text(field);
     }
 
     /** A required whole number from {@code min} up to the largest int. */

@@ -1,2 +1,2 @@
-/** Ways in: the HTTP API. Entrypoints turn requests into commands for the bus or queries on the views, nothing else. */
+/** Ways in: the HTTP API and the Redis message consumer. Entrypoints turn requests and messages into commands for the bus or queries on the views, nothing else. */
 package com.allocationservice.entrypoints;

@@ -58,6 +58,10 @@ public final class MessageBus {
         String laneOf(Command command);
     }
 
+    /** What {@link #handle(Command, String)} returns for a message whose id was handled before. */
+    public record Duplicate(String messageId) {
+    }
+
     public record RetryPolicy(int commandAttempts, int eventAttempts, Duration backoff) {
         public static final RetryPolicy DEFAULT = new RetryPolicy(20, 3, Duration.ofMillis(2));
 
@@ -96,12 +100,20 @@ public final class MessageBus {
 
     /** Handles the command and the events that follow from it; returns what the command's handler returned. */
     public Object handle(Command command) {
-        Deque<Event> queue = new ArrayDeque<>();
-        Object result = inLane(command, () -> handleCommand(command, queue));
-        while (!queue.isEmpty()) {
-            handleEvent(queue.poll(), queue);
-        }
-        return result;
+        return run(commandHandler, command);
+    }
+
+    /**
+     * Handles a command that arrived as a message with an id, at most once per id: the id is recorded
+     * in the command's own unit of work, so it is kept exactly when the command's effect is, and a
+     * redelivered id returns {@link Duplicate} and changes nothing. (The book handles a redelivered
+     * message again.)
+     */
+    public Object handle(Command command, String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        CommandHandler once = (cmd, uow) ->
+                uow.recordMessage(messageId) ? commandHandler.handle(cmd, uow) : new Duplicate(messageId);
+        return run(once, command);
     }
 
     /** Event handlings that failed every attempt: logged, counted, never silently dropped. */
@@ -128,10 +140,19 @@ public final class MessageBus {
         }
     }
 
-    private Object handleCommand(Command command, Deque<Event> queue) {
+    private Object run(CommandHandler handler, Command command) {
+        Deque<Event> queue = new ArrayDeque<>();
+        Object result = inLane(command, () -> handleCommand(handler, command, queue));
+        while (!queue.isEmpty()) {
+            handleEvent(queue.poll(), queue);
+        }
+        return result;
+    }
+
+    private Object handleCommand(CommandHandler handler, Command command, Deque<Event> queue) {
         for (int attempt = 1; ; attempt++) {
             try (UnitOfWork uow = unitOfWork.begin()) {
-                Object result = commandHandler.handle(command, uow);
+                Object result = handler.handle(command, uow);
                 queue.addAll(uow.collectNewEvents());
                 return result;
             } catch (ConcurrencyConflict conflict) {

@@ -19,6 +19,13 @@ public interface UnitOfWork extends AutoCloseable {
      */
     void commit();
 
+    /**
+     * Records that the message with this id is being handled, as part of this unit of work: it
+     * counts only if the unit of work commits. False when a committed unit of work recorded it
+     * already; a concurrent one that has not committed yet makes this wait for its outcome.
+     */
+    boolean recordMessage(String messageId);
+
     /** The events raised by the products this unit of work handed out, each returned once. */
     List<Event> collectNewEvents();
 

@@ -1,11 +1,13 @@
 package com.allocationservice.views;
 
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -20,6 +22,27 @@ public final class Views {
 
     /** An order line and where it stands: on a batch, or backordered ({@code batchref} null). */
     public record OrderLineStatus(String sku, int qty, String batchref, String status) {
+    }
+
+    /** A SKU's stock: each batch, totals for warehouse stock (no ETA) and incoming stock, and the backorder. */
+    public record Stock(String sku, List<BatchStock> batches, Totals warehouse, Totals incoming,
+            List<Backorder> backorder) {
+    }
+
+    /** One batch; {@code eta} is YYYY-MM-DD, or null for warehouse stock. */
+    public record BatchStock(String ref, String eta, int purchased, int allocated, int available) {
+    }
+
+    public record Totals(long purchased, long allocated, long available) {
+        static Totals of(List<BatchStock> batches) {
+            long purchased = batches.stream().mapToLong(BatchStock::purchased).sum();
+            long allocated = batches.stream().mapToLong(BatchStock::allocated).sum();
+            return new Totals(purchased, allocated, purchased - allocated);
+        }
+    }
+
+    /** A line of this SKU that no batch could take yet. */
+    public record Backorder(String orderid, int qty) {
     }
 
     private final DataSource dataSource;
@@ -43,6 +66,40 @@ public final class Views {
         });
     }
 
+    /**
+     * The SKU's stock, or empty for an unknown SKU. All three queries read one snapshot (a repeatable
+     * read transaction), so the batches, totals and backorder always agree with each other.
+     */
+    public Optional<Stock> stock(String sku) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                List<String> product = list(c, "SELECT sku FROM products WHERE sku = ?", sku, rs -> rs.getString(1));
+                if (product.isEmpty()) {
+                    return Optional.empty();
+                }
+                List<BatchStock> batches = list(c, """
+                        SELECT reference, eta, purchased_quantity, allocated_quantity FROM batches
+                        WHERE sku = ? ORDER BY eta NULLS FIRST, reference""", sku, rs -> {
+                    Date eta = rs.getDate(2);
+                    int purchased = rs.getInt(3);
+                    int allocated = rs.getInt(4);
+                    return new BatchStock(rs.getString(1), eta == null ? null : eta.toLocalDate().toString(),
+                            purchased, allocated, purchased - allocated);
+                });
+                List<Backorder> backorder = list(c, """
+                        SELECT orderid, qty FROM order_lines WHERE sku = ? AND batchref IS NULL
+                        ORDER BY placed_version, orderid""", sku, rs -> new Backorder(rs.getString(1), rs.getInt(2)));
+                return Optional.of(new Stock(sku, batches,
+                        Totals.of(batches.stream().filter(b -> b.eta() == null).toList()),
+                        Totals.of(batches.stream().filter(b -> b.eta() != null).toList()),
+                        backorder));
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+
     /** True when the database answers a trivial query within two seconds. */
     public boolean databaseAnswers() {
         try (Connection c = dataSource.getConnection()) {
@@ -60,7 +117,15 @@ public final class Views {
     }
 
     private <T> List<T> list(String sql, String param, RowMapper<T> mapper) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            List<T> result = list(c, sql, param, mapper);
+            c.rollback();
+            return result;
+        }
+    }
+
+    private static <T> List<T> list(Connection c, String sql, String param, RowMapper<T> mapper) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
             st.setString(1, param);
             List<T> result = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
@@ -68,7 +133,6 @@ public final class Views {
                     result.add(mapper.map(rs));
                 }
             }
-            c.rollback();
             return result;
         }
     }

@@ -2,12 +2,19 @@ package com.allocationservice.unit;
 
 import com.allocationservice.domain.Event;
 import com.allocationservice.service.UnitOfWork;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-/** One in-memory store shared by every unit of work it begins; counts commits. */
+/**
+ * One in-memory store shared by every unit of work it begins; counts commits. Message ids recorded
+ * in a unit of work count only once it commits.
+ */
 public final class FakeUnitOfWork implements UnitOfWork, UnitOfWork.Factory {
 
     private final FakeProductRepository products = new FakeProductRepository();
+    private final Set<String> handledMessages = new HashSet<>();
+    private final Set<String> pendingMessages = new HashSet<>();
     private int commits;
 
     @Override
@@ -23,6 +30,17 @@ public final class FakeUnitOfWork implements UnitOfWork, UnitOfWork.Factory {
     @Override
     public void commit() {
         commits++;
+        handledMessages.addAll(pendingMessages);
+        pendingMessages.clear();
+    }
+
+    @Override
+    public boolean recordMessage(String messageId) {
+        return !handledMessages.contains(messageId) && pendingMessages.add(messageId);
+    }
+
+    public Set<String> handledMessages() {
+        return Set.copyOf(handledMessages);
     }
 
     public int commits() {
@@ -36,5 +54,6 @@ public final class FakeUnitOfWork implements UnitOfWork, UnitOfWork.Factory {
 
     @Override
     public void close() {
+        pendingMessages.clear();
     }
 }

@@ -1,0 +1,104 @@
+package com.allocationservice.integration;
+
+import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.entrypoints.RedisConsumer;
+import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.StorageUnavailable;
+import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.unit.FakeNotifications;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XAddParams;
+
+/** A fresh PostgreSQL database, a private Redis, a bus on them, and the consumers a test starts; all closed together. */
+final class ConsumerFixture implements AutoCloseable {
+
+    final TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES);
+    final RedisTestServer redisServer = RedisTestServer.start();
+    final RedisClient redis = RedisClient.create(URI.create(redisServer.url()));
+    /** While true, every unit of work fails as if the database were unreachable. */
+    final AtomicBoolean storageDown = new AtomicBoolean();
+    final MessageBus bus = Bootstrap.bus(this::beginUnitOfWork, new FakeNotifications());
+    private final List<RedisConsumer> consumers = new ArrayList<>();
+
+    /** A consumer that claims entries pending for more than a second, once it listens on the channel. */
+    RedisConsumer startConsumer(String name) {
+        long subscribersBefore = subscribers();
+        RedisConsumer consumer = RedisConsumer.start(bus, URI.create(redisServer.url()),
+                RedisConsumer.Options.defaults().withConsumerName(name).withClaimIdle(Duration.ofSeconds(1)));
+        consumers.add(consumer);
+        Awaitility.await("the consumer subscribes").atMost(Duration.ofSeconds(20))
+                .until(() -> subscribers() > subscribersBefore);
+        return consumer;
+    }
+
+    private UnitOfWork beginUnitOfWork() {
+        if (storageDown.get()) {
+            throw new StorageUnavailable("storage is down for this test", null);
+        }
+        return JdbcUnitOfWork.factory(db.dataSource()).begin();
+    }
+
+    long subscribers() {
+        try (Jedis jedis = new Jedis(URI.create(redisServer.url()))) {
+            return jedis.pubsubNumSub(RedisConsumer.CHANNEL).getOrDefault(RedisConsumer.CHANNEL, 0L);
+        }
+    }
+
+    StreamEntryID addEntry(String json) {
+        return redis.xadd(RedisConsumer.STREAM, XAddParams.xAddParams(), Map.of("data", json));
+    }
+
+    void publish(String json) {
+        redis.publish(RedisConsumer.CHANNEL, json);
+    }
+
+    long pending() {
+        return redis.xpending(RedisConsumer.STREAM, RedisConsumer.GROUP).getTotal();
+    }
+
+    long purchased(String batchref) throws SQLException {
+        return Long.parseLong(single("SELECT purchased_quantity FROM batches WHERE reference = ?", batchref));
+    }
+
+    long version(String sku) throws SQLException {
+        return Long.parseLong(single("SELECT version FROM products WHERE sku = ?", sku));
+    }
+
+    /** The batch the order's line of this SKU is on; null when backordered. */
+    String batchOf(String orderid) throws SQLException {
+        return single("SELECT batchref FROM order_lines WHERE orderid = ?", orderid);
+    }
+
+    private String single(String sql, String param) throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            st.setString(1, param);
+            try (ResultSet rs = st.executeQuery()) {
+                String value = rs.next() ? rs.getString(1) : null;
+                c.rollback();
+                return value;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        consumers.reversed().forEach(RedisConsumer::close);
+        redis.close();
+        redisServer.close();
+        db.close();
+    }
+}
