@@ -45,13 +45,13 @@ public final class HttpApi {
             config.http.prefer405over404 = true;
 
             config.routes.post("/add_batch", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
                 String ref = body.text("ref");
                 bus.handle(new CreateBatch(ref, body.text("sku"), body.integer("qty", 1), body.optionalDate("eta")));
                 json(ctx, 201, Map.of("ref", ref));
             });
             config.routes.post("/allocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "orderid", "sku", "qty");
                 String sku = body.text("sku");
                 Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
                 if (result instanceof Optional<?> batchref && batchref.isPresent()) {
@@ -61,12 +61,12 @@ public final class HttpApi {
                 }
             });
             config.routes.post("/deallocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "orderid", "sku");
                 bus.handle(new Deallocate(body.text("orderid"), body.text("sku")));
                 message(ctx, 200, "OK");
             });
             config.routes.post("/change_batch_quantity", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "ref", "qty");
                 bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0)));
                 message(ctx, 200, "OK");
             });
@@ -107,6 +107,8 @@ public final class HttpApi {
                 log.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 message(ctx, 500, "Internal error");
             });
+            config.routes.error(405, ctx -> message(ctx, 405,
+                    "Method " + ctx.method() + " is not allowed on " + ctx.path()));
             config.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
                     message(ctx, 404, "No such endpoint: " + ctx.method() + " " + ctx.path());
