@@ -14,7 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,9 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** How long stopping waits for in-flight requests before cutting them off. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
     private HttpApi() {
     }
 
@@ -43,6 +48,12 @@ public final class HttpApi {
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
+            // Javalin nests its handlers inside a wrapper found here; GracefulHandler makes stop()
+            // close the connector first, then wait (up to the stop timeout) for in-flight requests.
+            config.jetty.modifyServer(server -> {
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+            });
 
             config.routes.post("/add_batch", ctx -> {
                 JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
