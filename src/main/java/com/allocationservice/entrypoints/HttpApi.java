@@ -53,6 +53,7 @@ public final class HttpApi {
             config.jetty.modifyServer(server -> {
                 server.setHandler(new GracefulHandler());
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                server.setErrorHandler(new JsonErrorHandler());
             });
 
             config.routes.post("/add_batch", ctx -> {

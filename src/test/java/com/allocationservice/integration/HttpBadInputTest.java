@@ -200,6 +200,38 @@ class HttpBadInputTest {
         assertThat(api.snapshot()).isEqualTo(before);
     }
 
+    static Stream<Arguments> malformedHttp() {
+        return Stream.of(
+                Arguments.of("bad percent-encoding", "GET /allocations/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "400"),
+                Arguments.of("URI too long", "GET /allocations/" + "o".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "414"),
+                Arguments.of("header too large", "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "h".repeat(20_000)
+                        + "\r\nConnection: close\r\n\r\n", "431"),
+                Arguments.of("chunked body that lies", "POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n", "400"),
+                Arguments.of("content length beyond the body", "POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 5000\r\nConnection: close\r\n\r\n{}", "400"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedHttp")
+    void malformed_http_gets_a_json_error_not_an_html_page(String name, String raw, String status) throws Exception {
+        List<String> before = api.snapshot();
+        String answer;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.service().port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(raw.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            if (name.startsWith("content length")) {
+                socket.shutdownOutput();
+            }
+            answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat(answer).startsWith("HTTP/1.1 " + status);
+        assertThat(answer).containsIgnoringCase("Content-Type: application/json").doesNotContain("<html");
+        assertThat(answer).contains("\"message\"");
+        assertThat(api.snapshot()).isEqualTo(before);
+    }
+
     private static void assertClearJsonMessage(HttpResponse<String> response, String mentions) {
         assertThat(response.headers().firstValue("Content-Type")).as(response.body())
                 .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
