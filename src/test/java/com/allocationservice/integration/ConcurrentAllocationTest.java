@@ -81,7 +81,6 @@ class ConcurrentAllocationTest {
             assertThat(answered.values()).allMatch(a -> List.of("warehouse", "ship", OUT_OF_STOCK, CONFLICT).contains(a));
             long successes = answered.values().stream().filter(a -> !a.equals(OUT_OF_STOCK) && !a.equals(CONFLICT)).count();
             assertThat(successes).as("some requests succeed").isPositive();
-            assertThat(answered.values()).as("stock runs out").contains(OUT_OF_STOCK);
 
             Map<String, String> storedLines = lines(db);
             assertThat(storedLines).as("every successful answer, and nothing else, is stored")
@@ -108,6 +107,8 @@ class ConcurrentAllocationTest {
                 }
             }
             assertThat(version(db)).as("one version per successful allocation").isEqualTo(versionBefore + successes);
+            // 127 wanted, 75 in stock: it runs out unless 18 or more requests each lost 20 races in a row
+            assertThat(answered.values()).as("stock runs out").contains(OUT_OF_STOCK);
         }
     }
 
