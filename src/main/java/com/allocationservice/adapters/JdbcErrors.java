@@ -3,6 +3,8 @@ package com.allocationservice.adapters;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.StorageUnavailable;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
 import java.util.Set;
 
@@ -12,6 +14,12 @@ final class JdbcErrors {
     /** Unique violation, serialization failure, deadlock (PostgreSQL and H2), H2's lock timeout. */
     private static final Set<String> CONFLICT_STATES = Set.of("23505", "40001", "40P01", "HYT00");
 
+    /**
+     * Connection exceptions (08), operator intervention such as a terminated backend or a dropped
+     * database (57), and a database that does not exist (3D000).
+     */
+    private static final Set<String> UNAVAILABLE_STATES = Set.of("08", "57", "3D000");
+
     private JdbcErrors() {
     }
 
@@ -20,7 +28,8 @@ final class JdbcErrors {
         if (state != null && CONFLICT_STATES.contains(state)) {
             return new ConcurrencyConflict(doing + ": " + e.getMessage(), e);
         }
-        if (e instanceof SQLTransientConnectionException || (state != null && state.startsWith("08"))) {
+        if (e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
+                || e instanceof SQLRecoverableException || (state != null && UNAVAILABLE_STATES.stream().anyMatch(state::startsWith))) {
             return new StorageUnavailable(doing + ": database unreachable", e);
         }
         return new IllegalStateException(doing + " failed: " + e.getMessage(), e);

@@ -3,6 +3,7 @@ package com.allocationservice.adapters;
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
+import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -117,6 +118,11 @@ public final class JdbcUnitOfWork implements UnitOfWork {
         if (connection == null) {
             try {
                 connection = dataSource.getConnection();
+            } catch (SQLException e) {
+                // no connection at all (pool closed, timed out, server gone) is an outage, whatever the state
+                throw new StorageUnavailable("opening a transaction: database unreachable", e);
+            }
+            try {
                 connection.setAutoCommit(false);
             } catch (SQLException e) {
                 throw JdbcErrors.translate("opening a transaction", e);

@@ -14,7 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,9 @@ public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** How long stopping waits for in-flight requests before cutting them off. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
     private HttpApi() {
     }
 
@@ -43,15 +48,22 @@ public final class HttpApi {
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
+            // Javalin nests its handlers inside a wrapper found here; GracefulHandler makes stop()
+            // close the connector first, then wait (up to the stop timeout) for in-flight requests.
+            config.jetty.modifyServer(server -> {
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(STOP_TIMEOUT.toMillis());
+                server.setErrorHandler(new JsonErrorHandler());
+            });
 
             config.routes.post("/add_batch", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
                 String ref = body.text("ref");
                 bus.handle(new CreateBatch(ref, body.text("sku"), body.integer("qty", 1), body.optionalDate("eta")));
                 json(ctx, 201, Map.of("ref", ref));
             });
             config.routes.post("/allocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "orderid", "sku", "qty");
                 String sku = body.text("sku");
                 Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
                 if (result instanceof Optional<?> batchref && batchref.isPresent()) {
@@ -61,12 +73,12 @@ public final class HttpApi {
                 }
             });
             config.routes.post("/deallocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "orderid", "sku");
                 bus.handle(new Deallocate(body.text("orderid"), body.text("sku")));
                 message(ctx, 200, "OK");
             });
             config.routes.post("/change_batch_quantity", ctx -> {
-                JsonBody body = JsonBody.read(ctx);
+                JsonBody body = JsonBody.read(ctx, "ref", "qty");
                 bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0)));
                 message(ctx, 200, "OK");
             });
@@ -115,6 +127,8 @@ public final class HttpApi {
                 log.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 message(ctx, 500, "Internal error");
             });
+            config.routes.error(405, ctx -> message(ctx, 405,
+                    "Method " + ctx.method() + " is not allowed on " + ctx.path()));
             config.routes.error(404, ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty()) {
                     message(ctx, 404, "No such endpoint: " + ctx.method() + " " + ctx.path());

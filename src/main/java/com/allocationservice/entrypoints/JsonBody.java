@@ -1,15 +1,19 @@
 package com.allocationservice.entrypoints;
 
-import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.Set;
 
 /** A request's JSON object, read strictly: every accessor names the field and the problem when it fails. */
 final class JsonBody {
@@ -18,8 +22,7 @@ final class JsonBody {
     static final int MAX_TEXT = 255;
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final JsonNode node;
 
@@ -27,28 +30,72 @@ final class JsonBody {
         this.node = node;
     }
 
-    static JsonBody read(Context ctx) {
+    /** Reads the body as one JSON object holding no fields but {@code fields}. */
+    static JsonBody read(Context ctx, String... fields) {
         String contentType = ctx.contentType();
         if (contentType == null || !contentType.toLowerCase().strip().matches("application/json\\s*(;.*)?")) {
             throw new BadRequest("Content-Type must be application/json, was " + (contentType == null ? "missing" : "'" + contentType + "'"));
         }
-        return parse(readLimited(ctx));
+        byte[] bytes = readLimited(ctx);
+        if (new String(bytes, StandardCharsets.ISO_8859_1).isBlank()) {
+            throw new BadRequest("Body is empty; expected a JSON object");
+        }
+        JsonNode node = object(bytes);
+        Set<String> allowed = Set.of(fields);
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new BadRequest("Unknown field '" + printable(name) + "'; expected only " + String.join(", ", fields));
+            }
+        }
+        return new JsonBody(node);
     }
 
-    /** Parses a JSON object read from anywhere (an HTTP body, a message), with the same strictness. */
+    /**
+     * Parses a message's JSON object with the same strictness, except that fields it does not know are
+     * ignored: a producer may add fields (a tolerant reader), while an HTTP client's typo is refused.
+     */
     static JsonBody parse(byte[] bytes) {
+        return new JsonBody(object(bytes));
+    }
+
+    private static JsonNode object(byte[] bytes) {
         JsonNode node;
-        try {
-            node = MAPPER.readTree(bytes);
-        } catch (JacksonException e) {
-            throw new BadRequest("Body is not valid JSON: " + e.getOriginalMessage());
+        try (JsonParser parser = MAPPER.createParser(bytes)) {
+            node = MAPPER.readTree(parser);
+            if (node != null && parser.nextToken() != null) {
+                throw new BadRequest("Body must hold one JSON object, but more follows it at " + where(parser.currentLocation()));
+            }
+        } catch (StreamConstraintsException e) {
+            throw new BadRequest("Body is not valid JSON: nested too deeply or too large");
+        } catch (JsonProcessingException e) {
+            throw new BadRequest("Body is not valid JSON at " + where(e.getLocation()) + ": " + plain(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new BadRequest("Body could not be read");
         }
         if (node == null || !node.isObject()) {
-            throw new BadRequest("Body must be a JSON object");
+            throw new BadRequest("Body must be a JSON object, was " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
         }
-        return new JsonBody(node);
+        return node;
+    }
+
+    private static String where(JsonLocation location) {
+        return location == null ? "an unknown position"
+                : "line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    /** The parser's reason in plain words: its first line, without its hints about parser settings. */
+    private static String plain(String reason) {
+        String text = reason == null ? "unreadable" : reason.lines().findFirst().orElse("unreadable");
+        text = text.replaceAll("\\s*\\((?:[^()]|\\([^()]*\\))*`(?:[^()]|\\([^()]*\\))*\\)", "");
+        int tick = text.indexOf('`');
+        return (tick < 0 ? text : text.substring(0, tick)).strip();
+    }
+
+    private static String printable(String text) {
+        String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
+        return cut.codePoints().map(c -> Character.isISOControl(c) || Character.isSurrogate((char) c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     private static byte[] readLimited(Context ctx) {
@@ -85,6 +132,9 @@ final class JsonBody {
         }
         if (text.chars().anyMatch(Character::isISOControl)) {
             throw new BadRequest("Field '" + field + "' must not contain control characters");
+        }
+        if (text.codePoints().anyMatch(c -> Character.isSurrogate((char) c) && Character.charCount(c) == 1)) {
+            throw new BadRequest("Field '" + field + "' must be valid Unicode text, not a lone surrogate");
         }
         return text;
     }

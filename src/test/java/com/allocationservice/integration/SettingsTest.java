@@ -1,0 +1,155 @@
+package com.allocationservice.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.allocationservice.config.Settings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SettingsTest {
+
+    @Test
+    void an_empty_environment_gives_the_embedded_defaults() {
+        Settings s = Settings.fromEnvironment(Map.of());
+
+        assertThat(s.httpPort()).isEqualTo(8080);
+        assertThat(s.dbUrl()).isEqualTo(Settings.EMBEDDED_DB_URL);
+        assertThat(s.embeddedDatabase()).isTrue();
+        assertThat(s.dbUser()).isEqualTo("sa");
+        assertThat(s.dbPassword()).isEmpty();
+        assertThat(s.dbPoolSize()).isEqualTo(8);
+        assertThat(s.redisUrl()).isEmpty();
+        assertThat(s.smtp()).isEmpty();
+        assertThat(s.notifyFrom()).isEqualTo(Settings.DEFAULT_NOTIFY_FROM);
+        assertThat(s.notifyTo()).isEqualTo(Settings.DEFAULT_NOTIFY_TO);
+        assertThat(s.outOfStockEmailWindow()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(s.relayEnabled()).isTrue();
+        assertThat(s.consumerEnabled()).isTrue();
+        assertThat(Settings.defaults()).isEqualTo(s);
+    }
+
+    @Test
+    void variables_outside_the_allocation_prefix_are_ignored() {
+        assertThat(Settings.fromEnvironment(Map.of("PATH", "/bin", "HOME", "/root")))
+                .isEqualTo(Settings.defaults());
+    }
+
+    @Test
+    void every_variable_is_read() {
+        Settings s = Settings.fromEnvironment(Map.ofEntries(
+                Map.entry("ALLOCATION_HTTP_PORT", " 9090 "),
+                Map.entry("ALLOCATION_DB_URL", "jdbc:postgresql://db:5432/alloc"),
+                Map.entry("ALLOCATION_DB_USER", "alloc"),
+                Map.entry("ALLOCATION_DB_PASSWORD", "s3cret"),
+                Map.entry("ALLOCATION_DB_POOL_SIZE", "32"),
+                Map.entry("ALLOCATION_REDIS_URL", "redis://cache:6380/2"),
+                Map.entry("ALLOCATION_SMTP_HOST", "mail"),
+                Map.entry("ALLOCATION_SMTP_PORT", "2525"),
+                Map.entry("ALLOCATION_NOTIFY_FROM", "from@shop.test"),
+                Map.entry("ALLOCATION_NOTIFY_TO", "to@shop.test"),
+                Map.entry("ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", "60"),
+                Map.entry("ALLOCATION_RELAY_ENABLED", "false"),
+                Map.entry("ALLOCATION_CONSUMER_ENABLED", "false")));
+
+        assertThat(s.httpPort()).isEqualTo(9090);
+        assertThat(s.dbUrl()).isEqualTo("jdbc:postgresql://db:5432/alloc");
+        assertThat(s.embeddedDatabase()).isFalse();
+        assertThat(s.dbUser()).isEqualTo("alloc");
+        assertThat(s.dbPassword()).isEqualTo("s3cret");
+        assertThat(s.dbPoolSize()).isEqualTo(32);
+        assertThat(s.redisUrl()).contains(URI.create("redis://cache:6380/2"));
+        assertThat(s.smtp()).contains(new Settings.Smtp("mail", 2525));
+        assertThat(s.notifyFrom()).isEqualTo("from@shop.test");
+        assertThat(s.notifyTo()).isEqualTo("to@shop.test");
+        assertThat(s.outOfStockEmailWindow()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.relayEnabled()).isFalse();
+        assertThat(s.consumerEnabled()).isFalse();
+    }
+
+    @Test
+    void a_postgres_url_defaults_the_user_to_postgres_and_smtp_host_alone_uses_port_25() {
+        Settings s = Settings.fromEnvironment(Map.of(
+                "ALLOCATION_DB_URL", "jdbc:postgresql://127.0.0.1/test",
+                "ALLOCATION_SMTP_HOST", "localhost",
+                "ALLOCATION_REDIS_URL", "rediss://secure.example:6379"));
+
+        assertThat(s.dbUser()).isEqualTo("postgres");
+        assertThat(s.smtp()).isEqualTo(Optional.of(new Settings.Smtp("localhost", 25)));
+        assertThat(s.redisUrl()).contains(URI.create("rediss://secure.example:6379"));
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "ALLOCATION_HTTP_PORT | eighty",
+        "ALLOCATION_HTTP_PORT | 65536",
+        "ALLOCATION_HTTP_PORT | -1",
+        "ALLOCATION_HTTP_PORT | 80.5",
+        "ALLOCATION_HTTP_PORT | 99999999999",
+        "ALLOCATION_DB_POOL_SIZE | 0",
+        "ALLOCATION_DB_POOL_SIZE | many",
+        "ALLOCATION_DB_URL | postgres://db/alloc",
+        "ALLOCATION_DB_URL | jdbc:mysql://db/alloc",
+        "ALLOCATION_REDIS_URL | http://cache:6379",
+        "ALLOCATION_REDIS_URL | cache:6379",
+        "ALLOCATION_REDIS_URL | redis://",
+        "ALLOCATION_SMTP_PORT | 0",
+        "ALLOCATION_SMTP_PORT | smtp",
+        "ALLOCATION_NOTIFY_FROM | nobody",
+        "ALLOCATION_NOTIFY_TO | a@b@c",
+        "ALLOCATION_NOTIFY_TO | two words@x.test",
+        "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS | -5",
+        "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS | 15m",
+        "ALLOCATION_RELAY_ENABLED | yes",
+        "ALLOCATION_RELAY_ENABLED | TRUE1",
+        "ALLOCATION_CONSUMER_ENABLED | 1",
+    })
+    void a_malformed_value_is_rejected_naming_the_variable_and_the_value(String name, String value) {
+        Map<String, String> env = name.equals("ALLOCATION_SMTP_PORT")
+                ? Map.of(name, value, "ALLOCATION_SMTP_HOST", "mail")
+                : Map.of(name, value);
+
+        assertThatThrownBy(() -> Settings.fromEnvironment(env))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining(name)
+                .hasMessageContaining("'" + value.strip() + "'");
+    }
+
+    @Test
+    void an_smtp_port_without_a_host_is_rejected() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_SMTP_PORT", "2525")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_SMTP_PORT is set but ALLOCATION_SMTP_HOST is not");
+    }
+
+    @Test
+    void an_unknown_allocation_variable_is_rejected_by_name() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PROT", "8080")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_HTTP_PROT is not a setting")
+                .hasMessageContaining("ALLOCATION_HTTP_PORT");
+    }
+
+    @Test
+    void every_problem_is_reported_at_once() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+                "ALLOCATION_HTTP_PORT", "http",
+                "ALLOCATION_DB_URL", "mysql://x",
+                "ALLOCATION_REDIS_URL", "nope",
+                "ALLOCATION_RELAY_ENABLED", "maybe",
+                "ALLOCATION_TYPO", "1")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .satisfies(e -> assertThat(e.getMessage().lines()
+                        .filter(l -> l.startsWith("  ")).count()).isEqualTo(5))
+                .hasMessageContaining("ALLOCATION_HTTP_PORT")
+                .hasMessageContaining("ALLOCATION_DB_URL")
+                .hasMessageContaining("ALLOCATION_REDIS_URL")
+                .hasMessageContaining("ALLOCATION_RELAY_ENABLED")
+                .hasMessageContaining("ALLOCATION_TYPO");
+    }
+}
