@@ -468,6 +468,9 @@ public final class LoadGen {
             }
             p.destroy();
             p.waitFor();
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
             millis[r] = elapsed < 0 ? 99_999 : elapsed;
             System.err.println("  start-up run " + (r + 1) + ": " + millis[r] + " ms");
         }
