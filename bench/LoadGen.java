@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -469,7 +470,7 @@ public final class LoadGen {
             p.destroy();
             p.waitFor();
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
             millis[r] = elapsed < 0 ? 99_999 : elapsed;
             System.err.println("  start-up run " + (r + 1) + ": " + millis[r] + " ms");
