@@ -47,17 +47,25 @@ public final class Bootstrap {
     private Bootstrap() {
     }
 
-    public static MessageBus bus(UnitOfWork.Factory unitOfWork, Notifications notifications) {
-        return bus(unitOfWork, notifications, MessageBus.RetryPolicy.DEFAULT);
+    /**
+     * The production routes: no event has a handler. Where the book publishes events to Redis and
+     * emails out-of-stock notices from event handlers that run after the commit (chapters 9 and 11),
+     * here the unit of work writes every event to a transactional outbox with the change itself and
+     * {@link OutboxRelay} delivers them, so a crash after the commit cannot lose one. The switch is
+     * exhaustive, so a new event type needs a decision here.
+     */
+    public static final MessageBus.EventRoutes EVENT_ROUTES = event -> switch (event) {
+        case Allocated e -> List.of();
+        case Deallocated e -> List.of();
+        case OutOfStock e -> List.of();
+    };
+
+    public static MessageBus bus(UnitOfWork.Factory unitOfWork) {
+        return bus(unitOfWork, EVENT_ROUTES);
     }
 
-    /**
-     * The bus with its routes. No event handler sends the out-of-stock email any more: it goes through
-     * the transactional outbox (written by the unit of work, sent by {@link OutboxRelay}), so a crash
-     * after the commit cannot lose it. {@code notifications} is kept for handlers that need it.
-     */
-    public static MessageBus bus(UnitOfWork.Factory unitOfWork, Notifications notifications,
-            MessageBus.RetryPolicy retryPolicy) {
+    /** The bus with the command routes and these event routes (tests observe events through them). */
+    public static MessageBus bus(UnitOfWork.Factory unitOfWork, MessageBus.EventRoutes events) {
         MessageBus.CommandHandler commands = (command, uow) -> switch (command) {
             case Allocate c -> Handlers.allocate(c, uow);
             case CreateBatch c -> {
@@ -73,18 +81,13 @@ public final class Bootstrap {
                 yield null;
             }
         };
-        MessageBus.EventRoutes events = event -> switch (event) {
-            case Allocated e -> List.of();
-            case Deallocated e -> List.of();
-            case OutOfStock e -> List.of();
-        };
         MessageBus.Lanes bySku = command -> switch (command) {
             case Allocate c -> c.sku();
             case CreateBatch c -> c.sku();
             case Deallocate c -> c.sku();
             case ChangeBatchQuantity c -> null;
         };
-        return new MessageBus(unitOfWork, commands, events, retryPolicy, bySku);
+        return new MessageBus(unitOfWork, commands, events, MessageBus.RetryPolicy.DEFAULT, bySku);
     }
 
     /**
@@ -125,7 +128,7 @@ public final class Bootstrap {
                 wakeRelay = relay::wake;
                 meter(meters, relay);
             }
-            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, wakeRelay), new LoggingNotifications());
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, wakeRelay));
             Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)

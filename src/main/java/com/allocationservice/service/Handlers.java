@@ -6,7 +6,6 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
-import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
 import java.util.Optional;
@@ -53,9 +52,5 @@ public final class Handlers {
                 .orElseThrow(() -> new DomainException.UnknownBatch(command.ref()));
         product.changeBatchQuantity(command.ref(), command.qty());
         uow.commit();
-    }
-
-    public static void sendOutOfStockNotification(OutOfStock event, Notifications notifications, String destination) {
-        notifications.send(destination, "Out of stock for " + event.sku());
     }
 }

@@ -8,7 +8,6 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -44,7 +43,7 @@ class ConcurrentAllocationTest {
     @Test
     void concurrent_allocations_never_oversell_lose_or_double_allocate() throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 16)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new CreateBatch("warehouse", "LAMP", 40, null));
             bus.handle(new CreateBatch("ship", "LAMP", 35, LocalDate.of(2031, 1, 1)));
             long versionBefore = version(db);

@@ -6,7 +6,6 @@ import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
-import com.allocationservice.unit.FakeNotifications;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,7 +30,7 @@ final class ConsumerFixture implements AutoCloseable {
     final RedisClient redis = RedisClient.create(URI.create(redisServer.url()));
     /** While true, every unit of work fails as if the database were unreachable. */
     final AtomicBoolean storageDown = new AtomicBoolean();
-    final MessageBus bus = Bootstrap.bus(this::beginUnitOfWork, new FakeNotifications());
+    final MessageBus bus = Bootstrap.bus(this::beginUnitOfWork);
     private final List<RedisConsumer> consumers = new ArrayList<>();
 
     /** A consumer that claims entries pending for more than a second, once it listens on the channel. */

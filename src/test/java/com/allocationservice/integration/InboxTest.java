@@ -9,7 +9,6 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +29,7 @@ class InboxTest {
     @EnumSource(TestDatabase.Kind.class)
     void a_message_handled_twice_has_one_effect(TestDatabase.Kind kind) throws SQLException {
         try (TestDatabase db = TestDatabase.create(kind)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new CreateBatch("b1", "LAMP", 10, null));
             long before = version(db, "LAMP");
 
@@ -49,7 +48,7 @@ class InboxTest {
     @EnumSource(TestDatabase.Kind.class)
     void a_failed_command_does_not_record_its_message(TestDatabase.Kind kind) throws SQLException {
         try (TestDatabase db = TestDatabase.create(kind)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new CreateBatch("b1", "LAMP", 10, null));
 
             assertThatThrownBy(() -> bus.handle(new ChangeBatchQuantity("nope", 5), "m-1"))
@@ -64,7 +63,7 @@ class InboxTest {
     @Test
     void two_threads_racing_on_one_message_id_have_one_effect() throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new CreateBatch("b1", "LAMP", 100, null));
             long before = version(db, "LAMP");
             int threads = 4;

@@ -10,7 +10,6 @@ import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -62,7 +61,7 @@ class OutOfStockEmailTest {
     private void startRelay(Duration window) {
         relay = new OutboxRelay(db.dataSource(), new LoggingEventPublisher(),
                 new EmailNotifications("127.0.0.1", smtpPort, FROM), TO, window, Duration.ofMillis(200)).start();
-        bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake), new FakeNotifications());
+        bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake));
     }
 
     @Test

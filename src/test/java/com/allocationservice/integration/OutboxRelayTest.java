@@ -71,7 +71,7 @@ class OutboxRelayTest {
     }
 
     private MessageBus bus(OutboxRelay relay) {
-        return Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake), new FakeNotifications());
+        return Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake));
     }
 
     @Test
@@ -182,7 +182,7 @@ class OutboxRelayTest {
             MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), () -> {
                 first.wake();
                 second.wake();
-            }), new FakeNotifications());
+            }));
             List<String> skus = List.of("LAMP", "TABLE", "CHAIR", "SOFA");
             for (String sku : skus) {
                 bus.handle(new Command.CreateBatch("b-" + sku, sku, 1_000, null));

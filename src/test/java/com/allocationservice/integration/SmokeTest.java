@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import java.time.LocalDate;
 import java.util.Optional;
@@ -18,7 +17,7 @@ class SmokeTest {
     @EnumSource(TestDatabase.Kind.class)
     void allocates_through_the_bus_on_each_database(TestDatabase.Kind kind) {
         try (TestDatabase db = TestDatabase.create(kind)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
             bus.handle(new Command.CreateBatch("b2", "LAMP", 10, LocalDate.of(2030, 1, 1)));
             assertThat(bus.handle(new Command.Allocate("o1", "LAMP", 8))).isEqualTo(Optional.of("b1"));

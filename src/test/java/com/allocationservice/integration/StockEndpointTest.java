@@ -9,7 +9,6 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
 import com.allocationservice.views.Views;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +29,7 @@ class StockEndpointTest {
     @EnumSource(TestDatabase.Kind.class)
     void shows_each_batch_the_totals_and_the_backorder_of_a_sku(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new CreateBatch("ship-2", "LAMP", 5, LocalDate.of(2031, 2, 1)));
             bus.handle(new CreateBatch("ship-1", "LAMP", 20, LocalDate.of(2031, 1, 1)));
             bus.handle(new CreateBatch("wh-1", "LAMP", 10, null));
@@ -65,7 +64,7 @@ class StockEndpointTest {
     @EnumSource(TestDatabase.Kind.class)
     void answers_404_with_a_message_for_an_unknown_sku(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()), new FakeNotifications());
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             Javalin app = HttpApi.create(bus, new Views(db.dataSource()), () -> "").start(0);
             try {
                 HttpResponse<String> response = get(app, "/products/NOPE/stock");

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class MessageIdTest {
 
     private final FakeUnitOfWork uow = new FakeUnitOfWork();
-    private final MessageBus bus = Bootstrap.bus(uow, new FakeNotifications());
+    private final MessageBus bus = Bootstrap.bus(uow);
 
     @Test
     void a_message_id_seen_before_does_nothing() {
