@@ -33,6 +33,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
@@ -115,40 +117,60 @@ public final class Bootstrap {
         }
     }
 
+    /**
+     * Builds and starts the service. Migrating the database and starting the HTTP server overlap
+     * (each takes a good part of a cold start): requests that arrive before the migration finished
+     * wait for it, and the relay and consumer start only after it.
+     */
     public static Service start(Settings settings) {
-        HikariDataSource dataSource = Database.open(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+        HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                 settings.dbPoolSize());
+        CompletableFuture<Void> migrated = new CompletableFuture<>();
+        Thread.ofPlatform().name("migrate").start(() -> {
+            try {
+                Database.migrate(dataSource);
+                migrated.complete(null);
+            } catch (Throwable e) {
+                migrated.completeExceptionally(e);
+            }
+        });
         List<AutoCloseable> workers = new ArrayList<>();
+        Javalin http = null;
         try {
             PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            Runnable wakeRelay = () -> { };
-            if (settings.relayEnabled()) {
-                OutboxRelay relay = outboxRelay(settings, dataSource, workers);
-                workers.add(relay.start());
-                wakeRelay = relay::wake;
-                meter(meters, relay);
-            }
-            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, wakeRelay));
+            OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? () -> { } : relay::wake));
             Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
+            http = HttpApi.create(bus, new Views(dataSource), meters::scrape, migrated::join);
+            http.start(settings.httpPort());
+            migrated.join();
+            if (relay != null) {
+                workers.add(relay.start());
+                meter(meters, relay);
+            }
             if (settings.redisUrl().isPresent() && settings.consumerEnabled()) {
                 workers.add(startConsumer(bus, settings.redisUrl().get(), meters));
             }
-            Javalin http = HttpApi.create(bus, new Views(dataSource), meters::scrape);
-            http.start(settings.httpPort());
             return new Service(http, bus, dataSource, List.copyOf(workers));
         } catch (RuntimeException e) {
+            RuntimeException failure = e instanceof CompletionException && e.getCause() instanceof RuntimeException cause
+                    ? cause : e;
+            if (http != null) {
+                http.stop();
+            }
             for (AutoCloseable worker : workers.reversed()) {
                 try {
                     worker.close();
                 } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
+                    failure.addSuppressed(suppressed);
                 }
             }
+            migrated.exceptionally(ignored -> null).join();
             dataSource.close();
-            throw e;
+            throw failure;
         }
     }
 

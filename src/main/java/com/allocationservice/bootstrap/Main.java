@@ -1,6 +1,8 @@
 package com.allocationservice.bootstrap;
 
 import com.allocationservice.config.Settings;
+import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +24,10 @@ public final class Main {
             return;
         }
         Bootstrap.Service service = Bootstrap.start(settings);
-        log.info("Allocation service listening on port {} ({})", service.port(),
-                settings.embeddedDatabase() ? "embedded H2 at ./data" : settings.dbUrl());
+        long startedMillis = ProcessHandle.current().info().startInstant()
+                .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
+        log.info("Allocation service listening on port {} ({}), started in {} ms", service.port(),
+                settings.embeddedDatabase() ? "embedded H2 at ./data" : settings.dbUrl(), startedMillis);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("Stopping: finishing in-flight requests");
             service.close();

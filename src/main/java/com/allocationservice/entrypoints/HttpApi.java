@@ -41,6 +41,14 @@ public final class HttpApi {
     }
 
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
+        return create(bus, views, metrics, () -> { });
+    }
+
+    /**
+     * The app, whose every request first runs {@code awaitReady} (it blocks until storage is ready,
+     * or throws): the server can start listening while the database is still being migrated.
+     */
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady) {
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -55,6 +63,8 @@ public final class HttpApi {
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
                 server.setErrorHandler(new JsonErrorHandler());
             });
+
+            config.routes.before(ctx -> awaitReady.run());
 
             config.routes.post("/add_batch", ctx -> {
                 JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
