@@ -140,11 +140,25 @@ final class JdbcOutbox {
         }
     }
 
-    /** Takes the relay lock within the connection's transaction; false when another relay holds it. */
+    /**
+     * Takes the relay lock within the connection's transaction; false when another relay holds it.
+     * A lock row deleted by hand (say, every table emptied) is put back, or no relay would ever run.
+     */
     static boolean lockRelay(Connection connection) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement(
-                "SELECT name FROM outbox_relay_lock WHERE name = 'relay' FOR UPDATE SKIP LOCKED");
-             ResultSet rs = st.executeQuery()) {
+        try (PreparedStatement lock = connection.prepareStatement(
+                "SELECT name FROM outbox_relay_lock WHERE name = 'relay' FOR UPDATE SKIP LOCKED")) {
+            if (exists(lock)) {
+                return true;
+            }
+            try (PreparedStatement restore = connection.prepareStatement(
+                    "INSERT INTO outbox_relay_lock (name) VALUES ('relay') ON CONFLICT DO NOTHING")) {
+                return restore.executeUpdate() == 1 && exists(lock);
+            }
+        }
+    }
+
+    private static boolean exists(PreparedStatement query) throws SQLException {
+        try (ResultSet rs = query.executeQuery()) {
             return rs.next();
         }
     }

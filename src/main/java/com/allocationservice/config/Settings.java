@@ -22,9 +22,12 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled) {
 
-    /** The embedded default: an H2 file database under ./data, in PostgreSQL mode. */
+    /**
+     * The embedded default: an H2 file database under ./data, in PostgreSQL mode. H2 does not close
+     * it from its own shutdown hook: the service closes it after in-flight requests and the relay.
+     */
     public static final String EMBEDDED_DB_URL =
-            "jdbc:h2:file:./data/allocation;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+            "jdbc:h2:file:./data/allocation;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE";
 
     public static final String DEFAULT_NOTIFY_FROM = "allocations@example.com";
     public static final String DEFAULT_NOTIFY_TO = "stock@made.com";

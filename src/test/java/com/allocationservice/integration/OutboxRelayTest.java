@@ -229,4 +229,19 @@ class OutboxRelayTest {
             logger.detachAppender(logged);
         }
     }
+
+    @Test
+    void relays_even_after_its_lock_row_was_deleted() throws Exception {
+        try (var connection = db.dataSource().getConnection(); var st = connection.createStatement()) {
+            st.executeUpdate("DELETE FROM outbox_relay_lock");
+            connection.commit();
+        }
+        OutboxRelay relay = relay(db.dataSource(), new LoggingEventPublisher());
+        MessageBus bus = bus(relay);
+        bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
+        bus.handle(new Command.Allocate("o1", "LAMP", 10));
+
+        await().atMost(WAIT).until(() -> relay.backlog() == 0);
+        assertThat(relay.published()).isEqualTo(1);
+    }
 }
