@@ -23,7 +23,17 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Bootstrap.Service service = Bootstrap.start(settings);
+        Bootstrap.Service service;
+        try {
+            service = Bootstrap.start(settings);
+        } catch (RuntimeException e) {
+            // An operator's problem (database missing or unreachable, port taken): one line saying
+            // what failed and why; the stack trace goes to the debug log only.
+            log.debug("Start-up failed", e);
+            System.err.println("Cannot start the allocation service: " + causes(e));
+            System.exit(1);
+            return;
+        }
         long startedMillis = ProcessHandle.current().info().startInstant()
                 .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
         log.info("Allocation service listening on port {} ({}), started in {} ms", service.port(),
@@ -33,5 +43,18 @@ public final class Main {
             service.close();
             log.info("Stopped");
         }, "shutdown"));
+    }
+
+    /** The first line of each distinct message of the exception and its causes, outermost first. */
+    static String causes(Throwable failure) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName()
+                    : t.getMessage().strip().lines().findFirst().orElseThrow();
+            if (text.indexOf(message) < 0) {
+                text.append(text.isEmpty() ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
     }
 }

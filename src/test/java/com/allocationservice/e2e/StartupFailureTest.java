@@ -1,0 +1,60 @@
+package com.allocationservice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.allocationservice.integration.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An operator's mistake at start-up gets one line naming the problem and a non-zero exit, not a stack trace. */
+class StartupFailureTest {
+
+    @TempDir
+    Path workDir;
+
+    @Test
+    void a_missing_postgresql_database_is_named_in_one_line() throws Exception {
+        String missing = TestDatabase.postgresServerUrl().replaceAll("/[^/?]*(\\?.*)?$", "/no_such_database_here");
+        Result result = run(Map.of("ALLOCATION_DB_URL", missing, "ALLOCATION_HTTP_PORT", "0"));
+
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.output().strip().lines())
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .startsWith("Cannot start the allocation service: ")
+                .contains("no_such_database_here");
+    }
+
+    @Test
+    void a_port_already_taken_is_named_in_one_line() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            Result result = run(Map.of("ALLOCATION_HTTP_PORT", Integer.toString(taken.getLocalPort())));
+
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.output()).contains("Cannot start the allocation service: ")
+                    .contains(Integer.toString(taken.getLocalPort()))
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private Result run(Map<String, String> settings) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("allocation.jar"))
+                .directory(workDir.toFile()).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
+        builder.environment().putAll(settings);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the service exits").isTrue();
+        return new Result(process.exitValue(), output);
+    }
+}
