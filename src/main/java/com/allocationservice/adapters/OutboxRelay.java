@@ -39,6 +39,7 @@ public final class OutboxRelay implements AutoCloseable {
     private static final int REDIS_BATCH = 500;
     private static final int EMAIL_BATCH = 20;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final Duration INBOX_PRUNE_INTERVAL = Duration.ofHours(1);
 
     private final DataSource dataSource;
     private final EventPublisher publisher;
@@ -137,11 +138,16 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void run() {
         Backoff databaseBackoff = new Backoff();
+        Instant nextInboxPrune = Instant.MIN;
         while (running) {
             boolean more = false;
             try {
                 more = relayOnce();
                 databaseBackoff.succeeded();
+                if (Instant.now().isAfter(nextInboxPrune)) {
+                    pruneInbox();
+                    nextInboxPrune = Instant.now().plus(INBOX_PRUNE_INTERVAL);
+                }
             } catch (SQLException | RuntimeException e) {
                 failures.incrementAndGet();
                 Duration pause = databaseBackoff.failed();
@@ -155,6 +161,18 @@ public final class OutboxRelay implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 }
+            }
+        }
+    }
+
+    /** Housekeeping the relay does for the inbox, hourly: ids past {@link JdbcInbox#RETENTION} go. */
+    private void pruneInbox() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            int pruned = JdbcInbox.prune(c);
+            c.commit();
+            if (pruned > 0) {
+                log.info("Deleted {} handled message ids older than {} from the inbox", pruned, JdbcInbox.RETENTION);
             }
         }
     }

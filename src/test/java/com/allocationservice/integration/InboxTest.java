@@ -4,21 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.adapters.LoggingEventPublisher;
+import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.unit.FakeNotifications;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -103,6 +108,34 @@ class InboxTest {
 
     private static long purchased(TestDatabase db, String ref) throws SQLException {
         return single(db, "SELECT purchased_quantity FROM batches WHERE reference = ?", ref);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void the_relay_deletes_message_ids_older_than_a_week(TestDatabase.Kind kind) throws SQLException {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO inbox (message_id, handled_at) VALUES "
+                        + "('eight-days-old', CURRENT_TIMESTAMP - INTERVAL '8' DAY), "
+                        + "('six-days-old', CURRENT_TIMESTAMP - INTERVAL '6' DAY), "
+                        + "('just-now', CURRENT_TIMESTAMP)");
+                c.commit();
+            }
+            try (OutboxRelay relay = new OutboxRelay(db.dataSource(), new LoggingEventPublisher(),
+                    new FakeNotifications(), "stock@made.com", Duration.ofMinutes(15), Duration.ofMillis(50))) {
+                relay.start();
+                Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> inboxSize(db) == 2);
+            }
+            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT message_id FROM inbox ORDER BY message_id")) {
+                List<String> kept = new ArrayList<>();
+                while (rs.next()) {
+                    kept.add(rs.getString(1));
+                }
+                c.rollback();
+                assertThat(kept).containsExactly("just-now", "six-days-old");
+            }
+        }
     }
 
     private static long inboxSize(TestDatabase db) throws SQLException {
