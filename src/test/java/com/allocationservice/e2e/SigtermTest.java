@@ -17,9 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +66,7 @@ class SigtermTest {
                     inFlight = HttpClient.newHttpClient().sendAsync(
                             post(port, "/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 3}"),
                             HttpResponse.BodyHandlers.ofString());
-                    await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnLock(db));
+                    await().atMost(Duration.ofSeconds(30)).until(() -> db.hasSessionWaitingOnLock());
 
                     service.destroy(); // SIGTERM
 
@@ -96,18 +94,6 @@ class SigtermTest {
 
     private static URI uri(int port, String path) {
         return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    private static boolean waitingOnLock(TestDatabase db) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity "
-                     + "WHERE datname = current_database() AND wait_event_type = 'Lock'");
-             ResultSet rs = st.executeQuery()) {
-            rs.next();
-            boolean waiting = rs.getInt(1) > 0;
-            c.rollback();
-            return waiting;
-        }
     }
 
     private static void connect(int port) throws IOException {

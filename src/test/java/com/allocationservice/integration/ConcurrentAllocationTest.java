@@ -8,8 +8,6 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -112,36 +110,21 @@ class ConcurrentAllocationTest {
     }
 
     private static long version(TestDatabase db) throws SQLException {
-        return rows(db, "SELECT version FROM products WHERE sku = 'LAMP'", rs -> rs.getLong(1)).getFirst();
+        return db.query("SELECT version FROM products WHERE sku = 'LAMP'", rs -> rs.getLong(1)).getFirst();
     }
 
     private static Map<String, String> lines(TestDatabase db) throws SQLException {
         Map<String, String> lines = new HashMap<>();
-        rows(db, "SELECT orderid, batchref FROM order_lines WHERE sku = 'LAMP'", rs -> lines.put(rs.getString(1), rs.getString(2)));
+        db.query("SELECT orderid, batchref FROM order_lines WHERE sku = 'LAMP'", rs -> lines.put(rs.getString(1), rs.getString(2)));
         return lines;
     }
 
     private static long lineRowCount(TestDatabase db) throws SQLException {
-        return rows(db, "SELECT COUNT(*) FROM order_lines", rs -> rs.getLong(1)).getFirst();
+        return db.query("SELECT COUNT(*) FROM order_lines", rs -> rs.getLong(1)).getFirst();
     }
 
     private static List<Stored> batches(TestDatabase db) throws SQLException {
-        return rows(db, "SELECT reference, purchased_quantity, allocated_quantity FROM batches",
+        return db.query("SELECT reference, purchased_quantity, allocated_quantity FROM batches",
                 rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getInt(3)));
-    }
-
-    private interface Row<T> {
-        T map(ResultSet rs) throws SQLException;
-    }
-
-    private static <T> List<T> rows(TestDatabase db, String sql, Row<T> row) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            List<T> result = new ArrayList<>();
-            while (rs.next()) {
-                result.add(row.map(rs));
-            }
-            c.rollback();
-            return result;
-        }
     }
 }

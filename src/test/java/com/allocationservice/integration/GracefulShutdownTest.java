@@ -42,7 +42,7 @@ class GracefulShutdownTest {
                                 .POST(HttpRequest.BodyPublishers.ofString("{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 3}"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
-                await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnLock(api.db()));
+                await().atMost(Duration.ofSeconds(30)).until(() -> api.db().hasSessionWaitingOnLock());
 
                 closing = CompletableFuture.runAsync(() -> api.service().close());
 
@@ -69,18 +69,6 @@ class GracefulShutdownTest {
         try (PreparedStatement st = c.prepareStatement("SELECT version FROM products WHERE sku = 'LAMP' FOR UPDATE");
              ResultSet rs = st.executeQuery()) {
             assertThat(rs.next()).isTrue();
-        }
-    }
-
-    private static boolean waitingOnLock(TestDatabase db) throws SQLException {
-        try (Connection c = db.dataSource().getConnection();
-             PreparedStatement st = c.prepareStatement("SELECT COUNT(*) FROM pg_stat_activity "
-                     + "WHERE datname = current_database() AND wait_event_type = 'Lock'");
-             ResultSet rs = st.executeQuery()) {
-            rs.next();
-            boolean waiting = rs.getInt(1) > 0;
-            c.rollback();
-            return waiting;
         }
     }
 

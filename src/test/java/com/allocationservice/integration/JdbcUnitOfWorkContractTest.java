@@ -12,10 +12,8 @@ import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -262,27 +260,10 @@ class JdbcUnitOfWorkContractTest {
     }
 
     private List<Long> longs(String sql) {
-        return query(sql, rs -> rs.getLong(1));
+        return db.query(sql, rs -> rs.getLong(1));
     }
 
     private List<String> strings(String sql) {
-        return query(sql, rs -> rs.getString(1));
-    }
-
-    private interface Row<T> {
-        T map(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Row<T> row) {
-        try (Connection c = db.dataSource().getConnection(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            List<T> result = new ArrayList<>();
-            while (rs.next()) {
-                result.add(row.map(rs));
-            }
-            c.rollback();
-            return result;
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
+        return db.query(sql, rs -> rs.getString(1));
     }
 }

@@ -7,8 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -95,6 +98,32 @@ public final class TestDatabase implements AutoCloseable {
 
     public String user() {
         return user(kind);
+    }
+
+    /** Maps one row of a result set. */
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** The rows of a query, each mapped, read in a transaction of its own. */
+    public <T> List<T> query(String sql, RowMapper<T> mapper) {
+        try (Connection c = dataSource.getConnection(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+            c.rollback();
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
+    /** Whether a session of this PostgreSQL database is waiting for a lock (e.g. a request a test holds up). */
+    public boolean hasSessionWaitingOnLock() {
+        return query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND wait_event_type = 'Lock'", rs -> rs.getInt(1)).getFirst() > 0;
     }
 
     @Override
