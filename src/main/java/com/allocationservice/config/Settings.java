@@ -17,10 +17,14 @@ import java.util.TreeSet;
  *
  * @param redisUrl empty: no Redis (the embedded default); outgoing messages are then only logged
  * @param smtp empty: no SMTP; notifications are then only logged
+ * @param streamMaxDeliveries a stream entry delivered this many times without success is dead-lettered
+ * @param outboxMaxAttempts an outbox row that failed this many times is set aside for an operator
+ * @param apiToken present: every endpoint but health and metrics needs {@code Authorization: Bearer <token>}
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
-        Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled) {
+        Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
+        int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. H2 does not close
@@ -36,10 +40,28 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             "ALLOCATION_HTTP_PORT", "ALLOCATION_DB_URL", "ALLOCATION_DB_USER", "ALLOCATION_DB_PASSWORD",
             "ALLOCATION_DB_POOL_SIZE", "ALLOCATION_REDIS_URL", "ALLOCATION_SMTP_HOST", "ALLOCATION_SMTP_PORT",
             "ALLOCATION_NOTIFY_FROM", "ALLOCATION_NOTIFY_TO", "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS",
-            "ALLOCATION_RELAY_ENABLED", "ALLOCATION_CONSUMER_ENABLED");
+            "ALLOCATION_RELAY_ENABLED", "ALLOCATION_CONSUMER_ENABLED", "ALLOCATION_DB_CONNECT_TIMEOUT_MS",
+            "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "ALLOCATION_DB_LOCK_TIMEOUT_MS",
+            "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "ALLOCATION_SMTP_TIMEOUT_MS",
+            "ALLOCATION_STREAM_MAX_DELIVERIES", "ALLOCATION_OUTBOX_MAX_ATTEMPTS", "ALLOCATION_API_TOKEN");
 
     /** An SMTP server to send notifications through (no authentication, no TLS: a local relay). */
     public record Smtp(String host, int port) {
+    }
+
+    /**
+     * How long each kind of I/O may take before it fails (and, for a request, answers 503).
+     *
+     * @param dbConnect opening a database connection, and waiting for one from the pool
+     * @param dbSocket a database read with no answer (a partition); above the statement timeout
+     * @param dbStatement one SQL statement (PostgreSQL {@code statement_timeout})
+     * @param dbLock waiting for a row lock (PostgreSQL {@code lock_timeout})
+     * @param redisConnect opening a Redis connection
+     * @param redisSocket a Redis command with no answer
+     * @param smtp connecting to, reading from and writing to the mail server, each
+     */
+    public record Timeouts(Duration dbConnect, Duration dbSocket, Duration dbStatement, Duration dbLock,
+            Duration redisConnect, Duration redisSocket, Duration smtp) {
     }
 
     /** Thrown with every problem found, one per line. */
@@ -92,11 +114,66 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         int window = integer(env, "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", 900, 0, 7 * 24 * 3600, problems);
         boolean relay = flag(env, "ALLOCATION_RELAY_ENABLED", problems);
         boolean consumer = flag(env, "ALLOCATION_CONSUMER_ENABLED", problems);
+        Timeouts timeouts = new Timeouts(
+                millis(env, "ALLOCATION_DB_CONNECT_TIMEOUT_MS", 5_000, problems),
+                millis(env, "ALLOCATION_DB_SOCKET_TIMEOUT_MS", 30_000, problems),
+                millis(env, "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", 10_000, problems),
+                millis(env, "ALLOCATION_DB_LOCK_TIMEOUT_MS", 5_000, problems),
+                millis(env, "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", 2_000, problems),
+                millis(env, "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", 5_000, problems),
+                millis(env, "ALLOCATION_SMTP_TIMEOUT_MS", 10_000, problems));
+        if (timeouts.dbSocket().compareTo(timeouts.dbStatement()) <= 0) {
+            problems.add("ALLOCATION_DB_SOCKET_TIMEOUT_MS must be greater than ALLOCATION_DB_STATEMENT_TIMEOUT_MS ("
+                    + timeouts.dbSocket().toMillis() + " <= " + timeouts.dbStatement().toMillis() + ")");
+        }
+        int maxDeliveries = integer(env, "ALLOCATION_STREAM_MAX_DELIVERIES", 5, 1, 1000, problems);
+        int maxAttempts = integer(env, "ALLOCATION_OUTBOX_MAX_ATTEMPTS", 10, 1, 1000, problems);
+        Optional<String> token = token(env, problems);
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
         return new Settings(port, url, user, password, poolSize, redis, smtp, from, to,
-                Duration.ofSeconds(window), relay, consumer);
+                Duration.ofSeconds(window), relay, consumer, timeouts, maxDeliveries, maxAttempts, token);
+    }
+
+    /** Secrets (the database password, the API token, a Redis URL's password) are masked. */
+    @Override
+    public String toString() {
+        return "Settings[httpPort=" + httpPort + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser
+                + ", dbPassword=" + (dbPassword.isEmpty() ? "" : "***") + ", dbPoolSize=" + dbPoolSize
+                + ", redisUrl=" + redisUrl.map(Settings::redacted).orElse("") + ", smtp=" + smtp
+                + ", notifyFrom=" + notifyFrom + ", notifyTo=" + notifyTo
+                + ", outOfStockEmailWindow=" + outOfStockEmailWindow + ", relayEnabled=" + relayEnabled
+                + ", consumerEnabled=" + consumerEnabled + ", timeouts=" + timeouts
+                + ", streamMaxDeliveries=" + streamMaxDeliveries + ", outboxMaxAttempts=" + outboxMaxAttempts
+                + ", apiToken=" + (apiToken.isPresent() ? "***" : "") + "]";
+    }
+
+    /** The URL with any password replaced by {@code ***}, for logs and messages. */
+    public static String redacted(URI url) {
+        String userInfo = url.getRawUserInfo();
+        if (userInfo == null) {
+            return url.toString();
+        }
+        int colon = userInfo.indexOf(':');
+        String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
+        return url.toString().replace(userInfo + "@", masked + "@");
+    }
+
+    private static Optional<String> token(Map<String, String> env, List<String> problems) {
+        String raw = env.get("ALLOCATION_API_TOKEN");
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        if (raw.length() < 16 || !raw.matches("[\\x21-\\x7E]+")) {
+            // the value itself is never echoed: it is a secret
+            problems.add("ALLOCATION_API_TOKEN must be at least 16 printable characters without spaces");
+        }
+        return Optional.of(raw);
+    }
+
+    private static Duration millis(Map<String, String> env, String name, int fallback, List<String> problems) {
+        return Duration.ofMillis(integer(env, name, fallback, 1, 3_600_000, problems));
     }
 
     private static Optional<URI> redisUrl(String raw, List<String> problems) {
@@ -111,8 +188,16 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         } catch (URISyntaxException ignored) {
             // reported below
         }
-        problems.add("ALLOCATION_REDIS_URL must look like redis://host:port[/db], was '" + raw + "'");
+        problems.add("ALLOCATION_REDIS_URL must look like redis[s]://[[user]:password@]host:port[/db], was '"
+                + redactedRaw(raw) + "'");
         return Optional.empty();
+    }
+
+    /** A malformed URL may still hold a password: everything between "//" and the last "@" goes. */
+    private static String redactedRaw(String raw) {
+        int start = raw.indexOf("//");
+        int at = raw.lastIndexOf('@');
+        return start >= 0 && at > start ? raw.substring(0, start + 2) + "***" + raw.substring(at) : raw;
     }
 
     private static String address(Map<String, String> env, String name, String fallback, List<String> problems) {

@@ -108,6 +108,15 @@ class SettingsTest {
         "ALLOCATION_RELAY_ENABLED | yes",
         "ALLOCATION_RELAY_ENABLED | TRUE1",
         "ALLOCATION_CONSUMER_ENABLED | 1",
+        "ALLOCATION_DB_CONNECT_TIMEOUT_MS | 0",
+        "ALLOCATION_DB_SOCKET_TIMEOUT_MS | 5s",
+        "ALLOCATION_DB_STATEMENT_TIMEOUT_MS | -1",
+        "ALLOCATION_DB_LOCK_TIMEOUT_MS | 3600001",
+        "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS | fast",
+        "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS | 1.5",
+        "ALLOCATION_SMTP_TIMEOUT_MS | 0",
+        "ALLOCATION_STREAM_MAX_DELIVERIES | 0",
+        "ALLOCATION_OUTBOX_MAX_ATTEMPTS | ten",
     })
     void a_malformed_value_is_rejected_naming_the_variable_and_the_value(String name, String value) {
         Map<String, String> env = name.equals("ALLOCATION_SMTP_PORT")
@@ -118,6 +127,67 @@ class SettingsTest {
                 .isInstanceOf(Settings.InvalidSettings.class)
                 .hasMessageContaining(name)
                 .hasMessageContaining("'" + value.strip() + "'");
+    }
+
+    @Test
+    void timeouts_delivery_caps_and_the_token_have_defaults_and_are_read() {
+        Settings defaults = Settings.defaults();
+        assertThat(defaults.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(10)));
+        assertThat(defaults.streamMaxDeliveries()).isEqualTo(5);
+        assertThat(defaults.outboxMaxAttempts()).isEqualTo(10);
+        assertThat(defaults.apiToken()).isEmpty();
+
+        Settings s = Settings.fromEnvironment(Map.ofEntries(
+                Map.entry("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1000"),
+                Map.entry("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "4000"),
+                Map.entry("ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "3000"),
+                Map.entry("ALLOCATION_DB_LOCK_TIMEOUT_MS", "2000"),
+                Map.entry("ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", "500"),
+                Map.entry("ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "700"),
+                Map.entry("ALLOCATION_SMTP_TIMEOUT_MS", "900"),
+                Map.entry("ALLOCATION_STREAM_MAX_DELIVERIES", "3"),
+                Map.entry("ALLOCATION_OUTBOX_MAX_ATTEMPTS", "7"),
+                Map.entry("ALLOCATION_API_TOKEN", "correct-horse-battery-staple")));
+        assertThat(s.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofMillis(1000), Duration.ofMillis(4000),
+                Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(500), Duration.ofMillis(700),
+                Duration.ofMillis(900)));
+        assertThat(s.streamMaxDeliveries()).isEqualTo(3);
+        assertThat(s.outboxMaxAttempts()).isEqualTo(7);
+        assertThat(s.apiToken()).contains("correct-horse-battery-staple");
+    }
+
+    @Test
+    void a_socket_timeout_not_above_the_statement_timeout_is_rejected() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
+                "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "2000", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "2000")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_DB_SOCKET_TIMEOUT_MS must be greater than");
+    }
+
+    @Test
+    void a_weak_token_is_rejected_without_echoing_it() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "short secret")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_API_TOKEN")
+                .hasMessageNotContaining("short secret");
+    }
+
+    @Test
+    void secrets_never_appear_in_the_settings_text_or_errors() {
+        Settings s = Settings.fromEnvironment(Map.of(
+                "ALLOCATION_DB_PASSWORD", "db-pass-1234",
+                "ALLOCATION_REDIS_URL", "rediss://app:redis-pass-5678@cache:6380/1",
+                "ALLOCATION_API_TOKEN", "token-abcdefghijklmnop"));
+        assertThat(s.toString()).doesNotContain("db-pass-1234", "redis-pass-5678", "token-abcdefghijklmnop")
+                .contains("rediss://app:***@cache:6380/1");
+        assertThat(s.redisUrl()).contains(URI.create("rediss://app:redis-pass-5678@cache:6380/1"));
+
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "ftp://u:hunter2@x")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_REDIS_URL")
+                .hasMessageNotContaining("hunter2");
     }
 
     @Test

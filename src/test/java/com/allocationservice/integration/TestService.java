@@ -17,7 +17,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
  * The real service, started by {@link Bootstrap#start} on a free port over a fresh test database,
@@ -47,8 +47,9 @@ final class TestService implements AutoCloseable {
     }
 
     static Settings settings(TestDatabase db) {
-        return new Settings(0, db.url(), db.user(), "", 4, Optional.empty(), Optional.empty(),
-                Settings.DEFAULT_NOTIFY_FROM, Settings.DEFAULT_NOTIFY_TO, Duration.ofMinutes(15), false, false);
+        return Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_URL", db.url(),
+                "ALLOCATION_DB_USER", db.user(), "ALLOCATION_DB_POOL_SIZE", "4",
+                "ALLOCATION_RELAY_ENABLED", "false", "ALLOCATION_CONSUMER_ENABLED", "false"));
     }
 
     TestDatabase db() {
