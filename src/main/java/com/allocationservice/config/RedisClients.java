@@ -1,0 +1,36 @@
+package com.allocationservice.config;
+
+import java.net.URI;
+import java.time.Duration;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.util.JedisURIHelper;
+
+/**
+ * The one place a Redis client is built from the configured URL: {@code redis://} or
+ * {@code rediss://} (TLS, verified against the JVM's trust store), with an optional user and
+ * password and a database index, and the configured connect and socket timeouts. Blocking reads
+ * ({@code XREADGROUP BLOCK}) wait their own block time plus the socket timeout.
+ */
+public final class RedisClients {
+
+    private RedisClients() {
+    }
+
+    public static RedisClient create(URI url, Duration connectTimeout, Duration socketTimeout) {
+        DefaultJedisClientConfig config = DefaultJedisClientConfig.builder()
+                .connectionTimeoutMillis(Math.toIntExact(connectTimeout.toMillis()))
+                .socketTimeoutMillis(Math.toIntExact(socketTimeout.toMillis()))
+                .blockingSocketTimeoutMillis(Math.toIntExact(socketTimeout.toMillis()))
+                .user(JedisURIHelper.getUser(url))
+                .password(JedisURIHelper.getPassword(url))
+                .database(JedisURIHelper.getDBIndex(url))
+                .ssl(JedisURIHelper.isRedisSSLScheme(url))
+                .build();
+        return RedisClient.builder().hostAndPort(JedisURIHelper.getHostAndPort(url)).clientConfig(config).build();
+    }
+
+    public static RedisClient create(URI url, Settings.Timeouts timeouts) {
+        return create(url, timeouts.redisConnect(), timeouts.redisSocket());
+    }
+}
