@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The Redis rows: {@code pubsub} (the channel) and {@code stream} rows, up to 500 a round in one
- * pipeline. The two rows of a message succeed or fail apart, so a refused stream append is retried
+ * The Redis rows: {@code pubsub} (the channel) and {@code stream} rows, up to 1,000 (500 messages)
+ * a round in one pipeline. The two rows of a message succeed or fail apart, so a refused stream append is retried
  * without publishing the message on its channel again, and the other way round.
  */
 public final class RedisDestination implements OutboxDestination {
 
-    private static final int BATCH = 500;
+    private static final int BATCH = 1000;
 
     private final EventPublisher publisher;
 
