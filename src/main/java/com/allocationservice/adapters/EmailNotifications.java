@@ -7,7 +7,12 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.Properties;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.util.MailConnectException;
 
 /**
  * Notifications by email over SMTP (the book's chapter 13 {@code EmailNotifications}), with Angus
@@ -17,23 +22,47 @@ import java.util.Properties;
  */
 public final class EmailNotifications implements Notifications {
 
-    /** The SMTP server could not take the message. */
+    /**
+     * The SMTP server could not take the message. Refused: it answered and turned this message down
+     * for good (a 5xx reply, a malformed message); otherwise it could not be reached, timed out or
+     * answered "try later", which says nothing against this message.
+     */
     public static final class MailFailed extends RuntimeException {
-        MailFailed(String message, Throwable cause) {
+        private final boolean refused;
+
+        MailFailed(String message, MessagingException cause) {
             super(message, cause);
+            this.refused = refused(cause);
+        }
+
+        public boolean refused() {
+            return refused;
+        }
+
+        private static boolean refused(MessagingException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IOException || t instanceof MailConnectException
+                        || t instanceof SMTPSendFailedException s && s.getReturnCode() < 500
+                        || t instanceof SMTPAddressFailedException a && a.getReturnCode() < 500) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
     private final Session session;
     private final String from;
 
-    public EmailNotifications(String host, int port, String from) {
+    /** The timeout bounds connecting to, each read from and each write to the server. */
+    public EmailNotifications(String host, int port, String from, Duration timeout) {
+        String millis = Long.toString(timeout.toMillis());
         Properties properties = new Properties();
         properties.put("mail.smtp.host", host);
         properties.put("mail.smtp.port", Integer.toString(port));
-        properties.put("mail.smtp.connectiontimeout", "5000");
-        properties.put("mail.smtp.timeout", "10000");
-        properties.put("mail.smtp.writetimeout", "10000");
+        properties.put("mail.smtp.connectiontimeout", millis);
+        properties.put("mail.smtp.timeout", millis);
+        properties.put("mail.smtp.writetimeout", millis);
         this.session = Session.getInstance(properties);
         this.from = from;
     }

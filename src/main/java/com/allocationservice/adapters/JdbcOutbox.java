@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -23,13 +24,18 @@ import java.util.UUID;
 /**
  * The outbox table: rows written by a unit of work in its own transaction, read and deleted by the
  * relay in its. Each event becomes one message (a UUID, a type, the time, the product version and
- * the book's fields as JSON) with one row per destination: {@code redis} for every event, and
- * {@code email} as well for {@link OutOfStock}.
+ * the book's fields as JSON) with one row per destination: {@code pubsub} and {@code stream} (Redis)
+ * for every event, and {@code email} as well for {@link OutOfStock}. A row a destination refused
+ * counts its attempts; after the last one it moves to {@code outbox_parked}.
  */
 final class JdbcOutbox {
 
-    static final String REDIS = "redis";
+    static final String PUBSUB = "pubsub";
+    static final String STREAM = "stream";
     static final String EMAIL = "email";
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration LAST_RETRY = Duration.ofMinutes(5);
+    private static final int MAX_ERROR_LENGTH = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,8 +43,9 @@ final class JdbcOutbox {
     record Raised(Event event, long version) {
     }
 
-    /** A row as the relay reads it. */
-    record Row(long id, String messageId, String type, String sku, Instant occurredAt, String payload) {
+    /** A row as the relay reads it; attempts counts the earlier attempts its destination refused. */
+    record Row(long id, String messageId, String destination, String type, String sku, Instant occurredAt,
+            String payload, int attempts) {
     }
 
     private JdbcOutbox() {
@@ -93,7 +100,8 @@ final class JdbcOutbox {
             for (Raised r : raised) {
                 UUID id = UUID.randomUUID();
                 String payload = payload(id, r.event(), r.version(), occurredAt);
-                List<String> destinations = r.event() instanceof OutOfStock ? List.of(REDIS, EMAIL) : List.of(REDIS);
+                List<String> destinations = r.event() instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL)
+                        : List.of(PUBSUB, STREAM);
                 for (String destination : destinations) {
                     st.setObject(1, id);
                     st.setString(2, destination);
@@ -111,20 +119,82 @@ final class JdbcOutbox {
         return rows;
     }
 
-    static List<Row> oldest(Connection connection, String destination, int limit) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("SELECT id, message_id, type, sku, occurred_at, payload "
-                + "FROM outbox WHERE destination = ? ORDER BY id LIMIT ?")) {
-            st.setString(1, destination);
-            st.setInt(2, limit);
+    /**
+     * The oldest rows of these destinations that are due: not waiting for a retry, and not behind a
+     * row of the same SKU and destination that is being retried (so each SKU's rows go out in order,
+     * and a failing row holds back only its own SKU).
+     */
+    static List<Row> due(Connection connection, List<String> destinations, Instant now, int limit)
+            throws SQLException {
+        String in = String.join(", ", destinations.stream().map(d -> "?").toList());
+        try (PreparedStatement st = connection.prepareStatement("SELECT id, message_id, destination, type, sku, "
+                + "occurred_at, payload, attempts FROM outbox o WHERE destination IN (" + in + ") "
+                + "AND (retry_at IS NULL OR retry_at <= ?) AND NOT EXISTS (SELECT 1 FROM outbox f "
+                + "WHERE f.destination = o.destination AND f.sku = o.sku AND f.attempts > 0 AND f.id < o.id) "
+                + "ORDER BY id LIMIT ?")) {
+            int i = 1;
+            for (String destination : destinations) {
+                st.setString(i++, destination);
+            }
+            st.setTimestamp(i++, Timestamp.from(now));
+            st.setInt(i, limit);
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getLong(1), rs.getObject(2).toString(), rs.getString(3), rs.getString(4),
-                            rs.getTimestamp(5).toInstant(), rs.getString(6)));
+                            rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getInt(8)));
                 }
             }
             return rows;
         }
+    }
+
+    /**
+     * Records one more refused attempt for each of these rows: a row still under maxAttempts is tried
+     * again after a pause that doubles with each attempt (one second up to five minutes); the others
+     * are copied to {@code outbox_parked}, and returned for the caller to delete with the delivered.
+     */
+    static List<Row> refused(Connection connection, Map<Row, String> refused, Instant now, int maxAttempts)
+            throws SQLException {
+        List<Row> parked = new ArrayList<>();
+        if (refused.isEmpty()) {
+            return parked;
+        }
+        try (PreparedStatement retry = connection.prepareStatement(
+                "UPDATE outbox SET attempts = ?, retry_at = ?, last_error = ? WHERE id = ?");
+             PreparedStatement park = connection.prepareStatement("INSERT INTO outbox_parked (id, message_id, "
+                     + "destination, type, sku, product_version, occurred_at, payload, attempts, error, parked_at) "
+                     + "SELECT id, message_id, destination, type, sku, product_version, occurred_at, payload, ?, ?, ? "
+                     + "FROM outbox WHERE id = ?")) {
+            for (Map.Entry<Row, String> e : refused.entrySet()) {
+                Row row = e.getKey();
+                int attempts = row.attempts() + 1;
+                String error = e.getValue().length() > MAX_ERROR_LENGTH
+                        ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
+                if (attempts < maxAttempts) {
+                    Duration pause = FIRST_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
+                    retry.setInt(1, attempts);
+                    retry.setTimestamp(2, Timestamp.from(now.plus(pause.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause)));
+                    retry.setString(3, error);
+                    retry.setLong(4, row.id());
+                    retry.addBatch();
+                } else {
+                    park.setInt(1, attempts);
+                    park.setString(2, error);
+                    park.setTimestamp(3, Timestamp.from(now));
+                    park.setLong(4, row.id());
+                    park.addBatch();
+                    parked.add(row);
+                }
+            }
+            if (parked.size() < refused.size()) {
+                retry.executeBatch();
+            }
+            if (!parked.isEmpty()) {
+                park.executeBatch();
+            }
+        }
+        return parked;
     }
 
     static void delete(Connection connection, List<Row> rows) throws SQLException {
@@ -141,17 +211,20 @@ final class JdbcOutbox {
     }
 
     /**
-     * Takes the relay lock within the connection's transaction; false when another relay holds it.
-     * A lock row deleted by hand (say, every table emptied) is put back, or no relay would ever run.
+     * Takes the named relay lock (one per destination loop) within the connection's transaction;
+     * false when another relay holds it. A lock row deleted by hand (say, every table emptied) is put
+     * back, or no relay would ever run.
      */
-    static boolean lockRelay(Connection connection) throws SQLException {
+    static boolean lockRelay(Connection connection, String name) throws SQLException {
         try (PreparedStatement lock = connection.prepareStatement(
-                "SELECT name FROM outbox_relay_lock WHERE name = 'relay' FOR UPDATE SKIP LOCKED")) {
+                "SELECT name FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
+            lock.setString(1, name);
             if (exists(lock)) {
                 return true;
             }
             try (PreparedStatement restore = connection.prepareStatement(
-                    "INSERT INTO outbox_relay_lock (name) VALUES ('relay') ON CONFLICT DO NOTHING")) {
+                    "INSERT INTO outbox_relay_lock (name) VALUES (?) ON CONFLICT DO NOTHING")) {
+                restore.setString(1, name);
                 return restore.executeUpdate() == 1 && exists(lock);
             }
         }
@@ -163,8 +236,9 @@ final class JdbcOutbox {
         }
     }
 
-    static long backlog(Connection connection) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("SELECT count(*) FROM outbox");
+    /** Rows waiting in {@code outbox} or, with table {@code outbox_parked}, set aside. */
+    static long count(Connection connection, String table) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT count(*) FROM " + table);
              ResultSet rs = st.executeQuery()) {
             rs.next();
             return rs.getLong(1);

@@ -3,10 +3,7 @@ package com.allocationservice.adapters;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.service.Notifications;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,92 +17,102 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox after commit, on a virtual thread of its own: each round, in one transaction,
- * it takes the relay lock ({@code FOR UPDATE SKIP LOCKED}, so of several processes only one relays
- * at a time and the others skip the round), publishes the oldest {@code redis} rows in id order,
- * sends the oldest {@code email} rows, deletes what was delivered and commits. A crash or a lost
- * connection before the commit leaves the rows to be delivered again: at least once, in order per
- * SKU. A destination that fails keeps its rows and is retried with a growing pause; the other
- * destination carries on.
+ * Delivers the outbox after commit: one loop per destination (Redis, email), each on a virtual
+ * thread of its own, so a destination that hangs or is down delays only its own rows. Each round of
+ * a loop runs in one transaction: it takes the destination's relay lock ({@code FOR UPDATE SKIP
+ * LOCKED}, so of several processes only one relays a destination at a time and the others skip the
+ * round), reads the oldest due rows in id order, hands them to the destination, deletes what was
+ * delivered, records what was refused and commits. A crash or a lost connection before the commit
+ * leaves the rows to be delivered again: at least once, in order per SKU and destination.
  *
- * <p>Out-of-stock emails: one per SKU per window. The out-of-stock time last emailed for a SKU is
- * kept in {@code out_of_stock_emails}; a row that happened within the window after it is deleted,
- * logged and counted instead of sent. (The book sends an email per event, from a handler that runs
- * after the commit, so a crash loses it and a burst floods the inbox.)
+ * <p>A destination that cannot be reached keeps its rows and is retried with a growing pause, no
+ * attempt counted against them. A row the destination refuses is retried on its own schedule, holding
+ * back the later rows of its SKU; after {@code maxAttempts} it is set aside in {@code outbox_parked}
+ * and counted, and the rows behind it go on.
  */
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final int REDIS_BATCH = 500;
-    private static final int EMAIL_BATCH = 20;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final Duration INBOX_PRUNE_INTERVAL = Duration.ofHours(1);
 
     private final DataSource dataSource;
-    private final EventPublisher publisher;
-    private final Notifications notifications;
-    private final String notifyTo;
-    private final Duration emailWindow;
+    private final RedisDestination redis;
+    private final EmailDestination email;
+    private final int maxAttempts;
     private final Duration pollInterval;
-    private final Semaphore wake = new Semaphore(0);
-    private final AtomicLong published = new AtomicLong();
+    private final List<Loop> loops;
     private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong emailsSent = new AtomicLong();
-    private final AtomicLong suppressedEmails = new AtomicLong();
-    private final Backoff redisBackoff = new Backoff();
-    private final Backoff emailBackoff = new Backoff();
-    private volatile boolean running;
-    private Thread thread;
+    private final AtomicLong setAside = new AtomicLong();
 
-    public OutboxRelay(DataSource dataSource, EventPublisher publisher, Notifications notifications, String notifyTo,
-            Duration emailWindow, Duration pollInterval) {
+    public OutboxRelay(DataSource dataSource, RedisDestination redis, EmailDestination email, int maxAttempts,
+            Duration pollInterval) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
+        }
         this.dataSource = Objects.requireNonNull(dataSource);
-        this.publisher = Objects.requireNonNull(publisher);
-        this.notifications = Objects.requireNonNull(notifications);
-        this.notifyTo = Objects.requireNonNull(notifyTo);
-        this.emailWindow = Objects.requireNonNull(emailWindow);
+        this.redis = Objects.requireNonNull(redis);
+        this.email = Objects.requireNonNull(email);
+        this.maxAttempts = maxAttempts;
         this.pollInterval = Objects.requireNonNull(pollInterval);
+        this.loops = List.of(new Loop(redis, true), new Loop(email, false));
     }
 
-    public synchronized OutboxRelay start() {
-        if (thread == null) {
-            running = true;
-            thread = Thread.ofVirtual().name("outbox-relay").start(this::run);
-        }
+    /** A relay with ten attempts per row: the Redis destination over this publisher, email over these notifications. */
+    public OutboxRelay(DataSource dataSource, EventPublisher publisher, Notifications notifications, String notifyTo,
+            Duration emailWindow, Duration pollInterval) {
+        this(dataSource, new RedisDestination(publisher), new EmailDestination(notifications, notifyTo, emailWindow),
+                10, pollInterval);
+    }
+
+    public OutboxRelay start() {
+        loops.forEach(Loop::start);
         return this;
     }
 
     /** Asks for a round now rather than at the next poll (called after a commit that wrote the outbox). */
     public void wake() {
-        if (wake.availablePermits() == 0) {
-            wake.release();
-        }
+        loops.forEach(Loop::wake);
     }
 
-    /** Messages handed to the publisher and deleted from the outbox. */
+    /** Redis rows (pub/sub and stream, two per message) delivered and deleted from the outbox. */
     public long published() {
-        return published.get();
+        return loops.getFirst().delivered.get();
     }
 
-    /** Rounds in which a destination or the database failed; their rows stay for the next attempt. */
+    /** Rounds in which a destination or the database failed, and rows a destination refused; all kept for retry. */
     public long failures() {
         return failures.get();
     }
 
+    /** Rows this relay moved to {@code outbox_parked} after their last attempt. */
+    public long setAside() {
+        return setAside.get();
+    }
+
     public long emailsSent() {
-        return emailsSent.get();
+        return email.sent();
     }
 
     /** Out-of-stock emails not sent because one for the same SKU went out within the window. */
     public long suppressedEmails() {
-        return suppressedEmails.get();
+        return email.suppressed();
     }
 
     /** Rows waiting in the outbox, or -1 when the database does not answer. */
     public long backlog() {
+        return count("outbox");
+    }
+
+    /** Rows set aside in {@code outbox_parked} (by any instance, not yet replayed), or -1 when the database does not answer. */
+    public long parked() {
+        return count("outbox_parked");
+    }
+
+    private long count(String table) {
         try (Connection c = dataSource.getConnection()) {
             try {
-                return JdbcOutbox.backlog(c);
+                return JdbcOutbox.count(c, table);
             } finally {
                 c.rollback();
             }
@@ -116,53 +123,13 @@ public final class OutboxRelay implements AutoCloseable {
 
     @Override
     public void close() {
-        Thread running;
-        synchronized (this) {
-            running = thread;
-            thread = null;
-        }
-        if (running == null) {
-            return;
-        }
-        this.running = false;
-        wake();
-        try {
-            if (!running.join(Duration.ofSeconds(10))) {
-                running.interrupt();
-                running.join(Duration.ofSeconds(5));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loops.forEach(Loop::stop);
+        loops.forEach(Loop::join);
     }
 
-    private void run() {
-        Backoff databaseBackoff = new Backoff();
-        Instant nextInboxPrune = Instant.MIN;
-        while (running) {
-            boolean more = false;
-            try {
-                more = relayOnce();
-                databaseBackoff.succeeded();
-                if (Instant.now().isAfter(nextInboxPrune)) {
-                    pruneInbox();
-                    nextInboxPrune = Instant.now().plus(INBOX_PRUNE_INTERVAL);
-                }
-            } catch (SQLException | RuntimeException e) {
-                failures.incrementAndGet();
-                Duration pause = databaseBackoff.failed();
-                log.warn("Outbox relay round failed, retrying in {}: {}", pause, e.toString());
-                sleep(pause);
-            }
-            if (!more && running) {
-                try {
-                    wake.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-                    wake.drainPermits();
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
+    @Override
+    public String toString() {
+        return "OutboxRelay[" + redis + ", " + email + "]";
     }
 
     /** Housekeeping the relay does for the inbox, hourly: ids past {@link JdbcInbox#RETENTION} go. */
@@ -177,102 +144,6 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    /** One round in one transaction; true when a full batch went out and more may be waiting. */
-    private boolean relayOnce() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                if (!JdbcOutbox.lockRelay(c)) {
-                    c.rollback();
-                    return false;
-                }
-                boolean more = relayRedis(c);
-                more |= relayEmail(c);
-                c.commit();
-                return more;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    private boolean relayRedis(Connection c) throws SQLException {
-        if (!redisBackoff.due()) {
-            return false;
-        }
-        List<JdbcOutbox.Row> rows = JdbcOutbox.oldest(c, JdbcOutbox.REDIS, REDIS_BATCH);
-        if (rows.isEmpty()) {
-            return false;
-        }
-        List<EventPublisher.Outgoing> messages = new ArrayList<>(rows.size());
-        rows.forEach(r -> messages.add(new EventPublisher.Outgoing(r.messageId(), r.type(), r.payload())));
-        try {
-            publisher.publish(messages);
-            redisBackoff.succeeded();
-        } catch (RuntimeException e) {
-            failures.incrementAndGet();
-            Duration pause = redisBackoff.failed();
-            log.warn("Publishing {} outbox messages failed, they stay; retrying in {}: {}", rows.size(), pause,
-                    e.toString());
-            return false;
-        }
-        JdbcOutbox.delete(c, rows);
-        published.addAndGet(rows.size());
-        return rows.size() == REDIS_BATCH;
-    }
-
-    private boolean relayEmail(Connection c) throws SQLException {
-        if (!emailBackoff.due()) {
-            return false;
-        }
-        List<JdbcOutbox.Row> rows = JdbcOutbox.oldest(c, JdbcOutbox.EMAIL, EMAIL_BATCH);
-        List<JdbcOutbox.Row> done = new ArrayList<>();
-        try {
-            for (JdbcOutbox.Row row : rows) {
-                Instant lastEmailed = lastEmailed(c, row.sku());
-                if (lastEmailed != null && row.occurredAt().isBefore(lastEmailed.plus(emailWindow))) {
-                    suppressedEmails.incrementAndGet();
-                    log.info("Not emailing out of stock for {} (message {}): emailed for the out-of-stock at {}",
-                            row.sku(), row.messageId(), lastEmailed);
-                } else {
-                    notifications.send(notifyTo, "Out of stock for " + row.sku() + "\n\nAn order line for SKU "
-                            + row.sku() + " could not be allocated at " + row.occurredAt()
-                            + ": no batch has enough stock.");
-                    rememberEmailed(c, row.sku(), row.occurredAt(), lastEmailed != null);
-                    emailsSent.incrementAndGet();
-                }
-                done.add(row);
-            }
-            emailBackoff.succeeded();
-        } catch (RuntimeException e) {
-            failures.incrementAndGet();
-            Duration pause = emailBackoff.failed();
-            log.warn("Sending an out-of-stock email failed, it stays; retrying in {}: {}", pause, e.toString());
-        }
-        JdbcOutbox.delete(c, done);
-        return rows.size() == EMAIL_BATCH && done.size() == rows.size();
-    }
-
-    private static Instant lastEmailed(Connection c, String sku) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("SELECT occurred_at FROM out_of_stock_emails WHERE sku = ?")) {
-            st.setString(1, sku);
-            try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? rs.getTimestamp(1).toInstant() : null;
-            }
-        }
-    }
-
-    private static void rememberEmailed(Connection c, String sku, Instant occurredAt, boolean known) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(known
-                ? "UPDATE out_of_stock_emails SET occurred_at = ? WHERE sku = ?"
-                : "INSERT INTO out_of_stock_emails (occurred_at, sku) VALUES (?, ?)")) {
-            st.setTimestamp(1, Timestamp.from(occurredAt));
-            st.setString(2, sku);
-            st.executeUpdate();
-        }
-    }
-
     private static void sleep(Duration pause) {
         try {
             Thread.sleep(pause);
@@ -281,27 +152,158 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    /** Doubling pauses after failures, from 100 ms up to five seconds; used by the relay's thread only. */
-    private static final class Backoff {
-        private Duration pause = Duration.ZERO;
-        private Instant retryAt = Instant.MIN;
+    /** The rounds of one destination, on a thread of their own. */
+    private final class Loop {
+        private final OutboxDestination destination;
+        private final boolean prunesInbox;
+        private final Semaphore wake = new Semaphore(0);
+        private final AtomicLong delivered = new AtomicLong();
+        private volatile boolean running;
+        private Thread thread;
 
-        boolean due() {
-            return !Instant.now().isBefore(retryAt);
+        Loop(OutboxDestination destination, boolean prunesInbox) {
+            this.destination = destination;
+            this.prunesInbox = prunesInbox;
         }
 
-        Duration failed() {
-            pause = pause.isZero() ? Duration.ofMillis(100) : pause.multipliedBy(2);
-            if (pause.compareTo(MAX_BACKOFF) > 0) {
-                pause = MAX_BACKOFF;
+        synchronized void start() {
+            if (thread == null) {
+                running = true;
+                thread = Thread.ofVirtual().name("outbox-relay-" + destination.name()).start(this::run);
             }
-            retryAt = Instant.now().plus(pause);
-            return pause;
         }
 
-        void succeeded() {
-            pause = Duration.ZERO;
-            retryAt = Instant.MIN;
+        void wake() {
+            if (wake.availablePermits() == 0) {
+                wake.release();
+            }
+        }
+
+        void stop() {
+            running = false;
+            wake();
+        }
+
+        void join() {
+            Thread stopping;
+            synchronized (this) {
+                stopping = thread;
+                thread = null;
+            }
+            if (stopping == null) {
+                return;
+            }
+            try {
+                if (!stopping.join(Duration.ofSeconds(10))) {
+                    stopping.interrupt();
+                    stopping.join(Duration.ofSeconds(5));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void run() {
+            Backoff backoff = new Backoff();
+            Instant nextInboxPrune = Instant.MIN;
+            while (running) {
+                boolean more = false;
+                try {
+                    more = round();
+                    if (prunesInbox && Instant.now().isAfter(nextInboxPrune)) {
+                        pruneInbox();
+                        nextInboxPrune = Instant.now().plus(INBOX_PRUNE_INTERVAL);
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    backoff.failed(e);
+                }
+                Duration pause = backoff.pause();
+                if (!pause.isZero() && running) {
+                    sleep(pause);
+                } else if (!more && running) {
+                    try {
+                        wake.tryAcquire(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+                        wake.drainPermits();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }
+
+        private final class Backoff {
+            private Duration pause = Duration.ZERO;
+            private boolean failedThisRound;
+
+            void failed(Exception e) {
+                failures.incrementAndGet();
+                pause = pause.isZero() ? Duration.ofMillis(100) : pause.multipliedBy(2);
+                if (pause.compareTo(MAX_BACKOFF) > 0) {
+                    pause = MAX_BACKOFF;
+                }
+                failedThisRound = true;
+                log.warn("Outbox relay to {} failed, its rows stay; retrying in {}: {}", destination.name(), pause,
+                        e.toString());
+            }
+
+            /** The pause before the next round: zero after a round that did not fail. */
+            Duration pause() {
+                if (!failedThisRound) {
+                    pause = Duration.ZERO;
+                }
+                failedThisRound = false;
+                return pause;
+            }
+        }
+
+        /** One round in one transaction; true when a full batch was read and more may be waiting. */
+        private boolean round() throws SQLException {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    if (!JdbcOutbox.lockRelay(c, destination.name())) {
+                        c.rollback();
+                        return false;
+                    }
+                    Instant now = Instant.now();
+                    List<JdbcOutbox.Row> rows = JdbcOutbox.due(c, destination.rows(), now, destination.batchSize());
+                    if (rows.isEmpty()) {
+                        c.commit();
+                        return false;
+                    }
+                    OutboxDestination.Outcome outcome = destination.deliver(c, rows);
+                    List<JdbcOutbox.Row> parked = JdbcOutbox.refused(c, outcome.refused(), now, maxAttempts);
+                    List<JdbcOutbox.Row> gone = new ArrayList<>(outcome.delivered());
+                    gone.addAll(parked);
+                    JdbcOutbox.delete(c, gone);
+                    c.commit();
+                    delivered.addAndGet(outcome.delivered().size());
+                    report(outcome, parked);
+                    if (outcome.unreachable() != null) {
+                        throw outcome.unreachable();
+                    }
+                    return rows.size() == destination.batchSize();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            }
+        }
+
+        private void report(OutboxDestination.Outcome outcome, List<JdbcOutbox.Row> parked) {
+            if (!outcome.refused().isEmpty()) {
+                failures.addAndGet(outcome.refused().size());
+                var first = outcome.refused().entrySet().iterator().next();
+                log.warn("{} refused {} outbox rows, retried later or set aside (first: {} row {} of {}: {})",
+                        destination.name(), outcome.refused().size(), first.getKey().destination(),
+                        first.getKey().id(), first.getKey().sku(), first.getValue());
+            }
+            for (JdbcOutbox.Row row : parked) {
+                setAside.incrementAndGet();
+                log.error("Set aside outbox row {} ({} {} of {}, message {}) after {} refused attempts: {}; "
+                        + "it is in outbox_parked", row.id(), row.destination(), row.type(), row.sku(),
+                        row.messageId(), maxAttempts, outcome.refused().get(row));
+            }
         }
     }
 }

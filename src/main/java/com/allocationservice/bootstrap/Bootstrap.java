@@ -1,12 +1,15 @@
 package com.allocationservice.bootstrap;
 
 import com.allocationservice.adapters.Database;
+import com.allocationservice.adapters.EmailDestination;
 import com.allocationservice.adapters.EmailNotifications;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.adapters.LoggingEventPublisher;
 import com.allocationservice.adapters.LoggingNotifications;
 import com.allocationservice.adapters.OutboxRelay;
+import com.allocationservice.adapters.RedisDestination;
 import com.allocationservice.adapters.RedisEventPublisher;
+import com.allocationservice.config.RedisClients;
 import com.allocationservice.config.Settings;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
@@ -174,28 +177,37 @@ public final class Bootstrap {
         }
     }
 
-    /** The relay, publishing to Redis and mailing over SMTP when configured, else logging; not started. */
+    /**
+     * The relay, publishing to Redis and mailing over SMTP when configured, else logging; not started.
+     * Redis and email each get a loop, a transaction and a relay lock of their own.
+     */
     private static OutboxRelay outboxRelay(Settings settings, HikariDataSource dataSource, List<AutoCloseable> workers) {
         EventPublisher publisher = settings.redisUrl().<EventPublisher>map(url -> {
-            RedisEventPublisher redis = new RedisEventPublisher(url);
+            RedisEventPublisher redis = new RedisEventPublisher(RedisClients.create(url, settings.timeouts()));
             workers.add(redis);
             return redis;
         }).orElseGet(LoggingEventPublisher::new);
-        Notifications mailer = settings.smtp()
-                .<Notifications>map(smtp -> new EmailNotifications(smtp.host(), smtp.port(), settings.notifyFrom()))
-                .orElseGet(LoggingNotifications::new);
-        return new OutboxRelay(dataSource, publisher, mailer, settings.notifyTo(), settings.outOfStockEmailWindow(),
-                Duration.ofMillis(200));
+        Notifications mailer = settings.smtp().<Notifications>map(smtp -> new EmailNotifications(smtp.host(),
+                smtp.port(), settings.notifyFrom(), settings.timeouts().smtp())).orElseGet(LoggingNotifications::new);
+        return new OutboxRelay(dataSource, new RedisDestination(publisher),
+                new EmailDestination(mailer, settings.notifyTo(), settings.outOfStockEmailWindow()),
+                settings.outboxMaxAttempts(), Duration.ofMillis(200));
     }
 
     private static void meter(PrometheusMeterRegistry meters, OutboxRelay relay) {
         Gauge.builder("allocation_outbox_backlog", relay, OutboxRelay::backlog)
                 .description("Outbox rows waiting to be delivered (-1: database unreachable)").register(meters);
+        Gauge.builder("allocation_outbox_parked", relay, OutboxRelay::parked)
+                .description("Outbox rows set aside in outbox_parked after their last attempt, waiting for an "
+                        + "operator (-1: database unreachable)").register(meters);
+        FunctionCounter.builder("allocation_outbox_set_aside", relay, OutboxRelay::setAside)
+                .description("Outbox rows this instance moved to outbox_parked").register(meters);
         FunctionCounter.builder("allocation_outbox_published", relay, OutboxRelay::published)
-                .description("Messages published from the outbox").register(meters);
-        FunctionCounter.builder("allocation_outbox_failures", relay, OutboxRelay::failures)
-                .description("Relay rounds in which Redis, SMTP or the database failed (rows kept for retry)")
+                .description("Redis rows delivered from the outbox (pub/sub and stream: two per message)")
                 .register(meters);
+        FunctionCounter.builder("allocation_outbox_failures", relay, OutboxRelay::failures)
+                .description("Relay rounds in which Redis, SMTP or the database failed, and rows a destination "
+                        + "refused (all kept for retry)").register(meters);
         FunctionCounter.builder("allocation_out_of_stock_emails_sent", relay, OutboxRelay::emailsSent)
                 .description("Out-of-stock emails sent").register(meters);
         FunctionCounter.builder("allocation_out_of_stock_emails_suppressed", relay, OutboxRelay::suppressedEmails)

@@ -60,7 +60,7 @@ class OutOfStockEmailTest {
 
     private void startRelay(Duration window) {
         relay = new OutboxRelay(db.dataSource(), new LoggingEventPublisher(),
-                new EmailNotifications("127.0.0.1", smtpPort, FROM), TO, window, Duration.ofMillis(200)).start();
+                new EmailNotifications("127.0.0.1", smtpPort, FROM, Duration.ofSeconds(10)), TO, window, Duration.ofMillis(200)).start();
         bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), relay::wake));
     }
 
