@@ -74,10 +74,7 @@ public final class Bootstrap {
                 Handlers.addBatch(c, uow);
                 yield null;
             }
-            case ChangeBatchQuantity c -> {
-                Handlers.changeBatchQuantity(c, uow);
-                yield null;
-            }
+            case ChangeBatchQuantity c -> Handlers.changeBatchQuantity(c, uow).orElse(null);
             case Deallocate c -> {
                 Handlers.deallocate(c, uow);
                 yield null;
