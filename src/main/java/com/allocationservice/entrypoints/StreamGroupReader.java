@@ -111,17 +111,13 @@ final class StreamGroupReader {
         } while (!cursor.equals(START) && !consumer.stopped());
     }
 
-    /** The group's delivery count of each entry this consumer just claimed. */
+    /** The group's delivery count of each entry this consumer just claimed (one exact look-up each; claims are rare). */
     private Map<StreamEntryID, Long> deliveries(List<StreamEntry> claimed) {
         Map<StreamEntryID, Long> counts = new HashMap<>();
-        if (claimed.isEmpty()) {
-            return counts;
-        }
-        List<StreamPendingEntry> pending = redis.xpending(RedisConsumer.STREAM, RedisConsumer.GROUP,
-                XPendingParams.xPendingParams(claimed.getFirst().getID(), claimed.getLast().getID(), claimed.size())
-                        .consumer(options.consumerName()));
-        for (StreamPendingEntry entry : pending) {
-            counts.put(entry.getID(), entry.getDeliveredTimes());
+        for (StreamEntry entry : claimed) {
+            List<StreamPendingEntry> pending = redis.xpending(RedisConsumer.STREAM, RedisConsumer.GROUP,
+                    XPendingParams.xPendingParams(entry.getID(), entry.getID(), 1));
+            pending.forEach(p -> counts.put(p.getID(), p.getDeliveredTimes()));
         }
         return counts;
     }

@@ -59,7 +59,8 @@ public final class Handlers {
      * Empty when the change was applied; {@link Superseded} when its key is not after the batch's.
      * The batch's key is written with the batch under the product's version compare-and-set, so the
      * check and the write are one atomic step across instances: a handler that loses the race is
-     * retried by the bus, reloads, and sees the newer key.
+     * retried by the bus, reloads, and sees the newer key. Finding a change superseded needs no such
+     * guard: a batch's key only ever grows, so a key found too old on a stale read is too old now.
      */
     public static Optional<Superseded> changeBatchQuantity(ChangeBatchQuantity command, UnitOfWork uow) {
         Product product = uow.products().getByBatchref(command.ref())
