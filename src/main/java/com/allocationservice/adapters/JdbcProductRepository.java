@@ -1,6 +1,7 @@
 package com.allocationservice.adapters;
 
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
@@ -32,19 +33,21 @@ final class JdbcProductRepository implements ProductRepository {
 
     private static final String PRODUCT_ROWS = """
             SELECT 'b', p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
-                   CAST(NULL AS VARCHAR(255))
+                   CAST(NULL AS VARCHAR(255)), b.last_change_major, b.last_change_minor
             FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = ?""";
     private static final String LINE_COLUMNS =
-            "SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref FROM order_lines ";
+            "SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref, CAST(NULL AS BIGINT), "
+            + "CAST(NULL AS BIGINT) FROM order_lines ";
     private static final String BACKORDERS = LINE_COLUMNS + "WHERE sku = ? AND batchref IS NULL";
 
     /** What a product looked like when loaded; absent for a product added in this unit of work. */
     private record Loaded(long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
     }
 
-    private record BatchRow(int purchased, int allocated, LocalDate eta) {
+    private record BatchRow(int purchased, int allocated, LocalDate eta, ChangeKey lastChange) {
         static BatchRow of(Batch b) {
-            return new BatchRow(b.purchasedQuantity(), b.allocatedQuantity(), b.eta().orElse(null));
+            return new BatchRow(b.purchasedQuantity(), b.allocatedQuantity(), b.eta().orElse(null),
+                    b.lastChange().orElse(null));
         }
     }
 
@@ -109,7 +112,10 @@ final class JdbcProductRepository implements ProductRepository {
                     version = rs.getLong(2);
                     if (id != null) {
                         Date eta = rs.getDate(6);
-                        batches.put(id, new BatchRow(rs.getInt(4), rs.getInt(5), eta == null ? null : eta.toLocalDate()));
+                        long major = rs.getLong(8);
+                        ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong(9));
+                        batches.put(id, new BatchRow(rs.getInt(4), rs.getInt(5), eta == null ? null : eta.toLocalDate(),
+                                lastChange));
                     }
                 } else {
                     OrderLine line = new OrderLine(id, sku, rs.getInt(4));
@@ -122,7 +128,8 @@ final class JdbcProductRepository implements ProductRepository {
             return Optional.empty();
         }
         List<Batch> batches = new ArrayList<>();
-        state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(), row.allocated())));
+        state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(), row.allocated(),
+                row.lastChange())));
         Product product = new Product(sku, batches, state.version(), state.lines().values());
         seen.put(sku, product);
         loaded.put(sku, state);
@@ -190,10 +197,12 @@ final class JdbcProductRepository implements ProductRepository {
 
     private void saveBatches(Product product, Loaded before) throws SQLException {
         Connection c = connection.get();
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO batches "
-                + "(purchased_quantity, allocated_quantity, eta, reference, sku) VALUES (?, ?, ?, ?, ?)");
-             PreparedStatement update = c.prepareStatement("UPDATE batches "
-                + "SET purchased_quantity = ?, allocated_quantity = ?, eta = ? WHERE reference = ?")) {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO batches (purchased_quantity, "
+                + "allocated_quantity, eta, last_change_major, last_change_minor, reference, sku) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?)");
+             PreparedStatement update = c.prepareStatement("UPDATE batches SET purchased_quantity = ?, "
+                + "allocated_quantity = ?, eta = ?, last_change_major = ?, last_change_minor = ? "
+                + "WHERE reference = ?")) {
             for (Batch batch : product.batches()) {
                 BatchRow now = BatchRow.of(batch);
                 BatchRow then = before.batches().get(batch.reference());
@@ -204,9 +213,11 @@ final class JdbcProductRepository implements ProductRepository {
                 st.setInt(1, now.purchased());
                 st.setInt(2, now.allocated());
                 st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
-                st.setString(4, batch.reference());
+                st.setObject(4, now.lastChange() == null ? null : now.lastChange().major(), Types.BIGINT);
+                st.setObject(5, now.lastChange() == null ? null : now.lastChange().minor(), Types.BIGINT);
+                st.setString(6, batch.reference());
                 if (then == null) {
-                    st.setString(5, product.sku());
+                    st.setString(7, product.sku());
                 }
                 st.addBatch();
             }

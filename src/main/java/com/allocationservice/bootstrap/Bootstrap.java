@@ -18,6 +18,7 @@ import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.domain.Product;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.entrypoints.RedisConsumer;
@@ -34,11 +35,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -77,22 +79,37 @@ public final class Bootstrap {
                 Handlers.addBatch(c, uow);
                 yield null;
             }
-            case ChangeBatchQuantity c -> {
-                Handlers.changeBatchQuantity(c, uow);
-                yield null;
-            }
+            case ChangeBatchQuantity c -> Handlers.changeBatchQuantity(c, uow).orElse(null);
             case Deallocate c -> {
                 Handlers.deallocate(c, uow);
                 yield null;
             }
         };
+        Map<String, String> skuOfBatch = new ConcurrentHashMap<>();
         MessageBus.Lanes bySku = command -> switch (command) {
             case Allocate c -> c.sku();
             case CreateBatch c -> c.sku();
             case Deallocate c -> c.sku();
-            case ChangeBatchQuantity c -> null;
+            case ChangeBatchQuantity c -> skuOf(c.ref(), unitOfWork, skuOfBatch);
         };
         return new MessageBus(unitOfWork, commands, events, MessageBus.RetryPolicy.DEFAULT, bySku);
+    }
+
+    /**
+     * The SKU of a batch, for its lane. A batch never changes SKU, so each is looked up once and kept;
+     * an unknown batch has no lane (its command fails anyway) and is not remembered.
+     */
+    private static String skuOf(String batchref, UnitOfWork.Factory unitOfWork, Map<String, String> known) {
+        String sku = known.get(batchref);
+        if (sku == null) {
+            try (UnitOfWork uow = unitOfWork.begin()) {
+                sku = uow.products().getByBatchref(batchref).map(Product::sku).orElse(null);
+            }
+            if (sku != null) {
+                known.put(batchref, sku);
+            }
+        }
+        return sku;
     }
 
     /**
@@ -155,7 +172,7 @@ public final class Bootstrap {
                 meter(meters, relay);
             }
             if (settings.redisUrl().isPresent() && settings.consumerEnabled()) {
-                workers.add(startConsumer(bus, settings.redisUrl().get(), meters));
+                workers.add(startConsumer(bus, settings, meters));
             }
             return new Service(http, bus, dataSource, List.copyOf(workers));
         } catch (RuntimeException e) {
@@ -215,14 +232,18 @@ public final class Bootstrap {
                 .register(meters);
     }
 
-    private static RedisConsumer startConsumer(MessageBus bus, URI redisUrl, MeterRegistry meters) {
-        RedisConsumer consumer = RedisConsumer.start(bus, redisUrl, RedisConsumer.Options.defaults());
+    private static RedisConsumer startConsumer(MessageBus bus, Settings settings, MeterRegistry meters) {
+        RedisConsumer consumer = RedisConsumer.start(bus, settings.redisUrl().orElseThrow(), settings.timeouts(),
+                RedisConsumer.Options.defaults().withMaxDeliveries(settings.streamMaxDeliveries()));
         FunctionCounter.builder("allocation_messages_in_handled", consumer, RedisConsumer::handled)
                 .description("Incoming messages whose command committed").register(meters);
         FunctionCounter.builder("allocation_messages_in_duplicates", consumer, RedisConsumer::duplicates)
                 .description("Incoming messages skipped because their id was handled before").register(meters);
+        FunctionCounter.builder("allocation_messages_in_superseded", consumer, RedisConsumer::superseded)
+                .description("Incoming quantity changes not applied: a change sent after them already was")
+                .register(meters);
         FunctionCounter.builder("allocation_messages_in_dead_lettered", consumer, RedisConsumer::deadLettered)
-                .description("Malformed or refused incoming messages set aside in "
+                .description("Malformed, refused or given-up incoming messages set aside in "
                         + RedisConsumer.DEAD_LETTER_STREAM).register(meters);
         FunctionCounter.builder("allocation_messages_in_failures", consumer, RedisConsumer::failures)
                 .description("Incoming message handlings that failed and will be retried").register(meters);

@@ -25,12 +25,19 @@ public final class Batch {
     private final LocalDate eta;
     private int purchasedQuantity;
     private int allocatedQuantity;
+    private ChangeKey lastChange;
 
     public Batch(String reference, String sku, int purchasedQuantity, LocalDate eta) {
         this(reference, sku, purchasedQuantity, eta, 0);
     }
 
     public Batch(String reference, String sku, int purchasedQuantity, LocalDate eta, int allocatedQuantity) {
+        this(reference, sku, purchasedQuantity, eta, allocatedQuantity, null);
+    }
+
+    /** A batch as stored, with the key of the last keyed quantity change applied to it, if any. */
+    public Batch(String reference, String sku, int purchasedQuantity, LocalDate eta, int allocatedQuantity,
+            ChangeKey lastChange) {
         this.reference = Objects.requireNonNull(reference, "reference");
         this.sku = Objects.requireNonNull(sku, "sku");
         this.eta = eta;
@@ -39,6 +46,7 @@ public final class Batch {
         }
         this.purchasedQuantity = purchasedQuantity;
         this.allocatedQuantity = allocatedQuantity;
+        this.lastChange = lastChange;
     }
 
     public String reference() {
@@ -61,6 +69,16 @@ public final class Batch {
         return allocatedQuantity;
     }
 
+    /** The key of the last keyed quantity change applied; empty when none carried a key. */
+    public Optional<ChangeKey> lastChange() {
+        return Optional.ofNullable(lastChange);
+    }
+
+    /** True when a change with this key was sent after the last one applied (a change without a key always is). */
+    public boolean takesChange(ChangeKey key) {
+        return key == null || lastChange == null || key.isAfter(lastChange);
+    }
+
     public int availableQuantity() {
         return purchasedQuantity - allocatedQuantity;
     }
@@ -80,11 +98,17 @@ public final class Batch {
         allocatedQuantity -= line.qty();
     }
 
-    void changePurchasedQuantity(int qty) {
+    void changePurchasedQuantity(int qty, ChangeKey key) {
         if (qty < 0) {
             throw new IllegalArgumentException("qty cannot be negative, was " + qty);
         }
+        if (!takesChange(key)) {
+            throw new IllegalStateException("change " + key + " to batch " + reference + " is older than " + lastChange);
+        }
         purchasedQuantity = qty;
+        if (key != null) {
+            lastChange = key;
+        }
     }
 
     @Override

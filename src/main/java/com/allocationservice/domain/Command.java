@@ -11,7 +11,11 @@ public sealed interface Command extends Message {
     record CreateBatch(String ref, String sku, int qty, LocalDate eta) implements Command {
     }
 
-    record ChangeBatchQuantity(String ref, int qty) implements Command {
+    /** {@code key}: where the change stands in its producer's sending order; null when it carries none. */
+    record ChangeBatchQuantity(String ref, int qty, ChangeKey key) implements Command {
+        public ChangeBatchQuantity(String ref, int qty) {
+            this(ref, qty, null);
+        }
     }
 
     record Deallocate(String orderid, String sku) implements Command {

@@ -149,8 +149,20 @@ public final class Product {
      * (raising {@link OutOfStock}) when none can take it.
      */
     public void changeBatchQuantity(String reference, int qty) {
+        changeBatchQuantity(reference, qty, null);
+    }
+
+    /**
+     * Sets the batch's purchased quantity, as above, unless a change sent later (a greater {@code key})
+     * was already applied to the batch: then nothing changes and this returns false. A change without
+     * a key is always applied and leaves the batch's key as it was.
+     */
+    public boolean changeBatchQuantity(String reference, int qty, ChangeKey key) {
         Batch batch = requireBatch(reference);
-        batch.changePurchasedQuantity(qty);
+        if (!batch.takesChange(key)) {
+            return false;
+        }
+        batch.changePurchasedQuantity(qty, key);
         version++;
         if (batch.availableQuantity() < 0) {
             List<LineAllocation> onBatch = lines.values().stream()
@@ -173,6 +185,7 @@ public final class Product {
             }
         }
         fillBackorders();
+        return true;
     }
 
     private void fillBackorders() {

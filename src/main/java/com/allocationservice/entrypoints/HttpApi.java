@@ -1,11 +1,13 @@
 package com.allocationservice.entrypoints;
 
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.views.Views;
@@ -88,9 +90,16 @@ public final class HttpApi {
                 message(ctx, 200, "OK");
             });
             config.routes.post("/change_batch_quantity", ctx -> {
-                JsonBody body = JsonBody.read(ctx, "ref", "qty");
-                bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0)));
-                message(ctx, 200, "OK");
+                JsonBody body = JsonBody.read(ctx, "ref", "qty", "seq");
+                Long seq = body.optionalWholeNumber("seq");
+                Object result = bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0),
+                        seq == null ? null : ChangeKey.of(seq)));
+                if (result instanceof Handlers.Superseded s) {
+                    message(ctx, 200, "Superseded: batch " + s.batchref() + " already has change " + s.applied()
+                            + ", sent after " + s.key() + "; nothing changed");
+                } else {
+                    message(ctx, 200, "OK");
+                }
             });
             config.routes.get("/allocations/{orderid}", ctx -> {
                 List<Views.Allocation> allocations = views.allocations(ctx.pathParam("orderid"));

@@ -161,6 +161,21 @@ final class JsonBody {
         return value.intValue();
     }
 
+    /** An optional whole number from 0 up to the largest long; null when absent or null. */
+    Long optionalWholeNumber(String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber()) {
+            throw new BadRequest("Field '" + field + "' must be a whole number");
+        }
+        if (!value.canConvertToLong() || value.longValue() < 0) {
+            throw new BadRequest("Field '" + field + "' must be from 0 to " + Long.MAX_VALUE + ", was " + value.asText());
+        }
+        return value.longValue();
+    }
+
     /** An optional date as YYYY-MM-DD; absent or null means none. */
     LocalDate optionalDate(String field) {
         JsonNode value = node.get(field);

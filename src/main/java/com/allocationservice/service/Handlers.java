@@ -1,6 +1,7 @@
 package com.allocationservice.service;
 
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
@@ -47,10 +48,26 @@ public final class Handlers {
         uow.commit();
     }
 
-    public static void changeBatchQuantity(ChangeBatchQuantity command, UnitOfWork uow) {
+    /**
+     * A quantity change that was not applied because one sent after it already was: not an error, the
+     * newer quantity stands.
+     */
+    public record Superseded(String batchref, ChangeKey key, ChangeKey applied) {
+    }
+
+    /**
+     * Empty when the change was applied; {@link Superseded} when its key is not after the batch's.
+     * The batch's key is written with the batch under the product's version compare-and-set, so the
+     * check and the write are one atomic step across instances: a handler that loses the race is
+     * retried by the bus, reloads, and sees the newer key. Finding a change superseded needs no such
+     * guard: a batch's key only ever grows, so a key found too old on a stale read is too old now.
+     */
+    public static Optional<Superseded> changeBatchQuantity(ChangeBatchQuantity command, UnitOfWork uow) {
         Product product = uow.products().getByBatchref(command.ref())
                 .orElseThrow(() -> new DomainException.UnknownBatch(command.ref()));
-        product.changeBatchQuantity(command.ref(), command.qty());
+        boolean applied = product.changeBatchQuantity(command.ref(), command.qty(), command.key());
         uow.commit();
+        return applied ? Optional.empty() : Optional.of(new Superseded(command.ref(), command.key(),
+                product.batch(command.ref()).flatMap(Batch::lastChange).orElse(null)));
     }
 }

@@ -2,6 +2,7 @@ package com.allocationservice.integration;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.config.Settings;
 import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
@@ -35,9 +36,15 @@ final class ConsumerFixture implements AutoCloseable {
 
     /** A consumer that claims entries pending for more than a second, once it listens on the channel. */
     RedisConsumer startConsumer(String name) {
+        return startConsumer(RedisConsumer.Options.defaults().withConsumerName(name)
+                .withClaimIdle(Duration.ofSeconds(1)));
+    }
+
+    /** A consumer with these options, once it listens on the channel. */
+    RedisConsumer startConsumer(RedisConsumer.Options options) {
         long subscribersBefore = subscribers();
         RedisConsumer consumer = RedisConsumer.start(bus, URI.create(redisServer.url()),
-                RedisConsumer.Options.defaults().withConsumerName(name).withClaimIdle(Duration.ofSeconds(1)));
+                Settings.defaults().timeouts(), options);
         consumers.add(consumer);
         Awaitility.await("the consumer subscribes").atMost(Duration.ofSeconds(20))
                 .until(() -> subscribers() > subscribersBefore);

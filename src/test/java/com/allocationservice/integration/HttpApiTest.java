@@ -184,6 +184,31 @@ class HttpApiTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
+    void change_batch_quantity_with_a_seq_before_the_last_applied_is_superseded_and_changes_nothing(
+            TestDatabase.Kind kind) {
+        start(kind);
+        addBatch("warehouse", "LAMP", 10, null);
+        assertThat(api.post("/change_batch_quantity", body(Map.of("ref", "warehouse", "qty", 7, "seq", 2)))
+                .statusCode()).isEqualTo(200);
+        List<String> before = api.snapshot();
+
+        HttpResponse<String> older = api.post("/change_batch_quantity",
+                body(Map.of("ref", "warehouse", "qty", 5, "seq", 1)));
+
+        assertThat(older.statusCode()).isEqualTo(200);
+        assertThat(message(older)).startsWith("Superseded").contains("2-0");
+        assertThat(api.snapshot()).isEqualTo(before);
+        HttpResponse<String> negative = api.post("/change_batch_quantity",
+                body(Map.of("ref", "warehouse", "qty", 5, "seq", -1)));
+        assertThat(negative.statusCode()).isEqualTo(400);
+        assertThat(message(negative)).contains("'seq'");
+        assertThat(api.post("/change_batch_quantity", body(Map.of("ref", "warehouse", "qty", 3, "seq", 3)))
+                .statusCode()).isEqualTo(200);
+        assertThat(json(api.get("/products/LAMP/stock")).get("warehouse").get("purchased").asInt()).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
     void answers_are_json_in_utf_8(TestDatabase.Kind kind) {
         start(kind);
         String sku = "LÄMPE-ß-灯-😀";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
@@ -231,6 +232,36 @@ class JdbcUnitOfWorkContractTest {
         try (UnitOfWork uow = uows.begin()) {
             assertThat(uow.products().get("LAMP").orElseThrow().lines()).isEmpty();
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void a_batch_keeps_the_key_of_its_last_quantity_change_and_refuses_older_ones(TestDatabase.Kind kind) {
+        open(kind);
+        createProduct("LAMP", 10);
+        try (UnitOfWork uow = uows.begin()) {
+            assertThat(uow.products().getByBatchref("b-LAMP").orElseThrow().batch("b-LAMP").orElseThrow().lastChange())
+                    .isEmpty();
+        }
+        ChangeKey big = new ChangeKey(1_700_000_000_123L, Long.MAX_VALUE);
+        inUow(uow -> {
+            assertThat(uow.products().getByBatchref("b-LAMP").orElseThrow().changeBatchQuantity("b-LAMP", 30, big))
+                    .isTrue();
+            uow.commit();
+        });
+        assertThat(longs("SELECT last_change_major FROM batches")).containsExactly(1_700_000_000_123L);
+        assertThat(longs("SELECT last_change_minor FROM batches")).containsExactly(Long.MAX_VALUE);
+
+        inUow(uow -> {
+            Product lamp = uow.products().getByBatchref("b-LAMP").orElseThrow();
+            assertThat(lamp.batch("b-LAMP").orElseThrow().lastChange()).contains(big);
+            assertThat(lamp.changeBatchQuantity("b-LAMP", 5, new ChangeKey(1_700_000_000_123L, 7))).isFalse();
+            lamp.changeBatchQuantity("b-LAMP", 40);
+            uow.commit();
+        });
+        assertThat(longs("SELECT purchased_quantity FROM batches")).containsExactly(40L);
+        assertThat(longs("SELECT last_change_major FROM batches"))
+                .as("a change without a key leaves the key").containsExactly(1_700_000_000_123L);
     }
 
     private void createProduct(String sku, int qty) {

@@ -79,7 +79,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
     private static Product copy(Product product) {
         List<Batch> batches = product.batches().stream()
                 .map(b -> new Batch(b.reference(), b.sku(), b.purchasedQuantity(), b.eta().orElse(null),
-                        b.allocatedQuantity()))
+                        b.allocatedQuantity(), b.lastChange().orElse(null)))
                 .toList();
         return new Product(product.sku(), batches, product.version(), product.lines());
     }

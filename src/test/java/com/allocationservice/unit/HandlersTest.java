@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
@@ -14,6 +15,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -244,6 +246,22 @@ class HandlersTest {
 
             assertThat(product("TABLE").line("order1")).map(LineAllocation::isBackorder).contains(true);
             assertThat(raised).contains(new OutOfStock("TABLE"));
+        }
+
+        @Test
+        void a_change_sent_before_the_last_applied_is_reported_superseded_and_changes_nothing() {
+            bus.handle(new CreateBatch("batch1", "TABLE", 10, null));
+            assertThat(bus.handle(new ChangeBatchQuantity("batch1", 30, new ChangeKey(1_700_000_000_000L, 2))))
+                    .isNull();
+            int commits = uow.commits();
+
+            Object result = bus.handle(new ChangeBatchQuantity("batch1", 20, new ChangeKey(1_700_000_000_000L, 1)));
+
+            assertThat(result).isEqualTo(new Handlers.Superseded("batch1", new ChangeKey(1_700_000_000_000L, 1),
+                    new ChangeKey(1_700_000_000_000L, 2)));
+            assertThat(batch("TABLE", "batch1").purchasedQuantity()).isEqualTo(30);
+            assertThat(product("TABLE").version()).isEqualTo(2);
+            assertThat(uow.commits()).as("committed, so a message id is recorded with it").isEqualTo(commits + 1);
         }
 
         @Test

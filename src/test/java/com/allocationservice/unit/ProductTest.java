@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Event.Allocated;
@@ -388,6 +389,93 @@ class ProductTest {
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(10);
             assertThat(product.version()).isEqualTo(version);
+        }
+    }
+
+    @Nested
+    class ChangingBatchQuantityInSendingOrder {
+
+        @Test
+        void a_change_sent_later_is_applied_and_its_key_kept() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+
+            assertThat(product.changeBatchQuantity("b1", 20, new ChangeKey(5, 0))).isTrue();
+            assertThat(product.changeBatchQuantity("b1", 30, new ChangeKey(5, 1))).isTrue();
+
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(30);
+            assertThat(batch(product, "b1").lastChange()).contains(new ChangeKey(5, 1));
+            assertThat(product.version()).isEqualTo(3);
+        }
+
+        @Test
+        void a_change_sent_earlier_than_the_last_applied_changes_nothing() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+            product.allocate(line("order1", 8));
+            product.changeBatchQuantity("b1", 30, new ChangeKey(7, 0));
+            product.takeEvents();
+            long version = product.version();
+
+            assertThat(product.changeBatchQuantity("b1", 5, new ChangeKey(6, 99))).isFalse();
+
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(30);
+            assertThat(batch(product, "b1").lastChange()).contains(new ChangeKey(7, 0));
+            assertThat(product.line("order1")).map(LineAllocation::batchref).contains("b1");
+            assertThat(product.version()).isEqualTo(version);
+            assertThat(product.takeEvents()).isEmpty();
+        }
+
+        @Test
+        void the_same_key_again_changes_nothing() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+            product.changeBatchQuantity("b1", 30, new ChangeKey(7, 2));
+
+            assertThat(product.changeBatchQuantity("b1", 40, new ChangeKey(7, 2))).isFalse();
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(30);
+        }
+
+        @Test
+        void keys_compare_as_number_pairs_not_as_text() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+            product.changeBatchQuantity("b1", 30, new ChangeKey(7, 10));
+
+            assertThat(product.changeBatchQuantity("b1", 40, new ChangeKey(7, 9))).isFalse();
+            assertThat(product.changeBatchQuantity("b1", 50, new ChangeKey(10, 0))).isTrue();
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(50);
+        }
+
+        @Test
+        void a_change_without_a_key_is_always_applied_and_keeps_the_key() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+            product.changeBatchQuantity("b1", 30, new ChangeKey(7, 0));
+
+            assertThat(product.changeBatchQuantity("b1", 12, null)).isTrue();
+
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(12);
+            assertThat(batch(product, "b1").lastChange()).contains(new ChangeKey(7, 0));
+            assertThat(product.changeBatchQuantity("b1", 1, new ChangeKey(6, 0))).isFalse();
+        }
+
+        @Test
+        void each_batch_has_its_own_order() {
+            Product product = product(new Batch("b1", SKU, 10, null), new Batch("b2", SKU, 10, null));
+            product.changeBatchQuantity("b1", 30, new ChangeKey(7, 0));
+
+            assertThat(product.changeBatchQuantity("b2", 40, new ChangeKey(1, 0))).isTrue();
+            assertThat(batch(product, "b2").purchasedQuantity()).isEqualTo(40);
+        }
+
+        @Test
+        void a_key_kept_in_storage_still_refuses_older_changes() {
+            Product product = product(new Batch("b1", SKU, 10, null, 0, new ChangeKey(9, 0)));
+
+            assertThat(product.changeBatchQuantity("b1", 40, new ChangeKey(8, 0))).isFalse();
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(10);
+        }
+
+        @Test
+        void a_key_is_two_non_negative_numbers() {
+            assertThatThrownBy(() -> new ChangeKey(-1, 0)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> new ChangeKey(0, -1)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
