@@ -41,14 +41,18 @@ public final class HttpApi {
     }
 
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
-        return create(bus, views, metrics, () -> { });
+        return create(bus, views, metrics, () -> { }, Optional.empty());
     }
 
     /**
      * The app, whose every request first runs {@code awaitReady} (it blocks until storage is ready,
-     * or throws): the server can start listening while the database is still being migrated.
+     * or throws): the server can start listening while the database is still being migrated. With an
+     * {@code apiToken}, every request but health and metrics must carry {@code Authorization: Bearer
+     * <token>}, or is answered 401 before anything else runs.
      */
-    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady) {
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
+            Optional<String> apiToken) {
+        Optional<BearerToken> token = apiToken.map(BearerToken::new);
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -56,6 +60,9 @@ public final class HttpApi {
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
+            // Jetty's per-connection header cache matches values ignoring case by default: a
+            // keep-alive connection would hand the token check a cached earlier value.
+            config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
             // Javalin nests its handlers inside a wrapper found here; GracefulHandler makes stop()
             // close the connector first, then wait (up to the stop timeout) for in-flight requests.
             config.jetty.modifyServer(server -> {
@@ -64,6 +71,15 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
 
+            token.ifPresent(required -> config.routes.before(ctx -> {
+                if (!isOpen(ctx.path())) {
+                    required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
+                        ctx.header("WWW-Authenticate", "Bearer");
+                        message(ctx, 401, refusal);
+                        ctx.skipRemainingHandlers();
+                    });
+                }
+            }));
             config.routes.before(ctx -> awaitReady.run());
 
             config.routes.post("/add_batch", ctx -> {
@@ -145,6 +161,11 @@ public final class HttpApi {
                 }
             });
         });
+    }
+
+    /** Health and metrics answer without the API token: probes and scrapers carry none. */
+    private static boolean isOpen(String path) {
+        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
     }
 
     private static void unavailable(Context ctx, Exception e) {
