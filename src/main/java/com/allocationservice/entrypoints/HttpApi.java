@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -60,9 +61,16 @@ public final class HttpApi {
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
-            // Jetty's per-connection header cache matches values ignoring case by default: a
-            // keep-alive connection would hand the token check a cached earlier value.
-            config.jetty.modifyHttpConfiguration(http -> http.setHeaderCacheCaseSensitive(true));
+            config.jetty.modifyHttpConfiguration(http -> {
+                // Jetty's per-connection header cache matches values ignoring case by default: a
+                // keep-alive connection would hand the token check a cached earlier value.
+                http.setHeaderCacheCaseSensitive(true);
+                // Javalin's LEGACY lets ambiguous paths (%2e%2e, empty segments, %5c) through to the
+                // routes; Jetty's default refuses them. An encoded '/' or '%' stays allowed: routes
+                // match the raw path, so it is data within one segment (an order id "PO/1").
+                http.setUriCompliance(UriCompliance.DEFAULT.with("DEFAULT_WITH_ENCODED_SEPARATORS",
+                        UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
+            });
             // Javalin nests its handlers inside a wrapper found here; GracefulHandler makes stop()
             // close the connector first, then wait (up to the stop timeout) for in-flight requests.
             config.jetty.modifyServer(server -> {

@@ -156,6 +156,19 @@ class ApiTokenTest {
         assertThat(response.statusCode()).isEqualTo(401);
     }
 
+    @Test
+    void a_path_through_health_does_not_escape_the_token() {
+        List<String> before = secured.snapshot();
+        for (String path : List.of("/health/../add_batch", "/health/..%2fadd_batch", "/health/%2e%2e/add_batch",
+                "/metrics/../add_batch", "/health;x=1/../add_batch")) {
+            HttpResponse<String> response = send(secured, "POST", path,
+                    "{\"ref\": \"b7\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", null);
+
+            assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404);
+        }
+        assertThat(secured.snapshot()).isEqualTo(before);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("protectedRoutes")
     void without_a_configured_token_every_route_is_open(String route) {
