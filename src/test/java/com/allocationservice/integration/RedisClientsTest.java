@@ -4,7 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.allocationservice.config.RedisClients;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,9 +29,9 @@ import redis.clients.jedis.RedisClient;
 /**
  * {@link RedisClients} against Redis servers of the test's own that demand a password, an ACL user,
  * or TLS: the credentials in the URL are used, a wrong one fails with a message that says so without
- * repeating it, and TLS is verified (a server whose certificate this JVM does not trust is refused).
- * That a trusted TLS server works end to end, with the trust store given to the jar as an operator
- * would, is in {@code e2e.RedisSecurityEndToEndTest}.
+ * repeating it, and TLS is verified: the certificate against the JVM's trust store, given as an
+ * operator gives it ({@code -Djavax.net.ssl.trustStore}, to a JVM of its own: {@link Ping}), and its
+ * host name against the URL's. The jar over TLS is in {@code e2e.RedisSecurityEndToEndTest}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisClientsTest {
@@ -33,13 +42,21 @@ class RedisClientsTest {
 
     private RedisTestServer protectedServer;
     private RedisTestServer tlsServer;
+    private RedisTestServer otherHostTlsServer;
+    private TestCertificates certificates;
 
     @BeforeAll
     void start(@TempDir Path dir) {
         protectedServer = RedisTestServer.start(List.of("--requirepass", PASSWORD,
                 "--user", "alice", "on", ">" + ALICE_PASSWORD, "~alice:*", "&*", "+@all"));
-        TestCertificates certificates = TestCertificates.create(dir, "IP:127.0.0.1", "DNS:localhost");
-        tlsServer = RedisTestServer.startTls(certificates.serverCertificate(), certificates.serverKey(), List.of());
+        certificates = TestCertificates.create(dir, "IP:127.0.0.1", "DNS:localhost");
+        tlsServer = RedisTestServer.startTls(certificates.serverCertificate(), certificates.serverKey(),
+                List.of("--requirepass", PASSWORD));
+        Path other = dir.resolve("other");
+        TestCertificates otherHost = TestCertificates.create(createDirectory(other), "DNS:redis.example.com");
+        otherHostTlsServer = RedisTestServer.startTls(otherHost.serverCertificate(), otherHost.serverKey(), List.of());
+        // the other host's certificate is signed by a CA of its own: trust it alongside ours
+        trust(otherHost.caCertificate(), certificates.trustStore());
     }
 
     @AfterAll
@@ -49,6 +66,9 @@ class RedisClientsTest {
         }
         if (tlsServer != null) {
             tlsServer.close();
+        }
+        if (otherHostTlsServer != null) {
+            otherHostTlsServer.close();
         }
     }
 
@@ -101,6 +121,82 @@ class RedisClientsTest {
 
             assertThat(failure).isNotNull();
             assertThat(causes(failure)).anyMatch(SSLHandshakeException.class::isInstance);
+        }
+    }
+
+    @Test
+    void a_tls_server_with_a_password_works_with_the_ca_in_the_jvm_trust_store() {
+        String url = tlsServer.url().replace("rediss://", "rediss://:" + PASSWORD + "@");
+
+        assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url)).isEqualTo("PONG");
+    }
+
+    @Test
+    void a_tls_server_whose_certificate_names_another_host_is_refused() {
+        String answer = Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", otherHostTlsServer.url());
+
+        assertThat(answer).contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+    }
+
+    /**
+     * A JVM of its own, on the test class path, given JVM options as an operator gives them: {@code ping
+     * <url>} prints PONG, or the failure, through {@link RedisClients}.
+     */
+    public static final class Ping {
+
+        public static void main(String[] args) {
+            try (RedisClient redis = client(args[1])) {
+                System.out.print(redis.ping());
+            } catch (RuntimeException e) {
+                System.out.print(chain(e));
+            }
+        }
+
+        static String run(List<String> jvmOptions, String... args) {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Ping.class.getName()));
+            command.addAll(List.of(args));
+            try {
+                Process process = new ProcessBuilder(command).start();
+                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(process.waitFor()).as(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                        .isZero();
+                return output;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private void trust(Path caCertificate, Path trustStore) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            char[] password = certificates.trustStorePassword().toCharArray();
+            try (InputStream in = Files.newInputStream(trustStore)) {
+                store.load(in, password);
+            }
+            try (InputStream in = Files.newInputStream(caCertificate)) {
+                store.setCertificateEntry("other", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
+            try (OutputStream out = Files.newOutputStream(trustStore)) {
+                store.store(out, password);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path createDirectory(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
