@@ -61,7 +61,8 @@ class RedisSecurityEndToEndTest {
                 Jedis redis = new Jedis(new HostAndPort("127.0.0.1", redisServer.port()), DefaultJedisClientConfig.builder()
                         .ssl(true).sslSocketFactory(certificates.socketFactory()).password(REDIS_PASSWORD).build());
                 ServiceProcess service = ServiceProcess.start(workDir, Map.of(
-                        "ALLOCATION_DB_URL", db.url(), "ALLOCATION_DB_USER", db.user(), "ALLOCATION_DB_PASSWORD", DB_PASSWORD,
+                        "ALLOCATION_DB_URL", db.url() + (db.url().contains("?") ? "&" : "?") + "password=" + DB_PASSWORD,
+                        "ALLOCATION_DB_USER", db.user(), "ALLOCATION_DB_PASSWORD", DB_PASSWORD,
                         "ALLOCATION_REDIS_URL", "rediss://:" + REDIS_PASSWORD + "@127.0.0.1:" + redisServer.port(),
                         "ALLOCATION_API_TOKEN", TOKEN,
                         "JAVA_TOOL_OPTIONS", certificates.jvmTrustOptions()))) {
