@@ -164,7 +164,8 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
-            http = HttpApi.create(bus, new Views(dataSource), meters::scrape, migrated::join);
+            http = HttpApi.create(bus, new Views(dataSource), meters::scrape, migrated::join,
+                    settings.apiToken());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {

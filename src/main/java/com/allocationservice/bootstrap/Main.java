@@ -30,14 +30,14 @@ public final class Main {
             // An operator's problem (database missing or unreachable, port taken): one line saying
             // what failed and why; the stack trace goes to the debug log only.
             log.debug("Start-up failed", e);
-            System.err.println("Cannot start the allocation service: " + causes(e));
+            System.err.println("Cannot start the allocation service: " + settings.redact(causes(e)));
             System.exit(1);
             return;
         }
         long startedMillis = ProcessHandle.current().info().startInstant()
                 .map(start -> Duration.between(start, Instant.now()).toMillis()).orElse(-1L);
         log.info("Allocation service listening on port {} ({}), started in {} ms", service.port(),
-                settings.embeddedDatabase() ? "embedded H2 at ./data" : settings.dbUrl(), startedMillis);
+                settings.embeddedDatabase() ? "embedded H2 at ./data" : Settings.redactedJdbcUrl(settings.dbUrl()), startedMillis);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("Stopping: finishing in-flight requests");
             service.close();

@@ -2,13 +2,15 @@ package com.allocationservice.config;
 
 import java.net.URI;
 import java.time.Duration;
+import javax.net.ssl.SSLParameters;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * The one place a Redis client is built from the configured URL: {@code redis://} or
- * {@code rediss://} (TLS, verified against the JVM's trust store), with an optional user and
+ * {@code rediss://} (TLS: the certificate verified against the JVM's trust store, and its host name
+ * against the URL's, which Jedis alone does not check), with an optional user and
  * password and a database index, and the configured connect and socket timeouts. Blocking reads
  * ({@code XREADGROUP BLOCK}) wait their own block time plus the socket timeout.
  */
@@ -18,6 +20,8 @@ public final class RedisClients {
     }
 
     public static RedisClient create(URI url, Duration connectTimeout, Duration socketTimeout) {
+        SSLParameters tls = new SSLParameters();
+        tls.setEndpointIdentificationAlgorithm("HTTPS");
         DefaultJedisClientConfig config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(Math.toIntExact(connectTimeout.toMillis()))
                 .socketTimeoutMillis(Math.toIntExact(socketTimeout.toMillis()))
@@ -26,6 +30,7 @@ public final class RedisClients {
                 .password(JedisURIHelper.getPassword(url))
                 .database(JedisURIHelper.getDBIndex(url))
                 .ssl(JedisURIHelper.isRedisSSLScheme(url))
+                .sslParameters(tls)
                 .build();
         return RedisClient.builder().hostAndPort(JedisURIHelper.getHostAndPort(url)).clientConfig(config).build();
     }

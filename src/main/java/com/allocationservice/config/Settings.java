@@ -2,6 +2,8 @@ package com.allocationservice.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Everything the service reads from its environment. {@link #fromEnvironment} refuses an unknown
@@ -97,7 +101,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         if (url.isEmpty()) {
             url = EMBEDDED_DB_URL;
         } else if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
-            problems.add("ALLOCATION_DB_URL must be a jdbc:postgresql: or jdbc:h2: URL, was '" + url + "'");
+            problems.add("ALLOCATION_DB_URL must be a jdbc:postgresql: or jdbc:h2: URL, was '" + redactedJdbcUrl(url) + "'");
         }
         String user = env.getOrDefault("ALLOCATION_DB_USER", url.startsWith("jdbc:h2:") ? "sa" : "postgres");
         String password = env.getOrDefault("ALLOCATION_DB_PASSWORD", "");
@@ -139,7 +143,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     /** Secrets (the database password, the API token, a Redis URL's password) are masked. */
     @Override
     public String toString() {
-        return "Settings[httpPort=" + httpPort + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser
+        return "Settings[httpPort=" + httpPort + ", dbUrl=" + redactedJdbcUrl(dbUrl) + ", dbUser=" + dbUser
                 + ", dbPassword=" + (dbPassword.isEmpty() ? "" : "***") + ", dbPoolSize=" + dbPoolSize
                 + ", redisUrl=" + redisUrl.map(Settings::redacted).orElse("") + ", smtp=" + smtp
                 + ", notifyFrom=" + notifyFrom + ", notifyTo=" + notifyTo
@@ -147,6 +151,41 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                 + ", consumerEnabled=" + consumerEnabled + ", timeouts=" + timeouts
                 + ", streamMaxDeliveries=" + streamMaxDeliveries + ", outboxMaxAttempts=" + outboxMaxAttempts
                 + ", apiToken=" + (apiToken.isPresent() ? "***" : "") + "]";
+    }
+
+    /**
+     * This text with every secret of these settings (the database password, also one written in the
+     * JDBC URL; the Redis URL's password; the API token) replaced by {@code ***}: for messages built
+     * from other libraries' exceptions, which may quote a URL.
+     */
+    public String redact(String text) {
+        List<String> secrets = new ArrayList<>(List.of(dbPassword));
+        Matcher inUrl = JDBC_PASSWORD.matcher(dbUrl);
+        while (inUrl.find()) {
+            secrets.add(inUrl.group(1) != null ? inUrl.group(1) : inUrl.group(2));
+        }
+        redisUrl.map(URI::getRawUserInfo).map(info -> info.substring(info.indexOf(':') + 1)).ifPresent(password -> {
+            secrets.add(password);
+            secrets.add(URLDecoder.decode(password, StandardCharsets.UTF_8));
+        });
+        apiToken.ifPresent(secrets::add);
+        String redacted = redactedJdbcUrl(text);
+        for (String secret : secrets) {
+            if (!secret.isEmpty()) {
+                redacted = redacted.replace(secret, "***");
+            }
+        }
+        return redacted;
+    }
+
+    /** A password in a JDBC URL: a {@code password=} parameter (1), or in {@code //user:password@} (2). */
+    private static final Pattern JDBC_PASSWORD = Pattern.compile("(?i)password=([^&;\\s]*)|//[^/@:\\s]*:([^@/\\s]*)@");
+
+    /** A JDBC URL (or any text holding one) with its passwords replaced by {@code ***}. */
+    public static String redactedJdbcUrl(String url) {
+        return JDBC_PASSWORD.matcher(url).replaceAll(match -> match.group(1) != null
+                ? Matcher.quoteReplacement(match.group().substring(0, match.start(1) - match.start()) + "***")
+                : Matcher.quoteReplacement(match.group().substring(0, match.start(2) - match.start()) + "***@"));
     }
 
     /** The URL with any password replaced by {@code ***}, for logs and messages. */

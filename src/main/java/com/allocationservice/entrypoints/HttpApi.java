@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -43,14 +44,18 @@ public final class HttpApi {
     }
 
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
-        return create(bus, views, metrics, () -> { });
+        return create(bus, views, metrics, () -> { }, Optional.empty());
     }
 
     /**
      * The app, whose every request first runs {@code awaitReady} (it blocks until storage is ready,
-     * or throws): the server can start listening while the database is still being migrated.
+     * or throws): the server can start listening while the database is still being migrated. With an
+     * {@code apiToken}, every request but health and metrics must carry {@code Authorization: Bearer
+     * <token>}, or is answered 401 before anything else runs.
      */
-    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady) {
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
+            Optional<String> apiToken) {
+        Optional<BearerToken> token = apiToken.map(BearerToken::new);
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -58,6 +63,16 @@ public final class HttpApi {
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
+            config.jetty.modifyHttpConfiguration(http -> {
+                // Jetty's per-connection header cache matches values ignoring case by default: a
+                // keep-alive connection would hand the token check a cached earlier value.
+                http.setHeaderCacheCaseSensitive(true);
+                // Javalin's LEGACY lets ambiguous paths (%2e%2e, empty segments, %5c) through to the
+                // routes; Jetty's default refuses them. An encoded '/' or '%' stays allowed: routes
+                // match the raw path, so it is data within one segment (an order id "PO/1").
+                http.setUriCompliance(UriCompliance.DEFAULT.with("DEFAULT_WITH_ENCODED_SEPARATORS",
+                        UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
+            });
             // Javalin nests its handlers inside a wrapper found here; GracefulHandler makes stop()
             // close the connector first, then wait (up to the stop timeout) for in-flight requests.
             config.jetty.modifyServer(server -> {
@@ -66,6 +81,15 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
 
+            token.ifPresent(required -> config.routes.before(ctx -> {
+                if (!isOpen(ctx.path())) {
+                    required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
+                        ctx.header("WWW-Authenticate", "Bearer");
+                        message(ctx, 401, refusal);
+                        ctx.skipRemainingHandlers();
+                    });
+                }
+            }));
             config.routes.before(ctx -> awaitReady.run());
 
             config.routes.post("/add_batch", ctx -> {
@@ -154,6 +178,11 @@ public final class HttpApi {
                 }
             });
         });
+    }
+
+    /** Health and metrics answer without the API token: probes and scrapers carry none. */
+    private static boolean isOpen(String path) {
+        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
     }
 
     private static void unavailable(Context ctx, Exception e) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,26 +22,57 @@ public final class RedisTestServer implements AutoCloseable {
 
     private final int port;
     private final String externalUrl;
+    private final List<String> options;
+    private final boolean tls;
     private Process process;
 
-    private RedisTestServer(int port, String externalUrl) {
+    private RedisTestServer(int port, String externalUrl, List<String> options, boolean tls) {
         this.port = port;
         this.externalUrl = externalUrl;
+        this.options = options;
+        this.tls = tls;
     }
 
     public static RedisTestServer start() {
         if (binary() == null) {
             String url = System.getenv().getOrDefault("ALLOCATION_TEST_REDIS_URL", "redis://127.0.0.1:6379");
-            return new RedisTestServer(-1, url);
+            return new RedisTestServer(-1, url, List.of(), false);
         }
-        RedisTestServer server = new RedisTestServer(freePort(), null);
+        return start(List.of());
+    }
+
+    /** A server of the test's own with these extra options (such as {@code --requirepass secret}); needs redis-server. */
+    public static RedisTestServer start(List<String> options) {
+        return start(options, false);
+    }
+
+    /**
+     * A server that speaks TLS only, with this certificate and key (clients need not present one);
+     * {@link #url} is then {@code rediss://127.0.0.1:<port>}.
+     */
+    public static RedisTestServer startTls(Path certificate, Path key, List<String> options) {
+        List<String> all = new ArrayList<>(List.of("--tls-cert-file", certificate.toString(),
+                "--tls-key-file", key.toString(), "--tls-auth-clients", "no"));
+        all.addAll(options);
+        return start(all, true);
+    }
+
+    private static RedisTestServer start(List<String> options, boolean tls) {
+        if (binary() == null) {
+            throw new IllegalStateException("no redis-server binary on the PATH");
+        }
+        RedisTestServer server = new RedisTestServer(freePort(), null, List.copyOf(options), tls);
         server.restart();
         return server;
     }
 
     /** A URL such as redis://127.0.0.1:40123. */
     public String url() {
-        return externalUrl != null ? externalUrl : "redis://127.0.0.1:" + port;
+        return externalUrl != null ? externalUrl : (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
     }
 
     public boolean ownsProcess() {
@@ -67,8 +99,12 @@ public final class RedisTestServer implements AutoCloseable {
         stop();
         try {
             Path log = Files.createTempFile("redis-test-" + port, ".log");
-            process = new ProcessBuilder(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--daemonize", "no"))
+            List<String> command = new ArrayList<>(List.of(binary(), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--daemonize", "no"));
+            command.addAll(tls ? List.of("--port", "0", "--tls-port", Integer.toString(port))
+                    : List.of("--port", Integer.toString(port)));
+            command.addAll(options);
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

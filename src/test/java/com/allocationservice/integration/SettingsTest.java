@@ -191,6 +191,29 @@ class SettingsTest {
     }
 
     @Test
+    void a_password_written_in_the_database_url_is_masked_too() {
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL",
+                "jdbc:postgresql://db.example:5432/allocation?user=app&password=pg-pass-4321&ssl=true",
+                "ALLOCATION_REDIS_URL", "redis://:redis%2Fpass@cache:6379", "ALLOCATION_API_TOKEN", "token-abcdefghijklmnop"));
+
+        assertThat(s.toString()).doesNotContain("pg-pass-4321")
+                .contains("jdbc:postgresql://db.example:5432/allocation?user=app&password=***&ssl=true");
+        assertThat(s.redact("could not reach jdbc:postgresql://db.example:5432/allocation?password=pg-pass-4321:"
+                + " auth redis/pass, redis%2Fpass, token token-abcdefghijklmnop; port 5432 and 6379 stay"))
+                .doesNotContain("pg-pass-4321", "redis/pass", "redis%2Fpass", "token-abcdefghijklmnop")
+                .contains("port 5432 and 6379 stay");
+        assertThat(Settings.redactedJdbcUrl("jdbc:postgresql://app:pg-pass-4321@db.example:5432/allocation"))
+                .isEqualTo("jdbc:postgresql://app:***@db.example:5432/allocation");
+        assertThat(Settings.redactedJdbcUrl("jdbc:h2:file:./data/x;USER=sa;PASSWORD=h2-pass-99;MODE=PostgreSQL"))
+                .isEqualTo("jdbc:h2:file:./data/x;USER=sa;PASSWORD=***;MODE=PostgreSQL");
+
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "postgres://app:pg-pass-4321@db/x")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_DB_URL")
+                .hasMessageNotContaining("pg-pass-4321");
+    }
+
+    @Test
     void an_smtp_port_without_a_host_is_rejected() {
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_SMTP_PORT", "2525")))
                 .isInstanceOf(Settings.InvalidSettings.class)

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,9 +38,16 @@ final class TestService implements AutoCloseable {
     }
 
     static TestService start(TestDatabase.Kind kind) {
+        return start(kind, Map.of());
+    }
+
+    /** The service with these settings added to (or replacing) the test's defaults. */
+    static TestService start(TestDatabase.Kind kind, Map<String, String> settings) {
         TestDatabase db = TestDatabase.create(kind, 2);
         try {
-            return new TestService(db, Bootstrap.start(settings(db)));
+            Map<String, String> env = new HashMap<>(environment(db));
+            env.putAll(settings);
+            return new TestService(db, Bootstrap.start(Settings.fromEnvironment(env)));
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -47,9 +55,13 @@ final class TestService implements AutoCloseable {
     }
 
     static Settings settings(TestDatabase db) {
-        return Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_URL", db.url(),
+        return Settings.fromEnvironment(environment(db));
+    }
+
+    private static Map<String, String> environment(TestDatabase db) {
+        return Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_URL", db.url(),
                 "ALLOCATION_DB_USER", db.user(), "ALLOCATION_DB_POOL_SIZE", "4",
-                "ALLOCATION_RELAY_ENABLED", "false", "ALLOCATION_CONSUMER_ENABLED", "false"));
+                "ALLOCATION_RELAY_ENABLED", "false", "ALLOCATION_CONSUMER_ENABLED", "false");
     }
 
     TestDatabase db() {

@@ -1,0 +1,212 @@
+package com.allocationservice.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.javalin.router.Endpoint;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * With {@code ALLOCATION_API_TOKEN} set, every route of the app (read from Javalin's router, so a new
+ * endpoint cannot escape this test) but health and metrics answers 401 to a request without the
+ * right bearer token, and changes nothing; with the right token it works. Unset, everything is open.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiTokenTest {
+
+    private static final String TOKEN = "s3cret-token-0123456789";
+
+    /** What a request that succeeds looks like, for every route that needs the token. */
+    private record Example(String path, String body, int status) {
+    }
+
+    private static final Map<String, Example> EXAMPLES = Map.of(
+            "POST /add_batch", new Example("/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", 201),
+            "POST /allocate", new Example("/allocate", "{\"orderid\": \"o2\", \"sku\": \"LAMP\", \"qty\": 1}", 202),
+            "POST /deallocate", new Example("/deallocate", "{\"orderid\": \"o9\", \"sku\": \"LAMP\"}", 200),
+            "POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200),
+            "GET /allocations/{orderid}", new Example("/allocations/o1", null, 200),
+            "GET /orders/{orderid}", new Example("/orders/o1", null, 200),
+            "GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200));
+
+    /** Headers that must not let a request through: absent, malformed, or carrying a wrong token. */
+    private static final List<String> REFUSED_HEADERS = List.of(
+            "",
+            "Bearer",
+            "Bearer ",
+            TOKEN,
+            "Token " + TOKEN,
+            "Basic " + Base64.getEncoder().encodeToString(("user:" + TOKEN).getBytes(StandardCharsets.UTF_8)),
+            "Bearer wrong-token-0123456789",
+            "Bearer " + TOKEN.substring(0, TOKEN.length() - 1),
+            "Bearer " + TOKEN + "x",
+            "Bearer " + TOKEN.toUpperCase());
+
+    private TestService secured;
+    private TestService open;
+
+    @BeforeAll
+    void start() {
+        secured = TestService.start(TestDatabase.Kind.H2, Map.of("ALLOCATION_API_TOKEN", TOKEN));
+        open = TestService.start(TestDatabase.Kind.H2);
+        for (TestService api : List.of(secured, open)) {
+            String auth = api == secured ? "Bearer " + TOKEN : null;
+            assertThat(send(api, "POST", "/add_batch", "{\"ref\": \"b1\", \"sku\": \"LAMP\", \"qty\": 10, \"eta\": null}", auth)
+                    .statusCode()).isEqualTo(201);
+            for (String order : List.of("o1", "o9")) {
+                assertThat(send(api, "POST", "/allocate", "{\"orderid\": \"" + order + "\", \"sku\": \"LAMP\", \"qty\": 1}",
+                        auth).statusCode()).isEqualTo(202);
+            }
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (secured != null) {
+            secured.close();
+        }
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    /** "METHOD /path" of every HTTP route the app serves (before and after filters excluded). */
+    Stream<String> routes() {
+        List<String> routes = secured.service().http().unsafe.internalRouter.allHttpHandlers().stream()
+                .map(parsed -> parsed.endpoint)
+                .filter(endpoint -> endpoint.method.isHttpMethod())
+                .map(ApiTokenTest::route)
+                .distinct().toList();
+        assertThat(routes).as("the router lists the app's routes").contains("POST /allocate", "GET /health", "GET /metrics");
+        return routes.stream();
+    }
+
+    Stream<String> protectedRoutes() {
+        return routes().filter(route -> !isHealthOrMetrics(route));
+    }
+
+    Stream<String> healthAndMetricsRoutes() {
+        return routes().filter(ApiTokenTest::isHealthOrMetrics);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("protectedRoutes")
+    void a_route_refuses_requests_without_the_right_token_changing_nothing_and_serves_the_right_one(String route) {
+        Example example = example(route);
+        String method = route.substring(0, route.indexOf(' '));
+        List<String> before = secured.snapshot();
+
+        for (String header : REFUSED_HEADERS) {
+            HttpResponse<String> refused = send(secured, method, example.path(), example.body(),
+                    header.isEmpty() ? null : header);
+
+            assertThat(refused.statusCode()).as("%s with Authorization '%s': %s", route, header, refused.body())
+                    .isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+            assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            assertThat(TestService.message(refused)).isNotBlank().doesNotContain(TOKEN);
+            assertThat(secured.snapshot()).as("a refused %s changes nothing", route).isEqualTo(before);
+        }
+
+        HttpResponse<String> served = send(secured, method, example.path(), example.body(), "Bearer " + TOKEN);
+
+        assertThat(served.statusCode()).as("%s with the token: %s", route, served.body()).isEqualTo(example.status());
+        if (example.body() != null) {
+            assertThat(secured.snapshot()).as("the same %s with the token changes something", route).isNotEqualTo(before);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("protectedRoutes")
+    void the_scheme_name_is_case_insensitive(String route) {
+        Example example = example(route);
+        if (example.body() == null) {
+            HttpResponse<String> response = send(secured, "GET", example.path(), null, "bearer " + TOKEN);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("healthAndMetricsRoutes")
+    void health_and_metrics_answer_without_a_token(String route) {
+        String path = route.substring(route.indexOf(' ') + 1);
+
+        HttpResponse<String> response = send(secured, "GET", path, null, null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    @Test
+    void an_unknown_path_without_the_token_is_refused_too() {
+        HttpResponse<String> response = send(secured, "POST", "/no_such_endpoint", "{}", null);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void a_path_through_health_does_not_escape_the_token() {
+        List<String> before = secured.snapshot();
+        for (String path : List.of("/health/../add_batch", "/health/..%2fadd_batch", "/health/%2e%2e/add_batch",
+                "/metrics/../add_batch", "/health;x=1/../add_batch")) {
+            HttpResponse<String> response = send(secured, "POST", path,
+                    "{\"ref\": \"b7\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", null);
+
+            assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404);
+        }
+        assertThat(secured.snapshot()).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("protectedRoutes")
+    void without_a_configured_token_every_route_is_open(String route) {
+        Example example = example(route);
+        String method = route.substring(0, route.indexOf(' '));
+
+        HttpResponse<String> response = send(open, method, example.path(), example.body(), null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
+    }
+
+    private static Example example(String route) {
+        Example example = EXAMPLES.get(route);
+        if (example == null) {
+            fail("No example request for the new route " + route + ": add one to EXAMPLES, so the token is tested on it");
+        }
+        return example;
+    }
+
+    private static boolean isHealthOrMetrics(String route) {
+        String path = route.substring(route.indexOf(' ') + 1);
+        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
+    }
+
+    private static String route(Endpoint endpoint) {
+        return endpoint.method.name() + " " + endpoint.path;
+    }
+
+    private static HttpResponse<String> send(TestService api, String method, String path, String body, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(api.uri(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return api.send(request.build());
+    }
+}
