@@ -124,7 +124,7 @@ public final class Bootstrap {
      */
     public static Service start(Settings settings) {
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
-                settings.dbPoolSize());
+                settings.dbPoolSize(), settings.timeouts());
         CompletableFuture<Void> migrated = new CompletableFuture<>();
         Thread.ofPlatform().name("migrate").start(() -> {
             try {
@@ -137,6 +137,10 @@ public final class Bootstrap {
         List<AutoCloseable> workers = new ArrayList<>();
         Javalin http = null;
         try {
+            // closed with the workers, before the main pool
+            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+                    settings.timeouts());
+            workers.add(healthProbe);
             PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
             MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? () -> { } : relay::wake));
@@ -144,7 +148,7 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
-            http = HttpApi.create(bus, new Views(dataSource), meters::scrape, migrated::join);
+            http = HttpApi.create(bus, new Views(dataSource, healthProbe), meters::scrape, migrated::join);
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
