@@ -51,7 +51,8 @@ public final class Database {
         dataSource.setConnectionTimeout(Math.max(250, timeouts.dbConnect().toMillis()));
         dataSource.setValidationTimeout(Math.max(250, timeouts.dbConnect().toMillis() / 2));
         dataSource.setPoolName("allocation");
-        timeoutProperties(dataSource, jdbcUrl, timeouts);
+        timeoutProperties(dataSource, jdbcUrl, timeouts.dbConnect(), timeouts.dbSocket(), timeouts.dbStatement(),
+                timeouts.dbLock());
         return dataSource;
     }
 
@@ -59,10 +60,7 @@ public final class Database {
      * A pool of one connection, for health checks only: a check never waits behind the requests that
      * hold the main pool's connections, and gives up after a second.
      */
-    public static HikariDataSource probe(String jdbcUrl, String user, String password, Settings.Timeouts timeouts) {
-        Settings.Timeouts oneSecond = new Settings.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1),
-                min(timeouts.dbStatement(), Duration.ofMillis(900)), timeouts.dbLock(), timeouts.redisConnect(),
-                timeouts.redisSocket(), timeouts.smtp());
+    public static HikariDataSource probe(String jdbcUrl, String user, String password) {
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(jdbcUrl);
         dataSource.setUsername(user);
@@ -74,7 +72,8 @@ public final class Database {
         dataSource.setValidationTimeout(500);
         dataSource.setInitializationFailTimeout(-1);
         dataSource.setPoolName("allocation-health");
-        timeoutProperties(dataSource, jdbcUrl, oneSecond);
+        Duration second = Duration.ofSeconds(1);
+        timeoutProperties(dataSource, jdbcUrl, second, second, second, second);
         return dataSource;
     }
 
@@ -83,24 +82,22 @@ public final class Database {
         Flyway.configure().dataSource(dataSource).load().migrate();
     }
 
-    private static void timeoutProperties(HikariDataSource dataSource, String jdbcUrl, Settings.Timeouts timeouts) {
+    /** Driver properties (strings: H2 reads them with getProperty); a parameter in the URL wins over them. */
+    private static void timeoutProperties(HikariDataSource dataSource, String jdbcUrl, Duration connect,
+            Duration socket, Duration statement, Duration lock) {
         if (jdbcUrl.startsWith("jdbc:postgresql:")) {
-            dataSource.addDataSourceProperty("connectTimeout", seconds(timeouts.dbConnect()));
-            dataSource.addDataSourceProperty("loginTimeout", seconds(timeouts.dbConnect()));
-            dataSource.addDataSourceProperty("socketTimeout", seconds(timeouts.dbSocket()));
-            dataSource.addDataSourceProperty("options", "-c statement_timeout=" + timeouts.dbStatement().toMillis()
-                    + " -c lock_timeout=" + timeouts.dbLock().toMillis());
+            dataSource.addDataSourceProperty("connectTimeout", seconds(connect));
+            dataSource.addDataSourceProperty("loginTimeout", seconds(connect));
+            dataSource.addDataSourceProperty("socketTimeout", seconds(socket));
+            dataSource.addDataSourceProperty("options", "-c statement_timeout=" + statement.toMillis()
+                    + " -c lock_timeout=" + lock.toMillis());
         } else if (jdbcUrl.startsWith("jdbc:h2:")) {
-            dataSource.addDataSourceProperty("QUERY_TIMEOUT", Long.toString(timeouts.dbStatement().toMillis()));
-            dataSource.addDataSourceProperty("LOCK_TIMEOUT", Long.toString(timeouts.dbLock().toMillis()));
+            dataSource.addDataSourceProperty("QUERY_TIMEOUT", Long.toString(statement.toMillis()));
+            dataSource.addDataSourceProperty("LOCK_TIMEOUT", Long.toString(lock.toMillis()));
         }
     }
 
     private static String seconds(Duration timeout) {
         return Long.toString(Math.max(1, (timeout.toMillis() + 999) / 1000));
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 }

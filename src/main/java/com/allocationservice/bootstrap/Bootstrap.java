@@ -138,8 +138,7 @@ public final class Bootstrap {
         Javalin http = null;
         try {
             // closed with the workers, before the main pool
-            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
-                    settings.timeouts());
+            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
             workers.add(healthProbe);
             PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
