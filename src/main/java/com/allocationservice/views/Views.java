@@ -8,6 +8,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
 /**
@@ -108,8 +112,24 @@ public final class Views {
         }
     }
 
-    /** True when the database answers a trivial query within a second (the probe's pool bounds getting a connection). */
+    /**
+     * True when the database answers a trivial query within a second, on the health probe's pool. A
+     * check that takes longer is left to end on its own timeouts: the answer does not wait for it.
+     */
     public boolean databaseAnswers() {
+        CompletableFuture<Boolean> answered = CompletableFuture.supplyAsync(this::probe,
+                check -> Thread.ofVirtual().name("health-check").start(check));
+        try {
+            return answered.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean probe() {
         try (Connection c = healthProbe.getConnection()) {
             boolean valid = c.isValid(1);
             c.rollback();

@@ -43,7 +43,8 @@ class EmbeddedDefaultKilledUnderLoadTest {
                 Thread.sleep(ThreadLocalRandom.current().nextLong(3_000, 5_001));
                 service.kill();
                 load.stop();
-                assertThat(load.accepted).as("allocations answered 202 in round %d", round).hasSizeGreaterThan(20);
+                assertThat(load.accepted).as("allocations answered 202 in round %d; the service's log ends with %s",
+                        round, tail(service.log())).hasSizeGreaterThan(20);
                 accepted.putAll(load.accepted);
                 service.startAgain();
 
@@ -61,6 +62,10 @@ class EmbeddedDefaultKilledUnderLoadTest {
         }
         assertThat(workDir.resolve("data/allocation.mv.db")).as("the database is the working directory's ./data")
                 .satisfies(file -> assertThat(Files.size(file)).isPositive());
+    }
+
+    private static String tail(String log) {
+        return log.substring(Math.max(0, log.length() - 6_000));
     }
 
     /** Client threads allocating one line per request, remembering orderid → batchref of each 202. */
