@@ -15,10 +15,11 @@ final class JdbcErrors {
     private static final Set<String> CONFLICT_STATES = Set.of("23505", "40001", "40P01", "HYT00");
 
     /**
-     * Connection exceptions (08), operator intervention such as a terminated backend or a dropped
-     * database (57), and a database that does not exist (3D000).
+     * Connection exceptions (08), operator intervention such as a terminated backend, a dropped
+     * database or a statement timeout (57), a database that does not exist (3D000), and PostgreSQL's
+     * lock timeout (55P03: a lock held that long means something is stuck, not a race to retry).
      */
-    private static final Set<String> UNAVAILABLE_STATES = Set.of("08", "57", "3D000");
+    private static final Set<String> UNAVAILABLE_STATES = Set.of("08", "57", "3D000", "55P03");
 
     private JdbcErrors() {
     }

@@ -27,24 +27,30 @@ public final class JdbcUnitOfWork implements UnitOfWork {
 
     private final DataSource dataSource;
     private final Runnable onOutboxWritten;
+    private final H2FileSync sync;
     private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
     /** How many of each product's pending events are already in the outbox (a second commit adds only new ones). */
     private final Map<Product, Integer> outboxed = new IdentityHashMap<>();
     private Connection connection;
     private boolean committed;
 
-    private JdbcUnitOfWork(DataSource dataSource, Runnable onOutboxWritten) {
+    private JdbcUnitOfWork(DataSource dataSource, Runnable onOutboxWritten, H2FileSync sync) {
         this.dataSource = dataSource;
         this.onOutboxWritten = onOutboxWritten;
+        this.sync = sync;
     }
 
     public static UnitOfWork.Factory factory(DataSource dataSource) {
         return factory(dataSource, () -> { });
     }
 
-    /** Units of work that call {@code onOutboxWritten} after a commit that wrote outbox rows (to wake the relay). */
+    /**
+     * Units of work that call {@code onOutboxWritten} after a commit that wrote outbox rows (to wake the
+     * relay). On an H2 file, commit returns only once the change is fsynced ({@link H2FileSync}).
+     */
     public static UnitOfWork.Factory factory(DataSource dataSource, Runnable onOutboxWritten) {
-        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten);
+        H2FileSync sync = H2FileSync.of(dataSource);
+        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync);
     }
 
     @Override
@@ -68,6 +74,7 @@ public final class JdbcUnitOfWork implements UnitOfWork {
             int rows = raised.isEmpty() ? 0 : JdbcOutbox.write(connection(), raised, Instant.now());
             if (connection != null) {
                 connection.commit();
+                sync.afterCommit(connection);
             }
             committed = true;
             outboxed.putAll(counts);

@@ -144,7 +144,7 @@ public final class Bootstrap {
      */
     public static Service start(Settings settings) {
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
-                settings.dbPoolSize());
+                settings.dbPoolSize(), settings.timeouts());
         CompletableFuture<Void> migrated = new CompletableFuture<>();
         Thread.ofPlatform().name("migrate").start(() -> {
             try {
@@ -157,6 +157,9 @@ public final class Bootstrap {
         List<AutoCloseable> workers = new ArrayList<>();
         Javalin http = null;
         try {
+            // closed with the workers, before the main pool
+            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+            workers.add(healthProbe);
             PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
             MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? () -> { } : relay::wake));
@@ -164,7 +167,7 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
-            http = HttpApi.create(bus, new Views(dataSource), meters::scrape, migrated::join,
+            http = HttpApi.create(bus, new Views(dataSource, healthProbe), meters::scrape, migrated::join,
                     settings.apiToken());
             http.start(settings.httpPort());
             migrated.join();

@@ -90,7 +90,11 @@ public final class HttpApi {
                     });
                 }
             }));
-            config.routes.before(ctx -> awaitReady.run());
+            config.routes.before(ctx -> {
+                if (!ctx.path().equals("/health/live")) {
+                    awaitReady.run();
+                }
+            });
 
             config.routes.post("/add_batch", ctx -> {
                 JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
@@ -149,10 +153,10 @@ public final class HttpApi {
                     json(ctx, 200, stock.get());
                 }
             });
-            config.routes.get("/health", ctx -> {
-                boolean up = views.databaseAnswers();
-                json(ctx, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
-            });
+            // liveness: the process answers (no I/O); readiness (and /health): the database answers
+            config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "UP")));
+            config.routes.get("/health/ready", ctx -> ready(ctx, views));
+            config.routes.get("/health", ctx -> ready(ctx, views));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()));
 
             config.routes.exception(BadRequest.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
@@ -183,6 +187,12 @@ public final class HttpApi {
     /** Health and metrics answer without the API token: probes and scrapers carry none. */
     private static boolean isOpen(String path) {
         return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
+    }
+
+    private static void ready(Context ctx, Views views) {
+        boolean up = views.databaseAnswers();
+        json(ctx, up ? 200 : 503, up ? Map.of("status", "UP")
+                : Map.of("status", "DOWN", "message", "The database does not answer within a second"));
     }
 
     private static void unavailable(Context ctx, Exception e) {

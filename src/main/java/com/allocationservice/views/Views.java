@@ -8,6 +8,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
 /**
@@ -46,9 +50,17 @@ public final class Views {
     }
 
     private final DataSource dataSource;
+    private final DataSource healthProbe;
 
+    /** Views whose health check shares the pool of the reads (tests). */
     public Views(DataSource dataSource) {
+        this(dataSource, dataSource);
+    }
+
+    /** Views whose health check uses {@code healthProbe}, a pool of its own, so it never waits behind busy reads. */
+    public Views(DataSource dataSource, DataSource healthProbe) {
         this.dataSource = dataSource;
+        this.healthProbe = healthProbe;
     }
 
     /** The order's lines that are on a batch: the book's {@code allocations} view. */
@@ -100,10 +112,26 @@ public final class Views {
         }
     }
 
-    /** True when the database answers a trivial query within two seconds. */
+    /**
+     * True when the database answers a trivial query within a second, on the health probe's pool. A
+     * check that takes longer is left to end on its own timeouts: the answer does not wait for it.
+     */
     public boolean databaseAnswers() {
-        try (Connection c = dataSource.getConnection()) {
-            boolean valid = c.isValid(2);
+        CompletableFuture<Boolean> answered = CompletableFuture.supplyAsync(this::probe,
+                check -> Thread.ofVirtual().name("health-check").start(check));
+        try {
+            return answered.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean probe() {
+        try (Connection c = healthProbe.getConnection()) {
+            boolean valid = c.isValid(1);
             c.rollback();
             return valid;
         } catch (SQLException e) {

@@ -13,7 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A TCP proxy on a local port that can cut the line: while cut, every open connection is closed and
  * new ones are closed as soon as they arrive. The service sees its server go away and come back,
- * while the server (and what it stored) stays up for the test to inspect.
+ * while the server (and what it stored) stays up for the test to inspect. It can also stall the line
+ * (a partition): connections stay open, new ones are accepted, and no byte goes through either way
+ * until it is restored.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -22,6 +24,7 @@ final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
+    private volatile boolean stalled;
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -49,8 +52,14 @@ final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /** Holds every byte, both ways, on open and new connections, until {@link #restore}. */
+    void stall() {
+        stalled = true;
+    }
+
     void restore() {
         cut = false;
+        stalled = false;
     }
 
     @Override
@@ -67,13 +76,35 @@ final class TcpProxy implements AutoCloseable {
                     closeQuietly(client);
                     continue;
                 }
-                Socket server = new Socket(targetHost, targetPort);
                 open.add(client);
-                open.add(server);
-                Thread.ofVirtual().start(() -> pump(client, server));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                Thread.ofVirtual().start(() -> connect(client));
             } catch (IOException e) {
-                // listener closed, or the target refused: the client sees its connection end
+                // listener closed
+            }
+        }
+    }
+
+    private void connect(Socket client) {
+        try {
+            awaitFlowing();
+            Socket server = new Socket(targetHost, targetPort);
+            open.add(server);
+            Thread.ofVirtual().start(() -> pump(client, server));
+            Thread.ofVirtual().start(() -> pump(server, client));
+        } catch (IOException e) {
+            // the target refused: the client sees its connection end
+            closeQuietly(client);
+            open.remove(client);
+        }
+    }
+
+    private void awaitFlowing() {
+        while (stalled) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -82,6 +113,7 @@ final class TcpProxy implements AutoCloseable {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
+                awaitFlowing();
                 out.write(buffer, 0, n);
                 out.flush();
             }
