@@ -10,9 +10,9 @@ import java.util.function.Function;
 
 /**
  * Turns a benchmark run's raw results ({@code raw/results.tsv}, {@code raw/meta.txt}) into the
- * terminal table, {@code report.md} and {@code plot.svg}; with a README path, rewrites the README's
+ * terminal table, {@code report.md} and {@code plot.svg}; with a path to docs/benchmark.md, rewrites its
  * table between {@code <!-- bench:begin -->} and {@code <!-- bench:end -->}. JDK only:
- * {@code java bench/Report.java bench/results/<run> [README.md]}.
+ * {@code java bench/Report.java bench/results/<run> [docs/benchmark.md]}.
  */
 public final class Report {
 
@@ -151,12 +151,12 @@ public final class Report {
             int b = text.indexOf(begin);
             int e = text.indexOf(end);
             if (b < 0 || e < b) {
-                System.err.println("README has no " + begin + " ... " + end + " markers; not updated");
+                System.err.println(readme + " has no " + begin + " ... " + end + " markers; not updated");
             } else {
                 String rel = Path.of(args[1]).toAbsolutePath().getParent().relativize(dir.toAbsolutePath()).toString();
                 String block = begin + "\n" + summary + "\nReport and plot: `" + rel + "/report.md` (results are not committed; `bench/results/` is ignored by git).\n" + end;
                 Files.writeString(readme, text.substring(0, b) + block + text.substring(e + end.length()));
-                System.out.println("README benchmark table updated");
+                System.out.println("Benchmark table updated in " + readme);
             }
         }
     }
