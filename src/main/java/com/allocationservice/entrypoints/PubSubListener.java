@@ -10,6 +10,12 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * Listens on the pub/sub channel {@value RedisConsumer#CHANNEL}, resubscribing with backoff while Redis
  * is away. Pub/sub cannot redeliver, so a message that cannot be handled is dead-lettered at once.
+ *
+ * <p>The subscription reads with the Redis socket timeout, so a connection that silently stopped
+ * carrying anything (a partition, a NAT or a proxy that dropped it) fails within it and the loop
+ * subscribes again on a new one, instead of leaving the listener deaf for good. So that a live
+ * connection on a quiet channel is never silent that long, a pinger sends {@code PING} on the
+ * subscription every third of the timeout (its answer is read like a message).
  */
 final class PubSubListener {
 
@@ -17,14 +23,17 @@ final class PubSubListener {
 
     private final RedisConsumer consumer;
     private final RedisClient redis;
+    private final Duration pingEvery;
     private volatile Subscription subscription;
 
-    PubSubListener(RedisConsumer consumer, RedisClient redis) {
+    PubSubListener(RedisConsumer consumer, RedisClient redis, Duration pingEvery) {
         this.consumer = consumer;
         this.redis = redis;
+        this.pingEvery = pingEvery;
     }
 
     void run() {
+        Thread pinger = Thread.ofVirtual().name("redis-consumer-pubsub-ping").start(this::ping);
         Duration backoff = RedisConsumer.FIRST_BACKOFF;
         while (!consumer.stopped()) {
             Subscription attempt = new Subscription();
@@ -32,6 +41,9 @@ final class PubSubListener {
             try {
                 redis.subscribe(attempt, RedisConsumer.CHANNEL);
             } catch (RuntimeException e) {
+                if (consumer.stopped()) {
+                    break;
+                }
                 consumer.countFailure(e);
                 log.warn("Subscription to {} lost, retrying in {} ms: {}", RedisConsumer.CHANNEL, backoff.toMillis(),
                         e.toString());
@@ -40,6 +52,7 @@ final class PubSubListener {
             consumer.pauseFor(backoff);
             backoff = consumer.longer(backoff);
         }
+        pinger.interrupt();
     }
 
     /** Ends the subscription, so {@link #run} returns once it sees the consumer stopped. */
@@ -50,6 +63,21 @@ final class PubSubListener {
                 current.unsubscribe();
             } catch (JedisException e) {
                 log.debug("Unsubscribing failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** Pings the live subscription often enough that a live connection is never silent for a read timeout. */
+    private void ping() {
+        while (!consumer.stopped()) {
+            consumer.pauseFor(pingEvery);
+            Subscription current = subscription;
+            if (current != null && current.isSubscribed() && !consumer.stopped()) {
+                try {
+                    current.ping();
+                } catch (RuntimeException e) {
+                    log.debug("Pinging the subscription failed: {}", e.toString());
+                }
             }
         }
     }

@@ -104,7 +104,7 @@ public final class RedisConsumer implements AutoCloseable {
         this.redis = RedisClients.create(redisUrl, timeouts);
         this.options = Objects.requireNonNull(options);
         this.deadLetters = new DeadLetters(redis);
-        this.pubSub = new PubSubListener(this, redis);
+        this.pubSub = new PubSubListener(this, redis, timeouts.redisSocket().dividedBy(3));
         StreamGroupReader stream = new StreamGroupReader(this, redis, options);
         this.pubSubThread = Thread.ofPlatform().daemon().name("redis-consumer-pubsub").unstarted(pubSub::run);
         this.streamThread = Thread.ofPlatform().daemon().name("redis-consumer-stream").unstarted(stream::run);

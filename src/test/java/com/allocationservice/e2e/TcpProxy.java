@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * new ones are closed as soon as they arrive. The service sees its server go away and come back,
  * while the server (and what it stored) stays up for the test to inspect. It can also stall the line
  * (a partition): connections stay open, new ones are accepted, and no byte goes through either way
- * until it is restored.
+ * until it is restored. Or it can strand the connections open now (a connection that a NAT or a
+ * proxy dropped without telling either end): they stay open and carry nothing, ever, while new ones
+ * flow.
  */
 final class TcpProxy implements AutoCloseable {
 
@@ -23,6 +25,7 @@ final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile boolean stalled;
 
@@ -57,6 +60,11 @@ final class TcpProxy implements AutoCloseable {
         stalled = true;
     }
 
+    /** Holds every byte of the connections open now, both ways, for good; new connections flow. */
+    void strand() {
+        stranded.addAll(open);
+    }
+
     void restore() {
         cut = false;
         stalled = false;
@@ -86,7 +94,7 @@ final class TcpProxy implements AutoCloseable {
 
     private void connect(Socket client) {
         try {
-            awaitFlowing();
+            awaitFlowing(client);
             Socket server = new Socket(targetHost, targetPort);
             open.add(server);
             Thread.ofVirtual().start(() -> pump(client, server));
@@ -98,8 +106,8 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void awaitFlowing() {
-        while (stalled) {
+    private void awaitFlowing(Socket from) {
+        while ((stalled || stranded.contains(from)) && !from.isClosed()) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -113,7 +121,7 @@ final class TcpProxy implements AutoCloseable {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
-                awaitFlowing();
+                awaitFlowing(from);
                 out.write(buffer, 0, n);
                 out.flush();
             }
