@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The book's Flask API as a Javalin app factory: it takes the bus and the views and returns an app,
- * not started, so tests can run it in process on any port. Every answer is JSON; every error carries
- * a {@code message}.
+ * not started, so tests can run it in process on any port. Every answer is JSON (but metrics and the
+ * documentation page); every error carries a {@code message}. {@code /openapi.json} describes it all.
  */
 public final class HttpApi {
 
@@ -56,6 +56,7 @@ public final class HttpApi {
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
             Optional<String> apiToken) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
+        ApiDocs docs = ApiDocs.load();
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -158,6 +159,9 @@ public final class HttpApi {
             config.routes.get("/health/ready", ctx -> ready(ctx, views));
             config.routes.get("/health", ctx -> ready(ctx, views));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()));
+            config.routes.get("/openapi.json", docs::document);
+            config.routes.get("/docs", docs::page);
+            config.routes.get("/docs/{asset}", docs::asset);
 
             config.routes.exception(BadRequest.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
             config.routes.exception(DomainException.InvalidSku.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
@@ -184,9 +188,13 @@ public final class HttpApi {
         });
     }
 
-    /** Health and metrics answer without the API token: probes and scrapers carry none. */
+    /**
+     * Health and metrics answer without the API token: probes and scrapers carry none. So does the API's
+     * documentation: it describes the API, not its data.
+     */
     private static boolean isOpen(String path) {
-        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
+        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
+                || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
     }
 
     private static void ready(Context ctx, Views views) {

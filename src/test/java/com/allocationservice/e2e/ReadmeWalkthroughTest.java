@@ -2,6 +2,7 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.integration.OpenApiContract;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,10 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the README's walk-through, as written, against the built jar started the way the README
  * starts it (no configuration: embedded H2 in the working directory), and checks every answer the
- * README shows, body and status.
+ * README shows, body and status, and checks each against the OpenAPI document too.
  */
 class ReadmeWalkthroughTest {
 
+    private static final Pattern URL = Pattern.compile("localhost:\\d+(/[^\\s']*)");
     private static final Pattern EXPECTED = Pattern.compile("^# (.+?)\\s+\\((\\d{3})\\)$");
 
     @TempDir
@@ -65,13 +67,18 @@ class ReadmeWalkthroughTest {
         assertThat(steps).hasSizeGreaterThanOrEqualTo(10);
         for (String[] step : steps) {
             String command = step[0].replace("localhost:8080", "localhost:" + port);
-            Process curl = new ProcessBuilder("bash", "-c", command + " -w '\\n%{http_code}'")
+            Process curl = new ProcessBuilder("bash", "-c", command + " -w '\\n%{http_code} %{content_type}'")
                     .redirectErrorStream(true).start();
             String[] output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                     .strip().split("\n");
             assertThat(curl.waitFor()).as(command).isZero();
+            String[] statusAndType = output[output.length - 1].split(" ", 2);
             assertThat(output[0]).as(command).isEqualTo(step[1]);
-            assertThat(output[output.length - 1]).as(command).isEqualTo(step[2]);
+            assertThat(statusAndType[0]).as(command).isEqualTo(step[2]);
+            Matcher url = URL.matcher(command);
+            assertThat(url.find()).as(command).isTrue();
+            OpenApiContract.check(command.contains("-X POST") ? "POST" : "GET", URI.create("http://localhost" + url.group(1)),
+                    Integer.parseInt(statusAndType[0]), statusAndType.length > 1 ? statusAndType[1] : null, List.of(), output[0]);
         }
         assertThat(workDir.resolve("data")).as("the embedded database lives under ./data").isDirectory();
     }

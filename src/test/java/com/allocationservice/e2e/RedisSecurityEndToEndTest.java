@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.integration.OpenApiContract;
 import com.allocationservice.integration.RedisTestServer;
 import com.allocationservice.integration.TestCertificates;
 import com.allocationservice.integration.TestDatabase;
@@ -136,7 +137,10 @@ class RedisSecurityEndToEndTest {
             request.header("Content-Type", "application/json");
         }
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = request.build();
+            HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            OpenApiContract.check(built.method(), built.uri(), response);
+            return response;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package com.allocationservice.e2e;
 
+import com.allocationservice.integration.OpenApiContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -19,7 +20,8 @@ import org.awaitility.Awaitility;
  * The built jar running as a process of its own, as an operator runs it: configured only through
  * {@code ALLOCATION_*} environment variables (none inherited from the test's environment), its
  * output in {@code service.log} in its working directory. It can be stopped gracefully (SIGTERM),
- * killed (SIGKILL) and started again on the same port and configuration.
+ * killed (SIGKILL) and started again on the same port and configuration. Every answer it receives is
+ * checked against the OpenAPI document.
  */
 public final class ServiceProcess implements AutoCloseable {
 
@@ -119,8 +121,9 @@ public final class ServiceProcess implements AutoCloseable {
 
     private Answer send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+            HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
+            OpenApiContract.check(built.method(), built.uri(), response);
             return new Answer(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * With {@code ALLOCATION_API_TOKEN} set, every route of the app (read from Javalin's router, so a new
- * endpoint cannot escape this test) but health and metrics answers 401 to a request without the
+ * endpoint cannot escape this test) but health, metrics and the API docs answers 401 to a request without the
  * right bearer token, and changes nothing; with the right token it works. Unset, everything is open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -28,18 +28,25 @@ class ApiTokenTest {
 
     private static final String TOKEN = "s3cret-token-0123456789";
 
-    /** What a request that succeeds looks like, for every route that needs the token. */
+    /** What a request that succeeds looks like, for every route. */
     private record Example(String path, String body, int status) {
     }
 
-    private static final Map<String, Example> EXAMPLES = Map.of(
-            "POST /add_batch", new Example("/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", 201),
-            "POST /allocate", new Example("/allocate", "{\"orderid\": \"o2\", \"sku\": \"LAMP\", \"qty\": 1}", 202),
-            "POST /deallocate", new Example("/deallocate", "{\"orderid\": \"o9\", \"sku\": \"LAMP\"}", 200),
-            "POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200),
-            "GET /allocations/{orderid}", new Example("/allocations/o1", null, 200),
-            "GET /orders/{orderid}", new Example("/orders/o1", null, 200),
-            "GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200));
+    private static final Map<String, Example> EXAMPLES = Map.ofEntries(
+            Map.entry("POST /add_batch", new Example("/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", 201)),
+            Map.entry("POST /allocate", new Example("/allocate", "{\"orderid\": \"o2\", \"sku\": \"LAMP\", \"qty\": 1}", 202)),
+            Map.entry("POST /deallocate", new Example("/deallocate", "{\"orderid\": \"o9\", \"sku\": \"LAMP\"}", 200)),
+            Map.entry("POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200)),
+            Map.entry("GET /allocations/{orderid}", new Example("/allocations/o1", null, 200)),
+            Map.entry("GET /orders/{orderid}", new Example("/orders/o1", null, 200)),
+            Map.entry("GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200)),
+            Map.entry("GET /health", new Example("/health", null, 200)),
+            Map.entry("GET /health/live", new Example("/health/live", null, 200)),
+            Map.entry("GET /health/ready", new Example("/health/ready", null, 200)),
+            Map.entry("GET /metrics", new Example("/metrics", null, 200)),
+            Map.entry("GET /openapi.json", new Example("/openapi.json", null, 200)),
+            Map.entry("GET /docs", new Example("/docs", null, 200)),
+            Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)));
 
     /** Headers that must not let a request through: absent, malformed, or carrying a wrong token. */
     private static final List<String> REFUSED_HEADERS = List.of(
@@ -94,11 +101,11 @@ class ApiTokenTest {
     }
 
     Stream<String> protectedRoutes() {
-        return routes().filter(route -> !isHealthOrMetrics(route));
+        return routes().filter(route -> !isOpen(route));
     }
 
-    Stream<String> healthAndMetricsRoutes() {
-        return routes().filter(ApiTokenTest::isHealthOrMetrics);
+    Stream<String> openRoutes() {
+        return routes().filter(ApiTokenTest::isOpen);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -140,13 +147,13 @@ class ApiTokenTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("healthAndMetricsRoutes")
-    void health_and_metrics_answer_without_a_token(String route) {
-        String path = route.substring(route.indexOf(' ') + 1);
+    @MethodSource("openRoutes")
+    void health_metrics_and_the_api_docs_answer_without_a_token(String route) {
+        Example example = example(route);
 
-        HttpResponse<String> response = send(secured, "GET", path, null, null);
+        HttpResponse<String> response = send(secured, "GET", example.path(), null, null);
 
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
     }
 
     @Test
@@ -160,11 +167,12 @@ class ApiTokenTest {
     void a_path_through_health_does_not_escape_the_token() {
         List<String> before = secured.snapshot();
         for (String path : List.of("/health/../add_batch", "/health/..%2fadd_batch", "/health/%2e%2e/add_batch",
-                "/metrics/../add_batch", "/health;x=1/../add_batch")) {
+                "/metrics/../add_batch", "/health;x=1/../add_batch", "/docs/../add_batch", "/docs/..%2fadd_batch",
+                "/docs/%2e%2e/add_batch", "/openapi.json/../add_batch")) {
             HttpResponse<String> response = send(secured, "POST", path,
                     "{\"ref\": \"b7\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", null);
 
-            assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404);
+            assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404, 405);
         }
         assertThat(secured.snapshot()).isEqualTo(before);
     }
@@ -188,9 +196,11 @@ class ApiTokenTest {
         return example;
     }
 
-    private static boolean isHealthOrMetrics(String route) {
+    /** Health and metrics (probes and scrapers carry no token) and the API's documentation. */
+    private static boolean isOpen(String route) {
         String path = route.substring(route.indexOf(' ') + 1);
-        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
+        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
+                || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
     }
 
     private static String route(Endpoint endpoint) {

@@ -79,8 +79,10 @@ class StockEndpointTest {
 
     private static HttpResponse<String> get(Javalin app, String path) throws Exception {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build();
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            OpenApiContract.check(request.method(), request.uri(), response);
+            return response;
         }
     }
 }

@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * The real service, started by {@link Bootstrap#start} on a free port over a fresh test database,
- * and a plain {@link HttpClient} to talk to it.
+ * and a plain {@link HttpClient} to talk to it, whose every response is checked against the OpenAPI
+ * document.
  */
 final class TestService implements AutoCloseable {
 
@@ -93,9 +94,12 @@ final class TestService implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(path)).GET().build());
     }
 
+    /** Sends the request and checks the response against the OpenAPI document ({@link OpenApiContract}). */
     HttpResponse<String> send(HttpRequest request) {
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            OpenApiContract.check(request.method(), request.uri(), response);
+            return response;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
