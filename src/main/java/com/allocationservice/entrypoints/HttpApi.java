@@ -15,9 +15,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -44,18 +50,22 @@ public final class HttpApi {
     }
 
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
-        return create(bus, views, metrics, () -> { }, Optional.empty());
+        return create(bus, views, metrics, () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
+                () -> { }, Optional.empty());
     }
 
     /**
      * The app, whose every request first runs {@code awaitReady} (it blocks until storage is ready,
      * or throws): the server can start listening while the database is still being migrated. With an
      * {@code apiToken}, every request but health and metrics must carry {@code Authorization: Bearer
-     * <token>}, or is answered 401 before anything else runs.
+     * <token>}, or is answered 401 before anything else runs. The operators' page ({@code GET /} and
+     * its files under {@code /static/}) holds no data and is served without the token; {@code status}
+     * answers {@code GET /status}.
      */
-    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
-            Optional<String> apiToken) {
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics,
+            Supplier<Map<String, Object>> status, Runnable awaitReady, Optional<String> apiToken) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
+        String page = resource("/web/index.html");
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -81,8 +91,15 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
 
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/static";
+                files.directory = "/web";
+                files.location = Location.CLASSPATH;
+                files.headers = Map.of("Cache-Control", "no-cache");
+            });
+
             token.ifPresent(required -> config.routes.before(ctx -> {
-                if (!isOpen(ctx.path())) {
+                if (!isOpen(ctx)) {
                     required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
                         ctx.header("WWW-Authenticate", "Bearer");
                         message(ctx, 401, refusal);
@@ -158,6 +175,11 @@ public final class HttpApi {
             config.routes.get("/health/ready", ctx -> ready(ctx, views));
             config.routes.get("/health", ctx -> ready(ctx, views));
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()));
+            config.routes.get("/status", ctx -> json(ctx, 200, status.get()));
+            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8")
+                    .header("Cache-Control", "no-cache")
+                    .header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+                    .result(page));
 
             config.routes.exception(BadRequest.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
             config.routes.exception(DomainException.InvalidSku.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
@@ -184,9 +206,28 @@ public final class HttpApi {
         });
     }
 
-    /** Health and metrics answer without the API token: probes and scrapers carry none. */
-    private static boolean isOpen(String path) {
-        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics");
+    /**
+     * Health and metrics answer without the API token: probes and scrapers carry none. So does the
+     * operators' page, read with GET: it holds no data, and asks for the token itself.
+     */
+    private static boolean isOpen(Context ctx) {
+        String path = ctx.path();
+        if (path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")) {
+            return true;
+        }
+        boolean read = ctx.method().equals(HandlerType.GET) || ctx.method().equals(HandlerType.HEAD);
+        return read && (path.equals("/") || path.startsWith("/static/"));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void ready(Context ctx, Views views) {
