@@ -30,7 +30,8 @@ function token() {
 async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (token()) headers.Authorization = 'Bearer ' + token();
+  const sent = token();
+  if (sent) headers.Authorization = 'Bearer ' + sent;
   let response;
   try {
     response = await fetch(path, {
@@ -51,7 +52,7 @@ async function api(method, path, body) {
   }
   const message = data && typeof data.message === 'string' ? data.message : 'HTTP ' + response.status;
   if (response.status === 401) {
-    showUnauthorized(message);
+    if (sent === token()) showUnauthorized(message); // else the token changed while this request was out
     throw new ApiError(401, message);
   }
   clearUnauthorized();
@@ -137,6 +138,7 @@ function clearUnauthorized() {
 
 function openTokenForm(open) {
   $('token-form').hidden = !open;
+  $('token-toggle').textContent = token() ? 'API token ✓' : 'API token';
   $('token-toggle').setAttribute('aria-expanded', String(open));
   if (open) $('token-input').focus();
 }
@@ -247,7 +249,7 @@ function renderStock() {
       el('h2', {}, 'SKU ', el('span', { className: 'mono' }, s.sku)),
       el('span', { className: 'updated' }, 'updated ' + clock())),
     el('div', { className: 'totals' },
-      total('Warehouse', s.warehouse, 'in stock now'),
+      total('Warehouse', s.warehouse, 'in stock'),
       total('Incoming', s.incoming, 'on the way'),
       el('div', { className: 'total' + (s.backorder.length ? ' alert' : '') },
         el('div', { className: 'total-label' }, 'Backorders'),
@@ -273,7 +275,7 @@ function total(label, t, sub) {
   return el('div', { className: 'total' },
     el('div', { className: 'total-label' }, label),
     el('div', { className: 'total-main' }, fmt(t.available), el('small', {}, ' available')),
-    el('div', { className: 'total-sub' }, fmt(t.allocated) + ' allocated of ' + fmt(t.purchased) + ' ' + sub));
+    el('div', { className: 'total-sub' }, fmt(t.purchased) + ' ' + sub + ', ' + fmt(t.allocated) + ' allocated'));
 }
 
 function batchesTable(batches) {
@@ -494,6 +496,7 @@ document.addEventListener('DOMContentLoaded', () => {
     showOrder($('order-input').value.trim());
   });
   $('add-batch-form').addEventListener('submit', addBatch);
+  openTokenForm(false);
   $('token-toggle').addEventListener('click', () => openTokenForm($('token-form').hidden));
   $('token-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -85,6 +85,8 @@ class WebPageEndToEndTest {
         browser.findElement(By.id("token-input")).sendKeys(TOKEN);
         browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
         waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#banner")).as("the 401 message is gone").doesNotContain("API token");
+            assertThat(find("#token-form").isDisplayed()).isFalse();
             assertThat(text("#health-database")).contains("up");
             assertThat(text("#health-redis")).contains("up");
             assertThat(text("#health-backlog")).contains("waiting");
