@@ -399,13 +399,23 @@ async function changeQuantity(event, ref) {
   event.preventDefault();
   const qty = Number(event.target.elements.qty.value);
   event.target.elements.qty.blur();
+  const waitingBefore = state.stock ? state.stock.backorder.length : 0;
+  let answer;
   try {
-    const answer = await api('POST', '/change_batch_quantity', { ref, qty });
-    banner('ok', answer.message === 'OK' ? 'Batch ' + ref + ' now holds ' + fmt(qty) + '.' : answer.message);
+    answer = await api('POST', '/change_batch_quantity', { ref, qty });
   } catch (e) {
     if (e.status !== 401) banner('error', 'Changing ' + ref + ': ' + e.message);
+    await refreshNow();
+    return;
   }
   await refreshNow();
+  if (answer.message !== 'OK') {
+    banner('ok', answer.message);
+    return;
+  }
+  const waiting = (state.stock ? state.stock.backorder.length : 0) - waitingBefore;
+  banner('ok', 'Batch ' + ref + ' now holds ' + fmt(qty) + '.'
+    + (waiting === 1 ? ' 1 more line waits for stock.' : waiting > 1 ? ' ' + waiting + ' more lines wait for stock.' : ''));
 }
 
 async function addBatch(event) {
