@@ -14,8 +14,9 @@ import redis.clients.jedis.RedisClient;
 /**
  * What {@code GET /status} answers, for the operators' page: the database, Redis, the outbox backlog
  * and parked rows, and the dead letters, in one JSON object. Each part is checked on a virtual thread
- * of its own and waited for at most a second in all, so the answer comes within about a second
- * whatever a server does: a part that did not answer in time is {@code DOWN}, its count null.
+ * of its own, all waited for together up to 1.2 s (the database check gives up at 1 s), so the answer
+ * comes within about a second whatever a server does: a part that did not answer in time is
+ * {@code DOWN}, its count null.
  */
 final class OperatorStatus implements Supplier<Map<String, Object>> {
 
