@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Builds the service with constructors and lambdas (the book's chapter 13, without its reflection on
@@ -167,8 +168,9 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
-            http = HttpApi.create(bus, new Views(dataSource, healthProbe), meters::scrape, migrated::join,
-                    settings.apiToken());
+            Views views = new Views(dataSource, healthProbe);
+            http = HttpApi.create(bus, views, meters::scrape, operatorStatus(settings, views, workers),
+                    migrated::join, settings.apiToken());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
@@ -196,6 +198,15 @@ public final class Bootstrap {
             dataSource.close();
             throw failure;
         }
+    }
+
+    /** {@code GET /status}, with a Redis client of its own when Redis is configured (closed with the workers). */
+    private static OperatorStatus operatorStatus(Settings settings, Views views, List<AutoCloseable> workers) {
+        RedisClient redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts())).orElse(null);
+        if (redis != null) {
+            workers.add(redis);
+        }
+        return new OperatorStatus(views, redis);
     }
 
     /**

@@ -15,9 +15,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -44,19 +50,23 @@ public final class HttpApi {
     }
 
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics) {
-        return create(bus, views, metrics, () -> { }, Optional.empty());
+        return create(bus, views, metrics, () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
+                () -> { }, Optional.empty());
     }
 
     /**
      * The app, whose every request first runs {@code awaitReady} (it blocks until storage is ready,
      * or throws): the server can start listening while the database is still being migrated. With an
      * {@code apiToken}, every request but health and metrics must carry {@code Authorization: Bearer
-     * <token>}, or is answered 401 before anything else runs.
+     * <token>}, or is answered 401 before anything else runs. The operators' page ({@code GET /} and
+     * its files under {@code /static/}) holds no data and is served without the token; {@code status}
+     * answers {@code GET /status}.
      */
-    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
-            Optional<String> apiToken) {
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics,
+            Supplier<Map<String, Object>> status, Runnable awaitReady, Optional<String> apiToken) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         ApiDocs docs = ApiDocs.load();
+        String page = resource("/web/index.html");
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -82,8 +92,15 @@ public final class HttpApi {
                 server.setErrorHandler(new JsonErrorHandler());
             });
 
+            config.staticFiles.add(files -> {
+                files.hostedPath = "/static";
+                files.directory = "/web";
+                files.location = Location.CLASSPATH;
+                files.headers = Map.of("Cache-Control", "no-cache");
+            });
+
             token.ifPresent(required -> config.routes.before(ctx -> {
-                if (!isOpen(ctx.path())) {
+                if (!isOpen(ctx)) {
                     required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
                         ctx.header("WWW-Authenticate", "Bearer");
                         message(ctx, 401, refusal);
@@ -162,6 +179,11 @@ public final class HttpApi {
             config.routes.get("/openapi.json", docs::document);
             config.routes.get("/docs", docs::page);
             config.routes.get("/docs/{asset}", docs::asset);
+            config.routes.get("/status", ctx -> json(ctx, 200, status.get()));
+            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8")
+                    .header("Cache-Control", "no-cache")
+                    .header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+                    .result(page));
 
             config.routes.exception(BadRequest.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
             config.routes.exception(DomainException.InvalidSku.class, (e, ctx) -> message(ctx, 400, e.getMessage()));
@@ -189,12 +211,29 @@ public final class HttpApi {
     }
 
     /**
-     * Health and metrics answer without the API token: probes and scrapers carry none. So does the API's
-     * documentation: it describes the API, not its data.
+     * Health and metrics answer without the API token: probes and scrapers carry none. So does the
+     * operators' page and the API's documentation, read with GET: they hold no data (the page asks for
+     * the token itself; the document describes the API, not its data).
      */
-    private static boolean isOpen(String path) {
-        return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
-                || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
+    private static boolean isOpen(Context ctx) {
+        String path = ctx.path();
+        if (path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")) {
+            return true;
+        }
+        boolean read = ctx.method().equals(HandlerType.GET) || ctx.method().equals(HandlerType.HEAD);
+        return read && (path.equals("/") || path.startsWith("/static/") || path.equals("/openapi.json")
+                || path.equals("/docs") || path.startsWith("/docs/"));
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void ready(Context ctx, Views views) {

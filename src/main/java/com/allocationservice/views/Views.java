@@ -49,6 +49,10 @@ public final class Views {
     public record Backorder(String orderid, int qty) {
     }
 
+    /** Outbox rows waiting to be delivered, and rows set aside in {@code outbox_parked} for an operator. */
+    public record Outbox(long backlog, long parked) {
+    }
+
     private final DataSource dataSource;
     private final DataSource healthProbe;
 
@@ -106,6 +110,20 @@ public final class Views {
                         Totals.of(batches.stream().filter(b -> b.eta() == null).toList()),
                         Totals.of(batches.stream().filter(b -> b.eta() != null).toList()),
                         backorder));
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+
+    /** The outbox's two counts, read in one statement. */
+    public Outbox outbox() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement st = c.prepareStatement(
+                     "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox_parked)")) {
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return new Outbox(rs.getLong(1), rs.getLong(2));
             } finally {
                 c.rollback();
             }

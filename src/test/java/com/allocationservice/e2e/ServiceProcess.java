@@ -103,6 +103,17 @@ public final class ServiceProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST with {@code Authorization: Bearer <token>}, for a service started with {@code ALLOCATION_API_TOKEN}. */
+    public Answer post(String path, String json, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** A GET with {@code Authorization: Bearer <token>}. */
+    public Answer get(String path, String token) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).GET());
+    }
+
     /** Everything the process wrote so far. */
     public String log() {
         try {

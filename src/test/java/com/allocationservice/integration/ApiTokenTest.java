@@ -20,8 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * With {@code ALLOCATION_API_TOKEN} set, every route of the app (read from Javalin's router, so a new
- * endpoint cannot escape this test) but health, metrics and the API docs answers 401 to a request without the
- * right bearer token, and changes nothing; with the right token it works. Unset, everything is open.
+ * endpoint cannot escape this test) but health, metrics, the API docs and the operators' page
+ * answers 401 to a request without the right bearer token, and changes nothing; with the right token
+ * it works. Unset, everything is open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiTokenTest {
@@ -46,7 +47,12 @@ class ApiTokenTest {
             Map.entry("GET /metrics", new Example("/metrics", null, 200)),
             Map.entry("GET /openapi.json", new Example("/openapi.json", null, 200)),
             Map.entry("GET /docs", new Example("/docs", null, 200)),
-            Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)));
+            Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)),
+            Map.entry("GET /status", new Example("/status", null, 200)),
+            Map.entry("GET /", new Example("/", null, 200)));
+
+    /** The operators' page and its files: they hold no data, and ask for the token themselves. */
+    private static final List<String> PAGE_PATHS = List.of("/", "/static/app.js", "/static/style.css");
 
     /** Headers that must not let a request through: absent, malformed, or carrying a wrong token. */
     private static final List<String> REFUSED_HEADERS = List.of(
@@ -148,12 +154,27 @@ class ApiTokenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("openRoutes")
-    void health_metrics_and_the_api_docs_answer_without_a_token(String route) {
+    void health_metrics_the_api_docs_and_the_page_answer_without_a_token(String route) {
         Example example = example(route);
 
         HttpResponse<String> response = send(secured, "GET", example.path(), null, null);
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
+    }
+
+    @Test
+    void the_page_and_its_files_are_served_without_a_token_and_hold_no_data() {
+        for (String path : PAGE_PATHS) {
+            HttpResponse<String> response = send(secured, "GET", path, null, null);
+
+            assertThat(response.statusCode()).as(path).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).as(path).hasValueSatisfying(
+                    type -> assertThat(type).startsWith(path.endsWith(".js") ? "text/javascript"
+                            : path.endsWith(".css") ? "text/css" : "text/html"));
+            assertThat(response.body()).as(path).doesNotContain("LAMP", "b1", TOKEN);
+        }
+        assertThat(send(secured, "POST", "/", "{}", null).statusCode()).as("only reading the page is open").isEqualTo(401);
+        assertThat(send(secured, "GET", "/static/no-such-file.js", null, null).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -164,17 +185,30 @@ class ApiTokenTest {
     }
 
     @Test
-    void a_path_through_health_does_not_escape_the_token() {
+    void a_path_through_health_or_the_page_does_not_escape_the_token() {
         List<String> before = secured.snapshot();
         for (String path : List.of("/health/../add_batch", "/health/..%2fadd_batch", "/health/%2e%2e/add_batch",
                 "/metrics/../add_batch", "/health;x=1/../add_batch", "/docs/../add_batch", "/docs/..%2fadd_batch",
-                "/docs/%2e%2e/add_batch", "/openapi.json/../add_batch")) {
+                "/docs/%2e%2e/add_batch", "/openapi.json/../add_batch", "/static/../add_batch", "/static/..%2fadd_batch",
+                "/static/%2e%2e/add_batch", "/static;x=1/../add_batch")) {
             HttpResponse<String> response = send(secured, "POST", path,
                     "{\"ref\": \"b7\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", null);
 
             assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404, 405);
         }
         assertThat(secured.snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void a_read_through_the_pages_paths_does_not_escape_the_token() {
+        for (String path : List.of("/static/../products/LAMP/stock", "/static/..%2fproducts/LAMP/stock",
+                "/static/%2e%2e/products/LAMP/stock", "/static;x=1/../products/LAMP/stock", "/static/%2e%2e/status",
+                "/static/../orders/o1", "//products/LAMP/stock", "/;/products/LAMP/stock")) {
+            HttpResponse<String> response = send(secured, "GET", path, null, null);
+
+            assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(400, 401, 404);
+            assertThat(response.body()).as(path).doesNotContain("b1", "o1\"", "database");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -196,11 +230,12 @@ class ApiTokenTest {
         return example;
     }
 
-    /** Health and metrics (probes and scrapers carry no token) and the API's documentation. */
+    /** Health and metrics (probes and scrapers carry no token), the API's documentation and the page. */
     private static boolean isOpen(String route) {
         String path = route.substring(route.indexOf(' ') + 1);
         return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
-                || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/");
+                || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/")
+                || route.equals("GET /");
     }
 
     private static String route(Endpoint endpoint) {

@@ -1,0 +1,532 @@
+// The operators' page: reads and changes stock through the service's HTTP API, and polls it every
+// second so that changes made elsewhere (other clients, Redis messages, other instances) show up.
+'use strict';
+
+const TOKEN_KEY = 'allocation.apiToken';
+const POLL_MS = 1000;
+const STATUS_MS = 2000;
+
+const state = {
+  sku: null,        // the SKU shown, or null
+  stock: null,      // its last GET /products/{sku}/stock answer, or null when unknown
+  order: null,      // the order shown, or null
+  lines: null,      // its last GET /orders/{orderid} answer (each line with its batch's eta), or null
+  flash: new Set(), // batch refs whose numbers changed at the last refresh
+};
+
+// ---------------------------------------------------------------- HTTP
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const sent = token();
+  if (sent) headers.Authorization = 'Bearer ' + sent;
+  let response;
+  try {
+    response = await fetch(path, {
+      method, headers, cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    setConnection(false);
+    throw new ApiError(0, 'The service does not answer.');
+  }
+  setConnection(true);
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (e) {
+    data = null;
+  }
+  const message = data && typeof data.message === 'string' ? data.message : 'HTTP ' + response.status;
+  if (response.status === 401) {
+    if (sent === token()) showUnauthorized(message); // else the token changed while this request was out
+    throw new ApiError(401, message);
+  }
+  clearUnauthorized();
+  if (!response.ok) throw new ApiError(response.status, message);
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+// ---------------------------------------------------------------- DOM helpers
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+/** An element with attributes (or properties: className, dataset...) and children (nodes or text). */
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key === 'className') node.className = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+const number = new Intl.NumberFormat();
+const fmt = (n) => number.format(n);
+
+function formatEta(eta) {
+  const date = new Date(eta + 'T00:00:00Z');
+  const text = date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const today = new Date();
+  const days = Math.round((date - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / 86400000);
+  const when = days === 0 ? 'today' : days === 1 ? 'tomorrow' : days > 1 ? 'in ' + days + ' days'
+    : days === -1 ? 'yesterday' : -days + ' days ago';
+  return { text, when };
+}
+
+function clock() {
+  return new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+// ---------------------------------------------------------------- banner, token, connection
+
+let bannerTimer = null;
+
+function banner(kind, text) {
+  const node = $('banner');
+  node.className = 'banner ' + kind;
+  node.textContent = text;
+  node.hidden = false;
+  clearTimeout(bannerTimer);
+  if (kind === 'ok') bannerTimer = setTimeout(() => { node.hidden = true; }, 5000);
+}
+
+function hideBanner(kind) {
+  const node = $('banner');
+  if (!kind || node.classList.contains(kind)) node.hidden = true;
+}
+
+function showUnauthorized(message) {
+  const node = $('banner');
+  const had = !node.hidden && node.classList.contains('auth');
+  node.className = 'banner auth';
+  node.replaceChildren(
+    el('strong', {}, token() ? 'The API token was refused. ' : 'This service needs an API token. '),
+    'Enter it in the API token field below the header to see and change stock. ',
+    el('span', { className: 'detail' }, '(401: ' + message + ')'));
+  node.hidden = false;
+  if (!had) openTokenForm(true);
+}
+
+function clearUnauthorized() {
+  hideBanner('auth');
+}
+
+function openTokenForm(open) {
+  $('token-form').hidden = !open;
+  $('token-toggle').textContent = token() ? 'API token ✓' : 'API token';
+  $('token-toggle').setAttribute('aria-expanded', String(open));
+  if (open) $('token-input').focus();
+}
+
+function setConnection(up) {
+  const node = $('connection');
+  node.className = 'connection ' + (up ? 'up' : 'down');
+  node.textContent = up ? 'live · ' + clock() : 'service not answering · ' + clock();
+}
+
+// ---------------------------------------------------------------- health
+
+function chip(id, level, value) {
+  const node = $(id);
+  node.className = 'chip ' + level;
+  node.querySelector('b').textContent = value;
+}
+
+async function refreshStatus() {
+  let status;
+  try {
+    status = await api('GET', '/status');
+  } catch (e) {
+    for (const id of ['health-database', 'health-redis', 'health-backlog', 'health-parked', 'health-dead-letters']) {
+      chip(id, 'unknown', '?');
+    }
+    if (e.status === 0) chip('health-database', 'bad', 'no answer');
+    return;
+  }
+  chip('health-database', status.database === 'UP' ? 'good' : 'bad', status.database === 'UP' ? 'up' : 'down');
+  if (status.redis === 'NOT_CONFIGURED') chip('health-redis', 'off', 'not configured');
+  else chip('health-redis', status.redis === 'UP' ? 'good' : 'bad', status.redis === 'UP' ? 'up' : 'down');
+  const count = (n) => (n === null || n === undefined ? '?' : fmt(n));
+  const backlog = status.outbox_backlog;
+  chip('health-backlog', backlog === null ? 'unknown' : backlog > 1000 ? 'bad' : backlog > 100 ? 'warn' : 'good',
+    backlog === null ? '?' : count(backlog) + ' waiting');
+  const parked = status.outbox_parked;
+  chip('health-parked', parked === null ? 'unknown' : parked > 0 ? 'bad' : 'good', count(parked));
+  const dead = status.dead_letters;
+  chip('health-dead-letters', dead === null || dead === undefined ? (status.redis === 'NOT_CONFIGURED' ? 'off' : 'unknown')
+    : dead > 0 ? 'warn' : 'good', status.redis === 'NOT_CONFIGURED' ? 'n/a' : count(dead));
+}
+
+// ---------------------------------------------------------------- a SKU's stock
+
+async function refreshSku() {
+  const sku = state.sku;
+  if (sku === null) return;
+  let stock;
+  try {
+    stock = await api('GET', '/products/' + enc(sku) + '/stock');
+  } catch (e) {
+    if (state.sku !== sku) return;
+    if (e.status === 404) {
+      state.stock = null;
+      renderUnknownSku(sku);
+    } else if (e.status !== 401 && e.status !== 0) {
+      banner('error', 'Reading ' + sku + ': ' + e.message);
+    }
+    return;
+  }
+  if (state.sku !== sku) return;
+  if (typingIn('sku-card')) return; // keep the field someone is typing in; the next round shows the change
+  if (state.stock && JSON.stringify(state.stock) === JSON.stringify(stock)) {
+    touch('sku-card');
+    return;
+  }
+  state.flash = changedBatches(state.stock, stock);
+  state.stock = stock;
+  renderStock();
+}
+
+function typingIn(cardId) {
+  const focused = document.activeElement;
+  return focused !== null && focused.matches('input') && $(cardId).contains(focused);
+}
+
+/** Nothing changed: only the card's "updated" time moves. */
+function touch(cardId) {
+  const updated = $(cardId).querySelector('.updated');
+  if (updated) updated.textContent = 'updated ' + clock();
+}
+
+function changedBatches(before, after) {
+  const changed = new Set();
+  if (!before || before.sku !== after.sku) return changed;
+  const old = new Map(before.batches.map((b) => [b.ref, b]));
+  for (const b of after.batches) {
+    const o = old.get(b.ref);
+    if (!o || o.allocated !== b.allocated || o.purchased !== b.purchased) changed.add(b.ref);
+  }
+  return changed;
+}
+
+function renderUnknownSku(sku) {
+  $('sku-card').replaceChildren(
+    el('div', { className: 'card-head' }, el('h2', {}, 'SKU ', el('span', { className: 'mono' }, sku))),
+    el('p', { className: 'notice' }, 'No batch of this SKU yet. Add its first batch with the form on the right.'));
+  const form = $('add-batch-form');
+  if (!form.elements.sku.value) form.elements.sku.value = sku;
+}
+
+function renderStock() {
+  const s = state.stock;
+  const backordered = s.backorder.reduce((sum, line) => sum + line.qty, 0);
+  $('sku-card').replaceChildren(
+    el('div', { className: 'card-head' },
+      el('h2', {}, 'SKU ', el('span', { className: 'mono' }, s.sku)),
+      el('span', { className: 'updated' }, 'updated ' + clock())),
+    el('div', { className: 'totals' },
+      total('Warehouse', s.warehouse, 'in stock'),
+      total('Incoming', s.incoming, 'on the way'),
+      el('div', { className: 'total' + (s.backorder.length ? ' alert' : '') },
+        el('div', { className: 'total-label' }, 'Backorders'),
+        el('div', { className: 'total-main' }, fmt(backordered), el('small', {}, backordered === 1 ? ' unit' : ' units')),
+        el('div', { className: 'total-sub' }, s.backorder.length === 1 ? '1 line waiting for stock'
+          : fmt(s.backorder.length) + ' lines waiting for stock'))),
+    el('h3', {}, 'Batches ', el('span', { className: 'legend' },
+      el('span', { className: 'key allocated' }), 'allocated ',
+      el('span', { className: 'key available' }), 'available')),
+    batchesTable(s.batches),
+    el('h3', {}, 'Backorders'),
+    s.backorder.length === 0
+      ? el('p', { className: 'muted' }, 'None: every order line of this SKU is on a batch.')
+      : el('table', { className: 'grid backorders' },
+        el('thead', {}, el('tr', {}, el('th', {}, 'Order'), el('th', { className: 'num' }, 'Quantity'), el('th', {}, ''))),
+        el('tbody', {}, s.backorder.map((line) => el('tr', { dataset: { order: line.orderid } },
+          el('td', {}, orderLink(line.orderid)),
+          el('td', { className: 'num' }, fmt(line.qty)),
+          el('td', {}, el('span', { className: 'badge bad' }, 'waiting for stock')))))));
+}
+
+function total(label, t, sub) {
+  return el('div', { className: 'total' },
+    el('div', { className: 'total-label' }, label),
+    el('div', { className: 'total-main' }, fmt(t.available), el('small', {}, ' available')),
+    el('div', { className: 'total-sub' }, fmt(t.purchased) + ' ' + sub + ', ' + fmt(t.allocated) + ' allocated'));
+}
+
+function batchesTable(batches) {
+  if (batches.length === 0) return el('p', { className: 'muted' }, 'No batches.');
+  const largest = Math.max(1, ...batches.map((b) => b.purchased));
+  return el('table', { className: 'grid batches' },
+    el('thead', {}, el('tr', {},
+      el('th', {}, 'Batch'), el('th', {}, 'Where'), el('th', { className: 'bar-col' }, 'Allocated and available'),
+      el('th', { className: 'num' }, 'Quantity'), el('th', {}, 'Change quantity'))),
+    el('tbody', {}, batches.map((b) => batchRow(b, largest))));
+}
+
+function batchRow(b, largest) {
+  const bar = el('div', { className: 'bar', role: 'img',
+    'aria-label': b.allocated + ' allocated, ' + b.available + ' available' });
+  bar.style.width = Math.max(8, (100 * b.purchased) / largest) + '%';
+  if (b.purchased > 0) {
+    const allocated = el('div', { className: 'seg allocated' });
+    allocated.style.width = (100 * b.allocated) / b.purchased + '%';
+    const available = el('div', { className: 'seg available' });
+    available.style.width = (100 * b.available) / b.purchased + '%';
+    bar.append(allocated, available);
+  } else {
+    bar.classList.add('empty-bar');
+  }
+  const where = b.eta === null
+    ? el('td', {}, el('span', { className: 'badge warehouse' }, 'Warehouse'))
+    : (() => {
+      const eta = formatEta(b.eta);
+      return el('td', {}, el('span', { className: 'badge ship' }, 'Arrives ' + eta.text), el('div', { className: 'muted small' }, eta.when));
+    })();
+  const form = el('form', { className: 'inline', onsubmit: (event) => changeQuantity(event, b.ref) },
+    el('input', { name: 'qty', type: 'number', min: '0', step: '1', required: true, value: b.purchased,
+      'aria-label': 'New quantity of ' + b.ref }),
+    el('button', { type: 'submit', className: 'secondary' }, 'Set'));
+  return el('tr', { dataset: { batch: b.ref }, className: state.flash.has(b.ref) ? 'flash' : null },
+    el('td', { className: 'mono' }, b.ref),
+    where,
+    el('td', { className: 'bar-col' }, bar,
+      el('div', { className: 'bar-text' },
+        el('span', { className: 'allocated-text' }, fmt(b.allocated) + ' allocated'), ' · ',
+        el('span', { className: 'available-text' }, fmt(b.available) + ' available'))),
+    el('td', { className: 'num strong' }, fmt(b.purchased)),
+    el('td', {}, form));
+}
+
+function orderLink(orderid) {
+  return el('a', { href: '#', className: 'mono', onclick: (event) => { event.preventDefault(); showOrder(orderid); } }, orderid);
+}
+
+function skuLink(sku) {
+  return el('a', { href: '#', className: 'mono', onclick: (event) => { event.preventDefault(); showSku(sku); } }, sku);
+}
+
+// ---------------------------------------------------------------- an order
+
+async function refreshOrder() {
+  const order = state.order;
+  if (order === null) return;
+  let lines;
+  try {
+    lines = await api('GET', '/orders/' + enc(order));
+  } catch (e) {
+    if (state.order !== order) return;
+    if (e.status === 404) {
+      state.lines = null;
+      renderUnknownOrder(order);
+    } else if (e.status !== 401 && e.status !== 0) {
+      banner('error', 'Reading order ' + order + ': ' + e.message);
+    }
+    return;
+  }
+  // where each batch is: the stock of each SKU of the order names its batches' ETAs
+  const etas = new Map();
+  await Promise.all([...new Set(lines.map((l) => l.sku))].map(async (sku) => {
+    try {
+      const stock = sku === state.sku && state.stock ? state.stock : await api('GET', '/products/' + enc(sku) + '/stock');
+      for (const b of stock.batches) etas.set(sku + '\u0000' + b.ref, b.eta);
+    } catch (e) {
+      // the line still shows its batch, without where it is
+    }
+  }));
+  if (state.order !== order) return;
+  const next = lines.map((l) => ({ ...l, eta: etas.get(l.sku + '\u0000' + l.batchref) }));
+  if (state.lines && JSON.stringify(state.lines) === JSON.stringify(next)) {
+    touch('order-card');
+    return;
+  }
+  state.lines = next;
+  renderOrder();
+}
+
+function renderUnknownOrder(order) {
+  $('order-card').replaceChildren(
+    el('div', { className: 'card-head' }, el('h2', {}, 'Order ', el('span', { className: 'mono' }, order))),
+    el('p', { className: 'notice' }, 'No lines: this order was never placed, or every line was cancelled.'));
+}
+
+function renderOrder() {
+  $('order-card').replaceChildren(
+    el('div', { className: 'card-head' },
+      el('h2', {}, 'Order ', el('span', { className: 'mono' }, state.order)),
+      el('span', { className: 'updated' }, 'updated ' + clock())),
+    el('table', { className: 'grid lines' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'SKU'), el('th', { className: 'num' }, 'Qty'), el('th', {}, 'Where'), el('th', {}, ''))),
+      el('tbody', {}, state.lines.map((l) => el('tr', { dataset: { sku: l.sku, status: l.status } },
+        el('td', {}, skuLink(l.sku)),
+        el('td', { className: 'num strong' }, fmt(l.qty)),
+        el('td', {}, l.status === 'allocated'
+          ? [el('span', { className: 'badge good' }, 'Allocated'), ' ', el('span', { className: 'mono' }, l.batchref),
+            el('div', { className: 'muted small' }, l.eta === undefined ? '' : l.eta === null ? 'in the warehouse'
+              : 'arrives ' + formatEta(l.eta).text)]
+          : [el('span', { className: 'badge bad' }, 'Backordered'), el('div', { className: 'muted small' }, 'waiting for stock')]),
+        el('td', {}, el('button', { type: 'button', className: 'danger', onclick: () => cancelLine(state.order, l.sku) },
+          'Cancel line')))))));
+}
+
+// ---------------------------------------------------------------- actions
+
+async function changeQuantity(event, ref) {
+  event.preventDefault();
+  const qty = Number(event.target.elements.qty.value);
+  event.target.elements.qty.blur();
+  const waitingBefore = state.stock ? state.stock.backorder.length : 0;
+  let answer;
+  try {
+    answer = await api('POST', '/change_batch_quantity', { ref, qty });
+  } catch (e) {
+    if (e.status !== 401) banner('error', 'Changing ' + ref + ': ' + e.message);
+    await refreshNow();
+    return;
+  }
+  await refreshNow();
+  if (answer.message !== 'OK') {
+    banner('ok', answer.message);
+    return;
+  }
+  const waiting = (state.stock ? state.stock.backorder.length : 0) - waitingBefore;
+  banner('ok', 'Batch ' + ref + ' now holds ' + fmt(qty) + '.'
+    + (waiting === 1 ? ' 1 more line waits for stock.' : waiting > 1 ? ' ' + waiting + ' more lines wait for stock.' : ''));
+}
+
+async function addBatch(event) {
+  event.preventDefault();
+  const form = event.target;
+  const batch = {
+    ref: form.elements.ref.value.trim(),
+    sku: form.elements.sku.value.trim(),
+    qty: Number(form.elements.qty.value),
+    eta: form.elements.eta.value || null,
+  };
+  try {
+    await api('POST', '/add_batch', batch);
+  } catch (e) {
+    if (e.status !== 401) banner('error', 'Adding batch ' + batch.ref + ': ' + e.message);
+    return;
+  }
+  banner('ok', 'Batch ' + batch.ref + ' added: ' + fmt(batch.qty) + ' of ' + batch.sku
+    + (batch.eta ? ', arriving ' + formatEta(batch.eta).text : ', in the warehouse') + '.');
+  form.elements.ref.value = '';
+  form.elements.qty.value = '';
+  form.elements.eta.value = '';
+  if (state.sku !== batch.sku) showSku(batch.sku);
+  else await refreshNow();
+}
+
+async function cancelLine(order, sku) {
+  if (!window.confirm('Cancel the line of ' + sku + ' in order ' + order + '? Its stock goes back to the batch.')) return;
+  try {
+    await api('POST', '/deallocate', { orderid: order, sku });
+    banner('ok', 'Line ' + sku + ' of order ' + order + ' cancelled.');
+  } catch (e) {
+    if (e.status !== 401) banner('error', 'Cancelling ' + sku + ' of ' + order + ': ' + e.message);
+  }
+  await refreshNow();
+}
+
+// ---------------------------------------------------------------- navigation and polling
+
+function showSku(sku) {
+  state.sku = sku;
+  state.stock = null;
+  $('sku-input').value = sku;
+  $('add-batch-form').elements.sku.value = sku;
+  $('sku-card').replaceChildren(el('p', { className: 'muted' }, 'Loading ' + sku + '…'));
+  saveLocation();
+  refreshSku();
+}
+
+function showOrder(order) {
+  state.order = order;
+  state.lines = null;
+  $('order-input').value = order;
+  $('order-card').replaceChildren(el('p', { className: 'muted' }, 'Loading order ' + order + '…'));
+  saveLocation();
+  refreshOrder();
+}
+
+function saveLocation() {
+  const params = new URLSearchParams();
+  if (state.sku) params.set('sku', state.sku);
+  if (state.order) params.set('order', state.order);
+  history.replaceState(null, '', '#' + params.toString());
+}
+
+async function refreshNow() {
+  await Promise.all([refreshSku(), refreshOrder(), refreshStatus()]);
+}
+
+function every(ms, work) {
+  const round = async () => {
+    try {
+      if (!document.hidden) await work();
+    } finally {
+      setTimeout(round, ms);
+    }
+  };
+  round();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('sku-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    showSku($('sku-input').value.trim());
+  });
+  $('order-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    showOrder($('order-input').value.trim());
+  });
+  $('add-batch-form').addEventListener('submit', addBatch);
+  openTokenForm(false);
+  $('token-toggle').addEventListener('click', () => openTokenForm($('token-form').hidden));
+  $('token-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('token-input').value.trim());
+    $('token-input').value = '';
+    openTokenForm(false);
+    banner('ok', 'Token saved for this tab.');
+    refreshNow();
+  });
+  $('token-forget').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $('token-input').value = '';
+    banner('ok', 'Token forgotten.');
+    refreshNow();
+  });
+
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.get('sku')) showSku(params.get('sku'));
+  if (params.get('order')) showOrder(params.get('order'));
+
+  every(POLL_MS, () => Promise.all([refreshSku(), refreshOrder()]));
+  every(STATUS_MS, refreshStatus);
+});

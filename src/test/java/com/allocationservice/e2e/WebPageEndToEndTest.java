@@ -1,0 +1,199 @@
+package com.allocationservice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import com.allocationservice.integration.RedisTestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * The operators' page at {@code /}, in headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}, driven by Selenium) against the jar, with an API token and Redis: it asks
+ * for the token, adds a batch, shows an allocation made through the API without a reload, changes a
+ * quantity into a backorder, cancels a line, and shows the dead letters. Screenshots of each step go
+ * to {@code target/screenshots/}. Without Chromium the test fails: CI installs it.
+ */
+class WebPageEndToEndTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final String TOKEN = "warehouse-page-token-0123";
+
+    @TempDir
+    Path workDir;
+
+    private RedisTestServer redisServer;
+    private ServiceProcess service;
+    private ChromeDriverService driverService;
+    private ChromeDriver browser;
+
+    @BeforeEach
+    void start() {
+        redisServer = RedisTestServer.start();
+        service = ServiceProcess.start(workDir, Map.of("ALLOCATION_API_TOKEN", TOKEN,
+                "ALLOCATION_REDIS_URL", redisServer.url()));
+        browser = chromium();
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1000));
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (driverService != null) {
+            driverService.stop();
+        }
+        if (service != null) {
+            service.close();
+        }
+        if (redisServer != null) {
+            redisServer.close();
+        }
+    }
+
+    @Test
+    void an_operator_adds_a_batch_sees_an_allocation_made_elsewhere_live_and_shrinks_a_batch_into_a_backorder()
+            throws Exception {
+        browser.get("http://127.0.0.1:" + service.port() + "/");
+
+        // no token yet: the page says what is wrong and where to put it
+        waitUpTo(10).untilAsserted(() -> assertThat(text("#banner")).contains("needs an API token", "401"));
+        assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isTrue();
+        screenshot("01-token-asked");
+
+        browser.findElement(By.id("token-input")).sendKeys(TOKEN);
+        browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#banner")).as("the 401 message is gone").doesNotContain("API token");
+            assertThat(find("#token-form").isDisplayed()).isFalse();
+            assertThat(text("#health-database")).contains("up");
+            assertThat(text("#health-redis")).contains("up");
+            assertThat(text("#health-backlog")).contains("waiting");
+            assertThat(text("#health-dead-letters")).contains("0");
+        });
+
+        // a SKU with no batch yet, and its first batch added through the page
+        find("#sku-input").sendKeys("LAMP");
+        find("#sku-form button").click();
+        waitUpTo(10).untilAsserted(() -> assertThat(text("#sku-card")).contains("No batch of this SKU yet"));
+        WebElement form = find("#add-batch-form");
+        form.findElement(By.name("ref")).sendKeys("warehouse-1");
+        assertThat(form.findElement(By.name("sku")).getDomProperty("value")).isEqualTo("LAMP");
+        form.findElement(By.name("qty")).sendKeys("20");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitUpTo(10).untilAsserted(() -> assertThat(text("tr[data-batch='warehouse-1']"))
+                .contains("Warehouse", "0 allocated", "20 available"));
+        assertThat(service.get("/products/LAMP/stock", TOKEN).body()).contains("\"ref\":\"warehouse-1\"");
+        assertThat(service.post("/add_batch", "{\"ref\": \"ship-1\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": \"2031-01-15\"}",
+                TOKEN).status()).isEqualTo(201);
+        waitUpTo(5).untilAsserted(() -> assertThat(rowsOf("#sku-card tr[data-batch]", "data-batch"))
+                .as("warehouse first, then incoming").containsExactly("warehouse-1", "ship-1"));
+        screenshot("02-batch-added");
+
+        // an allocation made elsewhere shows up within about two seconds, in the same document
+        browser.executeScript("window.sameDocument = 'yes'");
+        assertThat(service.post("/allocate", "{\"orderid\": \"order-1\", \"sku\": \"LAMP\", \"qty\": 8}", TOKEN).body())
+                .contains("warehouse-1");
+        long allocated = System.nanoTime();
+        waitUpTo(3).untilAsserted(() -> assertThat(text("tr[data-batch='warehouse-1']"))
+                .contains("8 allocated", "12 available"));
+        long shownAfterMs = (System.nanoTime() - allocated) / 1_000_000;
+        assertThat(browser.executeScript("return window.sameDocument")).as("no reload").isEqualTo("yes");
+        assertThat(find("tr[data-batch='warehouse-1'] .seg.allocated").getDomAttribute("style")).contains("width: 40%");
+        System.out.println("The allocation showed on the page " + shownAfterMs + " ms after it was answered");
+
+        find("#order-input").sendKeys("order-1");
+        find("#order-form button").click();
+        waitUpTo(10).untilAsserted(() -> assertThat(text("#order-card tr[data-sku='LAMP']"))
+                .contains("8", "Allocated", "warehouse-1", "in the warehouse"));
+        screenshot("03-allocation-shown-live");
+
+        // the warehouse batch shrinks to 5 through the page: order-1 (8) fits nowhere and waits
+        WebElement quantity = find("tr[data-batch='warehouse-1'] input[name=qty]");
+        quantity.clear();
+        quantity.sendKeys("5");
+        find("tr[data-batch='warehouse-1'] form button").click();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#sku-card tr[data-order='order-1']")).contains("order-1", "8", "waiting for stock");
+            assertThat(text("tr[data-batch='warehouse-1']")).contains("0 allocated", "5 available");
+            assertThat(text("#order-card tr[data-sku='LAMP']")).contains("Backordered");
+        });
+        assertThat(service.get("/orders/order-1", TOKEN).body()).contains("\"status\":\"backordered\"");
+        assertThat(browser.executeScript("return window.sameDocument")).isEqualTo("yes");
+        screenshot("04-backorder");
+
+        // a bad message in: the dead letters count on the page goes up
+        try (RedisClient redis = RedisClient.create(URI.create(redisServer.url()))) {
+            redis.xadd("change_batch_quantity", XAddParams.xAddParams(), Map.of("data", "not json"));
+        }
+        waitUpTo(10).untilAsserted(() -> assertThat(text("#health-dead-letters")).contains("1"));
+
+        // the backordered line is cancelled through the page
+        find("#order-card tr[data-sku='LAMP'] button").click();
+        browser.switchTo().alert().accept();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#order-card")).contains("No lines");
+            assertThat(text("#sku-card")).contains("None: every order line of this SKU is on a batch");
+        });
+        assertThat(service.get("/orders/order-1", TOKEN).status()).isEqualTo(404);
+        screenshot("05-line-cancelled");
+    }
+
+    private ChromeDriver chromium() {
+        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+            fail("This test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", " + CHROMEDRIVER
+                    + "): apt-get install chromium chromium-driver (.ci/run does)");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + workDir.resolve("chromium-profile"));
+        driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().withLogFile(workDir.resolve("chromedriver.log").toFile()).build();
+        return new ChromeDriver(driverService, options);
+    }
+
+    private ConditionFactory waitUpTo(int seconds) {
+        return await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(50)).ignoreExceptions();
+    }
+
+    private WebElement find(String css) {
+        return browser.findElement(By.cssSelector(css));
+    }
+
+    private String text(String css) {
+        return find(css).getText();
+    }
+
+    private List<String> rowsOf(String css, String attribute) {
+        return browser.findElements(By.cssSelector(css)).stream().map(row -> row.getDomAttribute(attribute)).toList();
+    }
+
+    private void screenshot(String name) throws IOException {
+        Path dir = Path.of(System.getProperty("allocation.jar")).getParent().resolve("screenshots");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    }
+}
