@@ -65,14 +65,14 @@ class OpenApiTest {
     }
 
     @Test
-    void every_operation_but_health_metrics_and_docs_needs_the_bearer_token() {
+    void every_operation_but_health_metrics_docs_and_the_page_needs_the_bearer_token() {
         JsonNode document = OpenApiContract.document();
         assertThat(document.at("/components/securitySchemes/bearerToken/type").textValue()).isEqualTo("http");
         assertThat(document.at("/components/securitySchemes/bearerToken/scheme").textValue()).isEqualTo("bearer");
         assertThat(document.at("/security/0").has("bearerToken")).isTrue();
         document.path("paths").properties().forEach(path -> path.getValue().properties().forEach(operation -> {
             boolean open = path.getKey().startsWith("/health") || path.getKey().equals("/metrics")
-                    || path.getKey().equals("/openapi.json") || path.getKey().startsWith("/docs");
+                    || path.getKey().equals("/openapi.json") || path.getKey().startsWith("/docs") || path.getKey().equals("/");
             JsonNode security = operation.getValue().get("security");
             assertThat(security != null && security.isEmpty()).as("%s %s is open", operation.getKey(), path.getKey())
                     .isEqualTo(open);
