@@ -63,7 +63,7 @@ class SeveralInstancesOrderEndToEndTest {
                     "ALLOCATION_DB_POOL_SIZE", "8",
                     "ALLOCATION_REDIS_URL", redisServer.url())));
         }
-        await("every instance subscribes").atMost(Duration.ofSeconds(30))
+        await("every instance subscribes").atMost(Duration.ofSeconds(90))
                 .until(() -> subscribers() == INSTANCES);
     }
 
@@ -111,7 +111,7 @@ class SeveralInstancesOrderEndToEndTest {
         // every stream entry is taken by one instance; every pub/sub message by each of them
         long expected = (ROUNDS + 1L) * STREAM_BATCHES.size() + (long) INSTANCES * (ROUNDS + 1) * PUBSUB_BATCHES.size();
         await("every message is handled or found superseded, the dead consumer's entries included")
-                .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
                 .until(() -> sum("allocation_messages_in_handled_total")
                         + sum("allocation_messages_in_superseded_total") >= expected
                         && redis.xpending(CHANGE_BATCH_QUANTITY, GROUP).getTotal() == 0);
