@@ -27,7 +27,10 @@ UPDATE products SET version = version + 1 WHERE sku = 'BENCH-SKU-' || lpad(:n::t
 UPDATE batches SET purchased_quantity = purchased_quantity, allocated_quantity = allocated_quantity + 1, eta = eta WHERE reference = 'BENCH-SKU-' || lpad(:n::text, 3, '0') || '-W';
 INSERT INTO order_lines (qty, batchref, placed_version, orderid, sku) VALUES (1, 'BENCH-SKU-' || lpad(:n::text, 3, '0') || '-W', 0, 'pgb-' || :oid, 'BENCH-SKU-' || lpad(:n::text, 3, '0'));
 \if :outbox
--- The transactional outbox: one row per Allocated event, in the same transaction (JdbcOutbox).
-INSERT INTO outbox (message_id, destination, type, sku, product_version, occurred_at, payload) VALUES (gen_random_uuid(), 'redis', 'line_allocated', 'BENCH-SKU-' || lpad(:n::text, 3, '0'), 1, now(), '{"id":"00000000-0000-0000-0000-000000000000","type":"line_allocated","occurred_at":"2026-11-27T10:15:30.123456Z","version":1,"orderid":"pgb-' || :oid || '","sku":"BENCH-SKU-' || lpad(:n::text, 3, '0') || '","qty":1,"batchref":"BENCH-SKU-' || lpad(:n::text, 3, '0') || '-W"}');
+-- The transactional outbox: one row per destination (pub/sub and stream) of the Allocated event,
+-- in the same transaction (JdbcOutbox, one JDBC batch: one round trip).
+INSERT INTO outbox (message_id, destination, type, sku, product_version, occurred_at, payload)
+SELECT m.id, d.destination, 'line_allocated', 'BENCH-SKU-' || lpad(:n::text, 3, '0'), 1, now(), '{"id":"00000000-0000-0000-0000-000000000000","type":"line_allocated","occurred_at":"2026-11-27T10:15:30.123456Z","version":1,"orderid":"pgb-' || :oid || '","sku":"BENCH-SKU-' || lpad(:n::text, 3, '0') || '","qty":1,"batchref":"BENCH-SKU-' || lpad(:n::text, 3, '0') || '-W"}'
+FROM (SELECT gen_random_uuid() AS id) m, (VALUES ('pubsub'), ('stream')) AS d (destination);
 \endif
 COMMIT;
