@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.sql.SQLException;
@@ -55,11 +56,24 @@ public final class HttpApi {
      */
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
             Optional<String> apiToken) {
+        return create(bus, views, metrics, awaitReady, apiToken, RequestObserver.NONE);
+    }
+
+    /** The app, with {@code observer} told of every answered request (its route, status and duration). */
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics, Runnable awaitReady,
+            Optional<String> apiToken, RequestObserver observer) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
+            if (observer != RequestObserver.NONE) {
+                config.requestLogger.http((ctx, millis) -> {
+                    Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+                    observer.answered(ctx.method().name(), route == null ? RequestObserver.UNMATCHED : route.path,
+                            ctx.path(), ctx.statusCode(), millis);
+                });
+            }
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;
