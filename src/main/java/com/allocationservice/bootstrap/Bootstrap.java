@@ -19,7 +19,9 @@ import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.domain.Product;
+import com.allocationservice.entrypoints.AccessLog;
 import com.allocationservice.entrypoints.HttpApi;
+import com.allocationservice.entrypoints.RequestObserver;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.Handlers;
@@ -146,6 +148,8 @@ public final class Bootstrap {
     public static Service start(Settings settings) {
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                 settings.dbPoolSize(), settings.timeouts());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        dataSource.setMetricRegistry(meters);   // before the pool starts (on first use, by the migration)
         CompletableFuture<Void> migrated = new CompletableFuture<>();
         Thread.ofPlatform().name("migrate").start(() -> {
             try {
@@ -161,7 +165,7 @@ public final class Bootstrap {
             // closed with the workers, before the main pool
             HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
             workers.add(healthProbe);
-            PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            workers.add(RequestMetrics.bindJvm(meters));
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
             MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? () -> { } : relay::wake));
             Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
@@ -170,7 +174,7 @@ public final class Bootstrap {
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
             Views views = new Views(dataSource, healthProbe);
             http = HttpApi.create(bus, views, meters::scrape, operatorStatus(settings, views, workers),
-                    migrated::join, settings.apiToken());
+                    migrated::join, settings.apiToken(), requestObserver(settings, meters));
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
@@ -207,6 +211,20 @@ public final class Bootstrap {
             workers.add(redis);
         }
         return new OperatorStatus(views, redis);
+    }
+
+    /**
+     * Request metrics (unless the system property {@code allocation.requestMetrics=false}: only the
+     * benchmark sets it, to measure their cost), then the access log when asked for.
+     */
+    private static RequestObserver requestObserver(Settings settings, MeterRegistry meters) {
+        RequestObserver observer = Boolean.parseBoolean(System.getProperty("allocation.requestMetrics", "true"))
+                ? new RequestMetrics(meters) : RequestObserver.NONE;
+        if (settings.accessLog()) {
+            AccessLog accessLog = new AccessLog();
+            observer = observer == RequestObserver.NONE ? accessLog : observer.andThen(accessLog);
+        }
+        return observer;
     }
 
     /**

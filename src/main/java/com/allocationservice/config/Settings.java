@@ -24,11 +24,14 @@ import java.util.regex.Pattern;
  * @param streamMaxDeliveries a stream entry delivered this many times without success is dead-lettered
  * @param outboxMaxAttempts an outbox row that failed this many times is set aside for an operator
  * @param apiToken present: every endpoint but health and metrics needs {@code Authorization: Bearer <token>}
+ * @param logFormat text lines, or one JSON object per line
+ * @param accessLog one log line per answered HTTP request
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
-        int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken) {
+        int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
+        boolean accessLog) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -50,7 +53,25 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             "ALLOCATION_RELAY_ENABLED", "ALLOCATION_CONSUMER_ENABLED", "ALLOCATION_DB_CONNECT_TIMEOUT_MS",
             "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "ALLOCATION_DB_LOCK_TIMEOUT_MS",
             "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "ALLOCATION_SMTP_TIMEOUT_MS",
-            "ALLOCATION_STREAM_MAX_DELIVERIES", "ALLOCATION_OUTBOX_MAX_ATTEMPTS", "ALLOCATION_API_TOKEN");
+            "ALLOCATION_STREAM_MAX_DELIVERIES", "ALLOCATION_OUTBOX_MAX_ATTEMPTS", "ALLOCATION_API_TOKEN",
+            "ALLOCATION_LOG_FORMAT", "ALLOCATION_ACCESS_LOG");
+
+    /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
+    public enum LogFormat {
+        TEXT, JSON;
+
+        /**
+         * The format {@code ALLOCATION_LOG_FORMAT} asks for, or empty when it is malformed. Logging
+         * reads it before the settings are checked; {@link #fromEnvironment} refuses a malformed one.
+         */
+        public static Optional<LogFormat> of(String raw) {
+            return switch (raw == null ? "" : raw.strip()) {
+                case "", "text" -> Optional.of(TEXT);
+                case "json" -> Optional.of(JSON);
+                default -> Optional.empty();
+            };
+        }
+    }
 
     /** An SMTP server to send notifications through (no authentication, no TLS: a local relay). */
     public record Smtp(String host, int port) {
@@ -136,11 +157,17 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         int maxDeliveries = integer(env, "ALLOCATION_STREAM_MAX_DELIVERIES", 5, 1, 1000, problems);
         int maxAttempts = integer(env, "ALLOCATION_OUTBOX_MAX_ATTEMPTS", 10, 1, 1000, problems);
         Optional<String> token = token(env, problems);
+        LogFormat logFormat = LogFormat.of(env.get("ALLOCATION_LOG_FORMAT")).orElseGet(() -> {
+            problems.add("ALLOCATION_LOG_FORMAT must be text or json, was '" + env.get("ALLOCATION_LOG_FORMAT") + "'");
+            return LogFormat.TEXT;
+        });
+        boolean accessLog = flag(env, "ALLOCATION_ACCESS_LOG", false, problems);
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
         return new Settings(port, url, user, password, poolSize, redis, smtp, from, to,
-                Duration.ofSeconds(window), relay, consumer, timeouts, maxDeliveries, maxAttempts, token);
+                Duration.ofSeconds(window), relay, consumer, timeouts, maxDeliveries, maxAttempts, token, logFormat,
+                accessLog);
     }
 
     /** Secrets (the database password, the API token, a Redis URL's password) are masked. */
@@ -153,7 +180,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                 + ", outOfStockEmailWindow=" + outOfStockEmailWindow + ", relayEnabled=" + relayEnabled
                 + ", consumerEnabled=" + consumerEnabled + ", timeouts=" + timeouts
                 + ", streamMaxDeliveries=" + streamMaxDeliveries + ", outboxMaxAttempts=" + outboxMaxAttempts
-                + ", apiToken=" + (apiToken.isPresent() ? "***" : "") + "]";
+                + ", apiToken=" + (apiToken.isPresent() ? "***" : "") + ", logFormat=" + logFormat
+                + ", accessLog=" + accessLog + "]";
     }
 
     /**
@@ -254,13 +282,18 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     }
 
     private static boolean flag(Map<String, String> env, String name, List<String> problems) {
+        return flag(env, name, true, problems);
+    }
+
+    private static boolean flag(Map<String, String> env, String name, boolean fallback, List<String> problems) {
         String raw = env.getOrDefault(name, "").strip();
         return switch (raw) {
-            case "", "true" -> true;
+            case "" -> fallback;
+            case "true" -> true;
             case "false" -> false;
             default -> {
                 problems.add(name + " must be true or false, was '" + raw + "'");
-                yield true;
+                yield fallback;
             }
         };
     }

@@ -18,6 +18,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
+import io.javalin.router.Endpoint;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.io.IOException;
@@ -64,6 +65,13 @@ public final class HttpApi {
      */
     public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics,
             Supplier<Map<String, Object>> status, Runnable awaitReady, Optional<String> apiToken) {
+        return create(bus, views, metrics, status, awaitReady, apiToken, RequestObserver.NONE);
+    }
+
+    /** The app, with {@code observer} told of every answered request (its route, status and duration). */
+    public static Javalin create(MessageBus bus, Views views, Supplier<String> metrics,
+            Supplier<Map<String, Object>> status, Runnable awaitReady, Optional<String> apiToken,
+            RequestObserver observer) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         ApiDocs docs = ApiDocs.load();
         String page = resource("/web/index.html");
@@ -71,6 +79,13 @@ public final class HttpApi {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
+            if (observer != RequestObserver.NONE) {
+                config.requestLogger.http((ctx, millis) -> {
+                    Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+                    observer.answered(ctx.method().name(), route == null ? RequestObserver.UNMATCHED : route.path,
+                            ctx.path(), ctx.statusCode(), millis);
+                });
+            }
             config.http.maxRequestSize = JsonBody.MAX_BYTES;
             config.http.defaultContentType = "application/json";
             config.http.prefer405over404 = true;

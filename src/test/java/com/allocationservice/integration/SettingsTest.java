@@ -31,6 +31,8 @@ class SettingsTest {
         assertThat(s.outOfStockEmailWindow()).isEqualTo(Duration.ofSeconds(900));
         assertThat(s.relayEnabled()).isTrue();
         assertThat(s.consumerEnabled()).isTrue();
+        assertThat(s.logFormat()).isEqualTo(Settings.LogFormat.TEXT);
+        assertThat(s.accessLog()).isFalse();
         assertThat(Settings.defaults()).isEqualTo(s);
     }
 
@@ -55,7 +57,9 @@ class SettingsTest {
                 Map.entry("ALLOCATION_NOTIFY_TO", "to@shop.test"),
                 Map.entry("ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", "60"),
                 Map.entry("ALLOCATION_RELAY_ENABLED", "false"),
-                Map.entry("ALLOCATION_CONSUMER_ENABLED", "false")));
+                Map.entry("ALLOCATION_CONSUMER_ENABLED", "false"),
+                Map.entry("ALLOCATION_LOG_FORMAT", "json"),
+                Map.entry("ALLOCATION_ACCESS_LOG", "true")));
 
         assertThat(s.httpPort()).isEqualTo(9090);
         assertThat(s.dbUrl()).isEqualTo("jdbc:postgresql://db:5432/alloc");
@@ -70,6 +74,8 @@ class SettingsTest {
         assertThat(s.outOfStockEmailWindow()).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.relayEnabled()).isFalse();
         assertThat(s.consumerEnabled()).isFalse();
+        assertThat(s.logFormat()).isEqualTo(Settings.LogFormat.JSON);
+        assertThat(s.accessLog()).isTrue();
     }
 
     @Test
@@ -108,6 +114,9 @@ class SettingsTest {
         "ALLOCATION_RELAY_ENABLED | yes",
         "ALLOCATION_RELAY_ENABLED | TRUE1",
         "ALLOCATION_CONSUMER_ENABLED | 1",
+        "ALLOCATION_LOG_FORMAT | JSON",
+        "ALLOCATION_LOG_FORMAT | xml",
+        "ALLOCATION_ACCESS_LOG | on",
         "ALLOCATION_DB_CONNECT_TIMEOUT_MS | 0",
         "ALLOCATION_DB_SOCKET_TIMEOUT_MS | 5s",
         "ALLOCATION_DB_STATEMENT_TIMEOUT_MS | -1",
