@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
