@@ -92,8 +92,7 @@ public final class JsonBody {
     private static String plain(String reason) {
         String text = reason == null ? "unreadable" : reason.lines().findFirst().orElse("unreadable");
         text = text.replaceAll("\\s*\\((?:[^()]|\\([^()]*\\))*`(?:[^()]|\\([^()]*\\))*\\)", "");
-        int tick = text.indexOf('`');
-        return (tick < 0 ? text : text.substring(0, tick)).strip();
+        return text.split("`", 2)[0].strip();
     }
 
     private static String printable(String text) {

@@ -66,6 +66,8 @@ class JsonBodyTest {
                         "Unknown field 'a?b'; expected only orderid, sku, qty, eta, seq"),
                 new Bad("unknown long field", JSON, "{\"" + LONG + "\": 1}",
                         "Unknown field '" + "x".repeat(40) + "...'; expected only orderid, sku, qty, eta, seq"),
+                new Bad("unknown field of forty characters", JSON, "{\"" + "y".repeat(40) + "\": 1}",
+                        "Unknown field '" + "y".repeat(40) + "'; expected only orderid, sku, qty, eta, seq"),
                 new Bad("text/plain", "text/plain", "{}", "Content-Type must be application/json, was 'text/plain'"),
                 new Bad("no content type", null, "{}", "Content-Type must be application/json, was missing"),
                 new Bad("json lookalike type", "application/jsonp", "{}", "Content-Type must be application/json, was 'application/jsonp'"));
