@@ -1,6 +1,5 @@
 package com.allocationservice.unit;
 
-import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
@@ -13,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A thread-safe in-memory store for tests with real threads. Each unit of work it begins loads its own
- * copies of products and saves them with a compare-and-set on the version, as the JDBC adapter does.
+ * copies of products, holding only what the JDBC repository would load ({@link PartialLoads}), and saves
+ * them with a compare-and-set on the version, as the JDBC adapter does.
  * A unit of work belongs to the thread that began it: using it from another thread, or after it was
  * closed, throws, so a bus that shares units of work between messages or threads fails at once.
  */
@@ -35,7 +36,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
 
     /** A copy of the product as last committed. */
     public synchronized Optional<Product> product(String sku) {
-        return Optional.ofNullable(stored.get(sku)).map(FakeSharedStore::copy);
+        return Optional.ofNullable(stored.get(sku)).map(PartialLoads::copy);
     }
 
     public int begun() {
@@ -50,8 +51,8 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         return conflicts.get();
     }
 
-    private synchronized Optional<Product> load(String sku) {
-        return Optional.ofNullable(stored.get(sku)).map(FakeSharedStore::copy);
+    private synchronized Optional<PartialLoads.Loaded> load(String sku, Function<Product, PartialLoads.Loaded> how) {
+        return Optional.ofNullable(stored.get(sku)).map(how);
     }
 
     private synchronized Optional<String> skuOfBatch(String ref) {
@@ -59,39 +60,29 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
     }
 
     /** Saves every changed product, or none if any was changed by someone else since it was loaded. */
-    private synchronized void save(Map<String, Loaded> seen) {
-        for (Loaded loaded : seen.values()) {
-            Product current = stored.get(loaded.product.sku());
+    private synchronized void save(Map<String, PartialLoads.Loaded> seen) {
+        for (PartialLoads.Loaded loaded : seen.values()) {
+            Product current = stored.get(loaded.product().sku());
             long currentVersion = current == null ? -1 : current.version();
-            if (loaded.product.version() != loaded.version && currentVersion != loaded.version) {
+            if (loaded.changed() && currentVersion != loaded.version()) {
                 conflicts.incrementAndGet();
-                throw new ConcurrencyConflict("product " + loaded.product.sku() + " is at version "
-                        + currentVersion + ", not " + loaded.version);
+                throw new ConcurrencyConflict("product " + loaded.product().sku() + " is at version "
+                        + currentVersion + ", not " + loaded.version());
             }
         }
-        for (Loaded loaded : seen.values()) {
-            if (loaded.product.version() != loaded.version) {
-                stored.put(loaded.product.sku(), copy(loaded.product));
+        for (PartialLoads.Loaded loaded : seen.values()) {
+            if (loaded.changed()) {
+                String sku = loaded.product().sku();
+                stored.put(sku, loaded.savedOver(stored.get(sku)));
             }
         }
-    }
-
-    private static Product copy(Product product) {
-        List<Batch> batches = product.batches().stream()
-                .map(b -> new Batch(b.reference(), b.sku(), b.purchasedQuantity(), b.eta().orElse(null),
-                        b.allocatedQuantity(), b.lastChange().orElse(null)))
-                .toList();
-        return new Product(product.sku(), batches, product.version(), product.lines());
-    }
-
-    /** A product handed out, with the version it had when loaded (-1 for a new one). */
-    private record Loaded(Product product, long version) {
+        seen.replaceAll((sku, loaded) -> loaded.committed());
     }
 
     /** One unit of work, which is also its own repository. */
     public final class Work implements UnitOfWork, ProductRepository {
         private final Thread owner = Thread.currentThread();
-        private final Map<String, Loaded> seen = new LinkedHashMap<>();
+        private final Map<String, PartialLoads.Loaded> seen = new LinkedHashMap<>();
         private boolean isClosed;
 
         @Override
@@ -115,7 +106,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         public List<Event> collectNewEvents() {
             checkUse();
             List<Event> events = new ArrayList<>();
-            seen.values().forEach(loaded -> events.addAll(loaded.product.takeEvents()));
+            seen.values().forEach(loaded -> events.addAll(loaded.product().takeEvents()));
             return events;
         }
 
@@ -129,30 +120,35 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         @Override
         public void add(Product product) {
             checkUse();
-            seen.put(product.sku(), new Loaded(product, -1));
+            seen.put(product.sku(), PartialLoads.created(product));
         }
 
         @Override
         public Optional<Product> get(String sku) {
-            checkUse();
-            Loaded already = seen.get(sku);
-            if (already != null) {
-                return Optional.of(already.product);
-            }
-            Optional<Product> product = load(sku);
-            product.ifPresent(p -> seen.put(sku, new Loaded(p, p.version())));
-            return product;
+            return load(sku, PartialLoads::forGet);
         }
 
         @Override
         public Optional<Product> getForLine(String sku, String orderid) {
-            return get(sku);
+            return load(sku, product -> PartialLoads.forLine(product, orderid));
         }
 
         @Override
         public Optional<Product> getByBatchref(String batchref) {
             checkUse();
-            return skuOfBatch(batchref).flatMap(this::get);
+            return skuOfBatch(batchref).flatMap(sku -> load(sku, product -> PartialLoads.forBatch(product, batchref)));
+        }
+
+        /** As in the JDBC repository, a product handed out before in this unit of work is handed out again as it is. */
+        private Optional<Product> load(String sku, Function<Product, PartialLoads.Loaded> how) {
+            checkUse();
+            PartialLoads.Loaded already = seen.get(sku);
+            if (already != null) {
+                return Optional.of(already.product());
+            }
+            Optional<PartialLoads.Loaded> loaded = FakeSharedStore.this.load(sku, how);
+            loaded.ifPresent(l -> seen.put(sku, l));
+            return loaded.map(PartialLoads.Loaded::product);
         }
 
         private void checkUse() {
