@@ -7,12 +7,10 @@ import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * A thread-safe in-memory store for tests with real threads. Each unit of work it begins loads its own
@@ -51,8 +49,9 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         return conflicts.get();
     }
 
-    private synchronized Optional<PartialLoads.Loaded> load(String sku, Function<Product, PartialLoads.Loaded> how) {
-        return Optional.ofNullable(stored.get(sku)).map(how);
+    /** The stored product itself: never changed once stored (a save stores a new copy). */
+    private synchronized Optional<Product> stored(String sku) {
+        return Optional.ofNullable(stored.get(sku));
     }
 
     private synchronized Optional<String> skuOfBatch(String ref) {
@@ -79,22 +78,28 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         seen.replaceAll((sku, loaded) -> loaded.committed());
     }
 
-    /** One unit of work, which is also its own repository. */
-    public final class Work implements UnitOfWork, ProductRepository {
+    /** One unit of work, with a repository of its own. */
+    public final class Work implements UnitOfWork {
         private final Thread owner = Thread.currentThread();
-        private final Map<String, PartialLoads.Loaded> seen = new LinkedHashMap<>();
+        private final FakeProductRepository products = new FakeProductRepository(sku -> {
+            checkUse();
+            return stored(sku);
+        }, ref -> {
+            checkUse();
+            return skuOfBatch(ref);
+        });
         private boolean isClosed;
 
         @Override
         public ProductRepository products() {
             checkUse();
-            return this;
+            return products;
         }
 
         @Override
         public void commit() {
             checkUse();
-            save(seen);
+            save(products.seen());
         }
 
         @Override
@@ -106,7 +111,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         public List<Event> collectNewEvents() {
             checkUse();
             List<Event> events = new ArrayList<>();
-            seen.values().forEach(loaded -> events.addAll(loaded.product().takeEvents()));
+            products.seen().values().forEach(loaded -> events.addAll(loaded.product().takeEvents()));
             return events;
         }
 
@@ -115,40 +120,6 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
             checkUse();
             isClosed = true;
             closed.incrementAndGet();
-        }
-
-        @Override
-        public void add(Product product) {
-            checkUse();
-            seen.put(product.sku(), PartialLoads.created(product));
-        }
-
-        @Override
-        public Optional<Product> get(String sku) {
-            return load(sku, PartialLoads::forGet);
-        }
-
-        @Override
-        public Optional<Product> getForLine(String sku, String orderid) {
-            return load(sku, product -> PartialLoads.forLine(product, orderid));
-        }
-
-        @Override
-        public Optional<Product> getByBatchref(String batchref) {
-            checkUse();
-            return skuOfBatch(batchref).flatMap(sku -> load(sku, product -> PartialLoads.forBatch(product, batchref)));
-        }
-
-        /** As in the JDBC repository, a product handed out before in this unit of work is handed out again as it is. */
-        private Optional<Product> load(String sku, Function<Product, PartialLoads.Loaded> how) {
-            checkUse();
-            PartialLoads.Loaded already = seen.get(sku);
-            if (already != null) {
-                return Optional.of(already.product());
-            }
-            Optional<PartialLoads.Loaded> loaded = FakeSharedStore.this.load(sku, how);
-            loaded.ifPresent(l -> seen.put(sku, l));
-            return loaded.map(PartialLoads.Loaded::product);
         }
 
         private void checkUse() {
