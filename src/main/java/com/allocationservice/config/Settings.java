@@ -267,6 +267,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     private static String redactedRaw(String raw) {
         int start = raw.indexOf("//");
         int at = raw.lastIndexOf('@');
+        // equivalent mutant (at >= start): raw holds '/' at start and '@' at at, so they never meet
         return start >= 0 && at > start ? raw.substring(0, start + 2) + "***" + raw.substring(at) : raw;
     }
 
@@ -313,6 +314,6 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             // reported below
         }
         problems.add(name + " must be a whole number from " + min + " to " + max + ", was '" + raw + "'");
-        return fallback;
+        return fallback; // equivalent mutant (any int): with a problem reported, fromEnvironment throws and drops it
     }
 }

@@ -10,18 +10,18 @@ import java.util.Optional;
  * as SHA-256 digests with {@link MessageDigest#isEqual}: the time taken depends neither on where the
  * presented token first differs nor on its length.
  */
-final class BearerToken {
+public final class BearerToken {
 
     private static final String SCHEME = "Bearer ";
 
     private final byte[] digest;
 
-    BearerToken(String token) {
+    public BearerToken(String token) {
         this.digest = sha256(token);
     }
 
     /** Why the request is refused, or empty when its header carries the token. */
-    Optional<String> refusal(String authorization) {
+    public Optional<String> refusal(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             return Optional.of("Missing 'Authorization: Bearer <token>' header");
         }

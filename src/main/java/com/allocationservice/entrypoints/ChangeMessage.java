@@ -10,17 +10,17 @@ import redis.clients.jedis.StreamEntryID;
  * {@code "id"} (for deduplication) and, on pub/sub, {@code "seq"} (its place in the producer's
  * sending order for the batch). On the stream the entry id is the place, and {@code "seq"} is ignored.
  */
-record ChangeMessage(String id, ChangeBatchQuantity command) {
+public record ChangeMessage(String id, ChangeBatchQuantity command) {
 
     /** Parses a pub/sub message: its key is its {@code seq}, or none. */
-    static ChangeMessage fromPubSub(String data) {
+    public static ChangeMessage fromPubSub(String data) {
         JsonBody body = parse(data);
         Long seq = body.optionalWholeNumber("seq");
         return of(body, seq == null ? null : ChangeKey.of(seq));
     }
 
     /** Parses a stream entry's {@code data}: its key is the entry id. */
-    static ChangeMessage fromStream(String data, StreamEntryID entryId) {
+    public static ChangeMessage fromStream(String data, StreamEntryID entryId) {
         return of(parse(data), new ChangeKey(entryId.getTime(), entryId.getSequence()));
     }
 

@@ -130,13 +130,13 @@ public final class HttpApi {
             });
 
             config.routes.post("/add_batch", ctx -> {
-                JsonBody body = JsonBody.read(ctx, "ref", "sku", "qty", "eta");
+                JsonBody body = body(ctx, "ref", "sku", "qty", "eta");
                 String ref = body.text("ref");
                 bus.handle(new CreateBatch(ref, body.text("sku"), body.integer("qty", 1), body.optionalDate("eta")));
                 json(ctx, 201, Map.of("ref", ref));
             });
             config.routes.post("/allocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx, "orderid", "sku", "qty");
+                JsonBody body = body(ctx, "orderid", "sku", "qty");
                 String sku = body.text("sku");
                 Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
                 if (result instanceof Optional<?> batchref && batchref.isPresent()) {
@@ -146,12 +146,12 @@ public final class HttpApi {
                 }
             });
             config.routes.post("/deallocate", ctx -> {
-                JsonBody body = JsonBody.read(ctx, "orderid", "sku");
+                JsonBody body = body(ctx, "orderid", "sku");
                 bus.handle(new Deallocate(body.text("orderid"), body.text("sku")));
                 message(ctx, 200, "OK");
             });
             config.routes.post("/change_batch_quantity", ctx -> {
-                JsonBody body = JsonBody.read(ctx, "ref", "qty", "seq");
+                JsonBody body = body(ctx, "ref", "qty", "seq");
                 Long seq = body.optionalWholeNumber("seq");
                 Object result = bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0),
                         seq == null ? null : ChangeKey.of(seq)));
@@ -260,6 +260,10 @@ public final class HttpApi {
     private static void unavailable(Context ctx, Exception e) {
         log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
         message(ctx, 503, "Storage is unavailable; try again later");
+    }
+
+    private static JsonBody body(Context ctx, String... fields) {
+        return JsonBody.read(ctx.contentType(), ctx.contentLength(), ctx.bodyInputStream(), fields);
     }
 
     private static void message(Context ctx, int status, String message) {

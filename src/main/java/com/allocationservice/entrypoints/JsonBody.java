@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +14,14 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Set;
 
-/** A request's JSON object, read strictly: every accessor names the field and the problem when it fails. */
-final class JsonBody {
+/**
+ * A request's JSON object, read strictly: every accessor names the field and the problem when it fails.
+ * Public, and free of the HTTP server, so the unit tier tests it directly.
+ */
+public final class JsonBody {
 
-    static final int MAX_BYTES = 16 * 1024;
-    static final int MAX_TEXT = 255;
+    public static final int MAX_BYTES = 16 * 1024;
+    public static final int MAX_TEXT = 255;
 
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -30,13 +32,15 @@ final class JsonBody {
         this.node = node;
     }
 
-    /** Reads the body as one JSON object holding no fields but {@code fields}. */
-    static JsonBody read(Context ctx, String... fields) {
-        String contentType = ctx.contentType();
+    /**
+     * Reads a request body as one JSON object holding no fields but {@code fields}; {@code declaredLength}
+     * is its Content-Length, or -1 when it has none.
+     */
+    public static JsonBody read(String contentType, long declaredLength, InputStream body, String... fields) {
         if (contentType == null || !contentType.toLowerCase().strip().matches("application/json\\s*(;.*)?")) {
             throw new BadRequest("Content-Type must be application/json, was " + (contentType == null ? "missing" : "'" + contentType + "'"));
         }
-        byte[] bytes = readLimited(ctx);
+        byte[] bytes = readLimited(declaredLength, body);
         if (new String(bytes, StandardCharsets.ISO_8859_1).isBlank()) {
             throw new BadRequest("Body is empty; expected a JSON object");
         }
@@ -55,7 +59,7 @@ final class JsonBody {
      * Parses a message's JSON object with the same strictness, except that fields it does not know are
      * ignored: a producer may add fields (a tolerant reader), while an HTTP client's typo is refused.
      */
-    static JsonBody parse(byte[] bytes) {
+    public static JsonBody parse(byte[] bytes) {
         return new JsonBody(object(bytes));
     }
 
@@ -88,8 +92,7 @@ final class JsonBody {
     private static String plain(String reason) {
         String text = reason == null ? "unreadable" : reason.lines().findFirst().orElse("unreadable");
         text = text.replaceAll("\\s*\\((?:[^()]|\\([^()]*\\))*`(?:[^()]|\\([^()]*\\))*\\)", "");
-        int tick = text.indexOf('`');
-        return (tick < 0 ? text : text.substring(0, tick)).strip();
+        return text.split("`", 2)[0].strip();
     }
 
     private static String printable(String text) {
@@ -98,12 +101,11 @@ final class JsonBody {
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
-    private static byte[] readLimited(Context ctx) {
-        long declared = ctx.contentLength();
-        if (declared > MAX_BYTES) {
+    private static byte[] readLimited(long declaredLength, InputStream body) {
+        if (declaredLength > MAX_BYTES) {
             throw new BadRequest("Body is larger than " + MAX_BYTES + " bytes");
         }
-        try (InputStream in = ctx.bodyInputStream()) {
+        try (InputStream in = body) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             if (bytes.length > MAX_BYTES) {
                 throw new BadRequest("Body is larger than " + MAX_BYTES + " bytes");
@@ -115,7 +117,7 @@ final class JsonBody {
     }
 
     /** A required, non-blank string of at most {@value #MAX_TEXT} characters. */
-    String text(String field) {
+    public String text(String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             throw new BadRequest("Field '" + field + "' is required");
@@ -140,13 +142,13 @@ final class JsonBody {
     }
 
     /** An optional string with the same limits as {@link #text}; null when absent or null. */
-    String optionalText(String field) {
+    public String optionalText(String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : text(field);
     }
 
     /** A required whole number from {@code min} up to the largest int. */
-    int integer(String field, int min) {
+    public int integer(String field, int min) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             throw new BadRequest("Field '" + field + "' is required");
@@ -162,7 +164,7 @@ final class JsonBody {
     }
 
     /** An optional whole number from 0 up to the largest long; null when absent or null. */
-    Long optionalWholeNumber(String field) {
+    public Long optionalWholeNumber(String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;
@@ -177,7 +179,7 @@ final class JsonBody {
     }
 
     /** An optional date as YYYY-MM-DD; absent or null means none. */
-    LocalDate optionalDate(String field) {
+    public LocalDate optionalDate(String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;

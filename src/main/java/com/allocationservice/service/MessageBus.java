@@ -185,9 +185,11 @@ public final class MessageBus {
         }
     }
 
+    /** Backs off for half the ceiling (backoff times 2 to the attempt, up to 64 times) plus a random part of the rest. */
     private void pause(int attempt) {
         long ceiling = retryPolicy.backoff().toNanos() << Math.min(attempt, 6);
-        long nanos = ThreadLocalRandom.current().nextLong(Math.max(ceiling, 1));
+        long half = ceiling / 2;
+        long nanos = half + ThreadLocalRandom.current().nextLong(Math.max(half, 1));
         try {
             Thread.sleep(Duration.ofNanos(nanos));
         } catch (InterruptedException e) {

@@ -1,10 +1,10 @@
 package com.allocationservice.e2e;
 
+import com.allocationservice.integration.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.integration.OpenApiContract;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,7 @@ class ReadmeWalkthroughTest {
 
     @BeforeEach
     void start_the_service_with_embedded_defaults() throws IOException {
-        port = freePort();
+        port = Ports.free();
         ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", System.getProperty("allocation.jar"))
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
@@ -106,9 +106,4 @@ class ReadmeWalkthroughTest {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

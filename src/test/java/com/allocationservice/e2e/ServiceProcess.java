@@ -1,9 +1,9 @@
 package com.allocationservice.e2e;
 
 import com.allocationservice.integration.OpenApiContract;
+import com.allocationservice.integration.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +44,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** Starts the jar with these settings (plus a free ALLOCATION_HTTP_PORT) and waits until /health is 200. */
     public static ServiceProcess start(Path workDir, Map<String, String> settings) {
         Map<String, String> env = new HashMap<>(settings);
-        int port = freePort();
+        int port = Ports.free();
         env.put("ALLOCATION_HTTP_PORT", Integer.toString(port));
         ServiceProcess service = new ServiceProcess(workDir, env, port);
         service.startAgain();
@@ -162,11 +162,4 @@ public final class ServiceProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package com.allocationservice.e2e;
 
+import com.allocationservice.integration.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -8,7 +9,6 @@ import com.allocationservice.integration.TestDatabase;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +37,7 @@ class SigtermTest {
     @Test
     void sigterm_lets_the_in_flight_request_finish_then_the_process_exits() throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 2)) {
-            int port = freePort();
+            int port = Ports.free();
             ProcessBuilder builder = new ProcessBuilder(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", System.getProperty("allocation.jar"))
@@ -102,9 +102,4 @@ class SigtermTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -42,6 +42,16 @@ class StartupFailureTest {
         }
     }
 
+    @Test
+    void an_unknown_or_malformed_allocation_variable_stops_the_jar_naming_each() throws Exception {
+        Result result = run(Map.of("ALLOCATION_HTTP_PROT", "8080", "ALLOCATION_DB_POOL_SIZE", "many"));
+
+        assertThat(result.exitCode()).as("exit code for a configuration error").isEqualTo(2);
+        assertThat(result.output()).contains("ALLOCATION_HTTP_PROT is not a setting this service knows")
+                .contains("ALLOCATION_DB_POOL_SIZE must be a whole number from 1 to 1000, was 'many'")
+                .doesNotContain("\tat ");
+    }
+
     private record Result(int exitCode, String output) {
     }
 

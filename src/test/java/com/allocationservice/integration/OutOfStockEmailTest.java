@@ -15,9 +15,6 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +28,7 @@ class OutOfStockEmailTest {
     private static final String FROM = "allocations@shop.test";
     private static final String TO = "buyers@shop.test";
 
-    private final int smtpPort = freePort();
+    private final int smtpPort = Ports.free();
     private GreenMail smtp;
     private TestDatabase db;
     private OutboxRelay relay;
@@ -132,11 +129,4 @@ class OutOfStockEmailTest {
         assertThat(smtp.getReceivedMessages()).hasSize(3);
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

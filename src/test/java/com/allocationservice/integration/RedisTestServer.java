@@ -3,7 +3,6 @@ package com.allocationservice.integration;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +60,7 @@ public final class RedisTestServer implements AutoCloseable {
         if (binary() == null) {
             throw new IllegalStateException("no redis-server binary on the PATH");
         }
-        RedisTestServer server = new RedisTestServer(freePort(), null, List.copyOf(options), tls);
+        RedisTestServer server = new RedisTestServer(Ports.free(), null, List.copyOf(options), tls);
         server.restart();
         return server;
     }
@@ -143,11 +142,4 @@ public final class RedisTestServer implements AutoCloseable {
         return null;
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package com.allocationservice.unit;
 
-import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
@@ -8,7 +7,6 @@ import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A thread-safe in-memory store for tests with real threads. Each unit of work it begins loads its own
- * copies of products and saves them with a compare-and-set on the version, as the JDBC adapter does.
+ * copies of products, holding only what the JDBC repository would load ({@link PartialLoads}), and saves
+ * them with a compare-and-set on the version, as the JDBC adapter does.
  * A unit of work belongs to the thread that began it: using it from another thread, or after it was
  * closed, throws, so a bus that shares units of work between messages or threads fails at once.
  */
@@ -35,7 +34,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
 
     /** A copy of the product as last committed. */
     public synchronized Optional<Product> product(String sku) {
-        return Optional.ofNullable(stored.get(sku)).map(FakeSharedStore::copy);
+        return Optional.ofNullable(stored.get(sku)).map(PartialLoads::copy);
     }
 
     public int begun() {
@@ -50,8 +49,9 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         return conflicts.get();
     }
 
-    private synchronized Optional<Product> load(String sku) {
-        return Optional.ofNullable(stored.get(sku)).map(FakeSharedStore::copy);
+    /** The stored product itself: never changed once stored (a save stores a new copy). */
+    private synchronized Optional<Product> stored(String sku) {
+        return Optional.ofNullable(stored.get(sku));
     }
 
     private synchronized Optional<String> skuOfBatch(String ref) {
@@ -59,51 +59,47 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
     }
 
     /** Saves every changed product, or none if any was changed by someone else since it was loaded. */
-    private synchronized void save(Map<String, Loaded> seen) {
-        for (Loaded loaded : seen.values()) {
-            Product current = stored.get(loaded.product.sku());
+    private synchronized void save(Map<String, PartialLoads.Loaded> seen) {
+        for (PartialLoads.Loaded loaded : seen.values()) {
+            Product current = stored.get(loaded.product().sku());
             long currentVersion = current == null ? -1 : current.version();
-            if (loaded.product.version() != loaded.version && currentVersion != loaded.version) {
+            if (loaded.changed() && currentVersion != loaded.version()) {
                 conflicts.incrementAndGet();
-                throw new ConcurrencyConflict("product " + loaded.product.sku() + " is at version "
-                        + currentVersion + ", not " + loaded.version);
+                throw new ConcurrencyConflict("product " + loaded.product().sku() + " is at version "
+                        + currentVersion + ", not " + loaded.version());
             }
         }
-        for (Loaded loaded : seen.values()) {
-            if (loaded.product.version() != loaded.version) {
-                stored.put(loaded.product.sku(), copy(loaded.product));
+        for (PartialLoads.Loaded loaded : seen.values()) {
+            if (loaded.changed()) {
+                String sku = loaded.product().sku();
+                stored.put(sku, loaded.savedOver(stored.get(sku)));
             }
         }
+        seen.replaceAll((sku, loaded) -> loaded.committed());
     }
 
-    private static Product copy(Product product) {
-        List<Batch> batches = product.batches().stream()
-                .map(b -> new Batch(b.reference(), b.sku(), b.purchasedQuantity(), b.eta().orElse(null),
-                        b.allocatedQuantity(), b.lastChange().orElse(null)))
-                .toList();
-        return new Product(product.sku(), batches, product.version(), product.lines());
-    }
-
-    /** A product handed out, with the version it had when loaded (-1 for a new one). */
-    private record Loaded(Product product, long version) {
-    }
-
-    /** One unit of work, which is also its own repository. */
-    public final class Work implements UnitOfWork, ProductRepository {
+    /** One unit of work, with a repository of its own. */
+    public final class Work implements UnitOfWork {
         private final Thread owner = Thread.currentThread();
-        private final Map<String, Loaded> seen = new LinkedHashMap<>();
+        private final FakeProductRepository products = new FakeProductRepository(sku -> {
+            checkUse();
+            return stored(sku);
+        }, ref -> {
+            checkUse();
+            return skuOfBatch(ref);
+        });
         private boolean isClosed;
 
         @Override
         public ProductRepository products() {
             checkUse();
-            return this;
+            return products;
         }
 
         @Override
         public void commit() {
             checkUse();
-            save(seen);
+            save(products.seen());
         }
 
         @Override
@@ -115,7 +111,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         public List<Event> collectNewEvents() {
             checkUse();
             List<Event> events = new ArrayList<>();
-            seen.values().forEach(loaded -> events.addAll(loaded.product.takeEvents()));
+            products.seen().values().forEach(loaded -> events.addAll(loaded.product().takeEvents()));
             return events;
         }
 
@@ -124,35 +120,6 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
             checkUse();
             isClosed = true;
             closed.incrementAndGet();
-        }
-
-        @Override
-        public void add(Product product) {
-            checkUse();
-            seen.put(product.sku(), new Loaded(product, -1));
-        }
-
-        @Override
-        public Optional<Product> get(String sku) {
-            checkUse();
-            Loaded already = seen.get(sku);
-            if (already != null) {
-                return Optional.of(already.product);
-            }
-            Optional<Product> product = load(sku);
-            product.ifPresent(p -> seen.put(sku, new Loaded(p, p.version())));
-            return product;
-        }
-
-        @Override
-        public Optional<Product> getForLine(String sku, String orderid) {
-            return get(sku);
-        }
-
-        @Override
-        public Optional<Product> getByBatchref(String batchref) {
-            checkUse();
-            return skuOfBatch(batchref).flatMap(this::get);
         }
 
         private void checkUse() {

@@ -1,42 +1,35 @@
 package com.allocationservice.unit;
 
 import com.allocationservice.domain.Event;
+import com.allocationservice.domain.Product;
+import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * One in-memory store shared by every unit of work it begins; counts commits. Message ids recorded
- * in a unit of work count only once it commits.
+ * An in-memory store; each unit of work it begins loads copies of products holding only what the JDBC
+ * repository would load, and saves them on commit (with the version compare-and-set). Closing without
+ * committing throws away every change, message ids recorded included. Counts commits.
  */
-public final class FakeUnitOfWork implements UnitOfWork, UnitOfWork.Factory {
+public final class FakeUnitOfWork implements UnitOfWork.Factory {
 
-    private final FakeProductRepository products = new FakeProductRepository();
+    private final Map<String, Product> stored = new LinkedHashMap<>();
     private final Set<String> handledMessages = new HashSet<>();
-    private final Set<String> pendingMessages = new HashSet<>();
     private int commits;
 
     @Override
-    public UnitOfWork begin() {
-        return this;
+    public Work begin() {
+        return new Work();
     }
 
-    @Override
-    public FakeProductRepository products() {
-        return products;
-    }
-
-    @Override
-    public void commit() {
-        commits++;
-        handledMessages.addAll(pendingMessages);
-        pendingMessages.clear();
-    }
-
-    @Override
-    public boolean recordMessage(String messageId) {
-        return !handledMessages.contains(messageId) && pendingMessages.add(messageId);
+    /** A copy of the product as last committed, with every line. */
+    public Optional<Product> stored(String sku) {
+        return Optional.ofNullable(stored.get(sku)).map(PartialLoads::copy);
     }
 
     public Set<String> handledMessages() {
@@ -47,13 +40,61 @@ public final class FakeUnitOfWork implements UnitOfWork, UnitOfWork.Factory {
         return commits;
     }
 
-    @Override
-    public List<Event> collectNewEvents() {
-        return products.seen().stream().flatMap(p -> p.takeEvents().stream()).toList();
+    private Optional<Product> load(String sku) {
+        return Optional.ofNullable(stored.get(sku));
     }
 
-    @Override
-    public void close() {
-        pendingMessages.clear();
+    private Optional<String> skuOfBatch(String ref) {
+        return stored.values().stream().filter(p -> p.batch(ref).isPresent()).map(Product::sku).findFirst();
+    }
+
+    /** One unit of work. */
+    public final class Work implements UnitOfWork {
+        private final FakeProductRepository products = new FakeProductRepository(FakeUnitOfWork.this::load,
+                FakeUnitOfWork.this::skuOfBatch);
+        private final Set<String> pendingMessages = new HashSet<>();
+
+        @Override
+        public FakeProductRepository products() {
+            return products;
+        }
+
+        @Override
+        public void commit() {
+            for (PartialLoads.Loaded loaded : products.seen().values()) {
+                Product current = stored.get(loaded.product().sku());
+                long currentVersion = current == null ? -1 : current.version();
+                boolean mustMatch = loaded.changed() || !loaded.product().pendingEvents().isEmpty();
+                if (mustMatch && currentVersion != loaded.version()) {
+                    throw new ConcurrencyConflict("product " + loaded.product().sku() + " is at version "
+                            + currentVersion + ", not " + loaded.version());
+                }
+            }
+            for (PartialLoads.Loaded loaded : products.seen().values()) {
+                if (loaded.changed()) {
+                    String sku = loaded.product().sku();
+                    stored.put(sku, loaded.savedOver(stored.get(sku)));
+                }
+            }
+            products.seen().replaceAll((sku, loaded) -> loaded.committed());
+            commits++;
+            handledMessages.addAll(pendingMessages);
+            pendingMessages.clear();
+        }
+
+        @Override
+        public boolean recordMessage(String messageId) {
+            return !handledMessages.contains(messageId) && pendingMessages.add(messageId);
+        }
+
+        @Override
+        public List<Event> collectNewEvents() {
+            return products.seen().values().stream().flatMap(l -> l.product().takeEvents().stream()).toList();
+        }
+
+        @Override
+        public void close() {
+            pendingMessages.clear();
+        }
     }
 }

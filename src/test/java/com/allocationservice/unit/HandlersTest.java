@@ -40,7 +40,7 @@ class HandlersTest {
         void for_a_new_product() {
             bus.handle(new CreateBatch("b1", "CRUNCHY-ARMCHAIR", 100, null));
 
-            assertThat(uow.products().get("CRUNCHY-ARMCHAIR")).isPresent();
+            assertThat(uow.stored("CRUNCHY-ARMCHAIR")).isPresent();
             assertThat(batch("CRUNCHY-ARMCHAIR", "b1").purchasedQuantity()).isEqualTo(100);
             assertThat(uow.commits()).isEqualTo(1);
         }
@@ -74,7 +74,7 @@ class HandlersTest {
 
             assertThatThrownBy(() -> bus.handle(new CreateBatch("b1", "OTHER-RUG", 5, null)))
                     .isInstanceOf(DomainException.DuplicateBatch.class);
-            assertThat(uow.products().get("OTHER-RUG")).isEmpty();
+            assertThat(uow.stored("OTHER-RUG")).isEmpty();
         }
     }
 
@@ -272,7 +272,7 @@ class HandlersTest {
     }
 
     private Product product(String sku) {
-        return uow.products().get(sku).orElseThrow();
+        return uow.stored(sku).orElseThrow();
     }
 
     private Batch batch(String sku, String ref) {

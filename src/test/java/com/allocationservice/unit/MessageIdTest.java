@@ -26,7 +26,7 @@ class MessageIdTest {
         assertThat(first instanceof MessageBus.Duplicate).isFalse();
         assertThat(again).isEqualTo(new MessageBus.Duplicate("m1"));
         assertThat(uow.commits()).isEqualTo(commits + 1);
-        assertThat(uow.products().get("LAMP").orElseThrow().batch("b1").orElseThrow().purchasedQuantity())
+        assertThat(uow.stored("LAMP").orElseThrow().batch("b1").orElseThrow().purchasedQuantity())
                 .isEqualTo(5);
     }
 

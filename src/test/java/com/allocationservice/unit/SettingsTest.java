@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -253,5 +253,52 @@ class SettingsTest {
                 .hasMessageContaining("ALLOCATION_REDIS_URL")
                 .hasMessageContaining("ALLOCATION_RELAY_ENABLED")
                 .hasMessageContaining("ALLOCATION_TYPO");
+    }
+
+    @Test
+    void the_bounds_of_a_number_are_accepted_and_one_beyond_refused() {
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "0")).httpPort()).isZero();
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "65535")).httpPort()).isEqualTo(65535);
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_POOL_SIZE", "1")).dbPoolSize()).isEqualTo(1);
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_POOL_SIZE", "1001")))
+                .hasMessageContaining("ALLOCATION_DB_POOL_SIZE must be a whole number from 1 to 1000, was '1001'");
+    }
+
+    @Test
+    void a_token_of_sixteen_characters_is_enough_and_fifteen_is_not() {
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "a".repeat(16))).apiToken()).contains("a".repeat(16));
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "a".repeat(15))))
+                .hasMessageContaining("ALLOCATION_API_TOKEN must be at least 16");
+    }
+
+    @Test
+    void the_settings_text_shows_whether_a_password_and_token_are_set_without_them() {
+        assertThat(Settings.defaults().toString()).contains("dbPassword=, ", "apiToken=]", "redisUrl=, ");
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_PASSWORD", "pw", "ALLOCATION_API_TOKEN", "t".repeat(16),
+                "ALLOCATION_REDIS_URL", "redis://cache:6379"));
+        assertThat(s.toString()).contains("dbPassword=***, ", "apiToken=***]", "redisUrl=redis://cache:6379, ");
+    }
+
+    @Test
+    void a_redis_password_without_a_user_is_masked_keeping_the_colon() {
+        assertThat(Settings.redacted(URI.create("redis://:pw@cache:6379"))).isEqualTo("redis://:***@cache:6379");
+        assertThat(Settings.redacted(URI.create("redis://pw@cache:6379"))).isEqualTo("redis://***@cache:6379");
+        assertThat(Settings.redacted(URI.create("redis://cache:6379"))).isEqualTo("redis://cache:6379");
+    }
+
+    @Test
+    void a_password_written_in_the_database_url_is_redacted_wherever_it_is_quoted() {
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://app:url-pass-77@db/x"));
+        assertThat(s.redact("authentication failed, password url-pass-77 refused")).isEqualTo("authentication failed, password *** refused");
+        Settings q = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x?password=q-pass-88"));
+        assertThat(q.redact("refused q-pass-88")).isEqualTo("refused ***");
+    }
+
+    @Test
+    void a_malformed_redis_url_is_quoted_with_its_credentials_masked() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "ftp://u:hunter2@x")))
+                .hasMessageContaining("was 'ftp://***@x'");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "//u:hunter2@x")))
+                .hasMessageContaining("was '//***@x'");
     }
 }
