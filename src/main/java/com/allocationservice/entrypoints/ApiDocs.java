@@ -59,7 +59,8 @@ final class ApiDocs {
         ctx.header("Cache-Control", "max-age=3600").contentType(type + "; charset=utf-8").result(stream(assets + name));
     }
 
-    private static byte[] bytes(String resource) {
+    /** A resource of the jar, read whole; a missing one is a packaging bug. */
+    static byte[] bytes(String resource) {
         try (InputStream in = stream(resource)) {
             return in.readAllBytes();
         } catch (IOException e) {

@@ -21,9 +21,6 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.router.Endpoint;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -74,7 +71,7 @@ public final class HttpApi {
             RequestObserver observer) {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         ApiDocs docs = ApiDocs.load();
-        String page = resource("/web/index.html");
+        String page = new String(ApiDocs.bytes("web/index.html"), StandardCharsets.UTF_8);
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -238,17 +235,6 @@ public final class HttpApi {
         boolean read = ctx.method().equals(HandlerType.GET) || ctx.method().equals(HandlerType.HEAD);
         return read && (path.equals("/") || path.startsWith("/static/") || path.equals("/openapi.json")
                 || path.equals("/docs") || path.startsWith("/docs/"));
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = HttpApi.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void ready(Context ctx, Views views) {
