@@ -3,6 +3,7 @@ package com.allocationservice.adapters;
 import com.allocationservice.config.Settings;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 
 /** A pooled connection to PostgreSQL or H2, migrated to the current schema by Flyway. */
@@ -77,9 +78,14 @@ public final class Database {
         return dataSource;
     }
 
-    /** Brings the schema to the latest migration (Flyway, the same files for PostgreSQL and H2). */
+    /**
+     * Brings the schema to the latest migration (Flyway, the same files for PostgreSQL and H2; the one
+     * difference in syntax, a generated column's STORED, is the placeholder {@code stored}).
+     */
     public static void migrate(HikariDataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        boolean postgres = dataSource.getJdbcUrl().startsWith("jdbc:postgresql:");
+        Flyway.configure().dataSource(dataSource).placeholders(Map.of("stored", postgres ? "STORED" : ""))
+                .load().migrate();
     }
 
     /** Driver properties (strings: H2 reads them with getProperty); a parameter in the URL wins over them. */

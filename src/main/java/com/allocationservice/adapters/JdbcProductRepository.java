@@ -5,7 +5,6 @@ import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
-import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
 import java.sql.Connection;
 import java.sql.Date;
@@ -17,28 +16,60 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Maps products to three tables with plain JDBC. It keeps what it loaded of each product and, on
- * commit, writes only what changed: a compare-and-set on the version first ({@code UPDATE ... WHERE
- * version = ?}), then the batches and lines that differ. No lines beyond those a command needs are
- * ever read, so one allocation costs a fixed handful of indexed statements.
+ * Maps products to three tables with plain JDBC. Any number of needs load in one query, with the
+ * needs passed as arrays, so the statement text is the same for one command and for a hundred. It
+ * keeps what it loaded of each product and, on commit, writes only what changed: a compare-and-set on
+ * each product's version first ({@code UPDATE ... WHERE version = ?}, all products in one batch), then
+ * the batches and lines that differ, one batched statement per kind of change for the whole group.
  */
 final class JdbcProductRepository implements ProductRepository {
 
-    private static final String PRODUCT_ROWS = """
-            SELECT 'b', p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
-                   CAST(NULL AS VARCHAR(255)), b.last_change_major, b.last_change_minor
-            FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = ?""";
-    private static final String LINE_COLUMNS =
-            "SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref, CAST(NULL AS BIGINT), "
-            + "CAST(NULL AS BIGINT) FROM order_lines ";
-    private static final String BACKORDERS = LINE_COLUMNS + "WHERE sku = ? AND batchref IS NULL";
+    /**
+     * The needs, as parallel arrays; each resolved to its product's SKU (a batch need through its
+     * batch). Then the lines they name (an order's line, a batch's lines, a SKU's backorders) and
+     * the batches that have stock or that a need or a loaded line names; then, one row per batch
+     * ('b', or a product with no batch) and one per line ('l').
+     */
+    private static final String LOAD = """
+            WITH need (sku, orderid, batchref, backorders) AS (
+                SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
+                                     CAST(? AS VARCHAR ARRAY), CAST(? AS BOOLEAN ARRAY))),
+            resolved AS (
+                SELECT n.sku AS sku, n.orderid, n.batchref, n.backorders FROM need n WHERE n.sku IS NOT NULL
+                UNION ALL
+                SELECT b.sku, n.orderid, n.batchref, n.backorders FROM need n
+                JOIN batches b ON b.reference = n.batchref WHERE n.sku IS NULL),
+            line AS (
+                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+                JOIN resolved r ON l.orderid = r.orderid AND l.sku = r.sku
+                UNION
+                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+                JOIN resolved r ON l.sku = r.sku AND l.batchref = r.batchref
+                UNION
+                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+                WHERE l.batchref IS NULL AND l.sku IN (SELECT sku FROM resolved WHERE backorders)),
+            batch AS (
+                SELECT b.* FROM batches b WHERE b.has_stock AND b.sku IN (SELECT sku FROM resolved)
+                UNION
+                SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM resolved)
+                UNION
+                SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM line))
+            SELECT 'b', p.sku, p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
+                   b.last_change_major, b.last_change_minor, CAST(NULL AS VARCHAR(255))
+            FROM products p LEFT JOIN batch b ON b.sku = p.sku WHERE p.sku IN (SELECT sku FROM resolved)
+            UNION ALL
+            SELECT 'l', l.sku, l.placed_version, l.orderid, l.qty, 0, CAST(NULL AS DATE),
+                   CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), l.batchref
+            FROM line l""";
 
     /** What a product looked like when loaded; absent for a product added in this unit of work. */
     private record Loaded(long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
@@ -54,6 +85,8 @@ final class JdbcProductRepository implements ProductRepository {
     private final Supplier<Connection> connection;
     private final Map<String, Product> seen = new LinkedHashMap<>();
     private final Map<String, Loaded> loaded = new HashMap<>();
+    private final Set<Need> loadedNeeds = new HashSet<>();
+    private final List<Product> claimed = new ArrayList<>();
 
     JdbcProductRepository(Supplier<Connection> connection) {
         this.connection = connection;
@@ -69,195 +102,242 @@ final class JdbcProductRepository implements ProductRepository {
     }
 
     @Override
-    public Optional<Product> get(String sku) {
-        return load(sku, BACKORDERS, sku);
-    }
-
-    @Override
-    public Optional<Product> getForLine(String sku, String orderid) {
-        return load(sku, LINE_COLUMNS + "WHERE orderid = ? AND sku = ? UNION ALL "
-                + BACKORDERS + " AND orderid <> ?", orderid, sku, sku, orderid);
-    }
-
-    @Override
-    public Optional<Product> getByBatchref(String batchref) {
-        String sku = query("finding batch " + batchref, "SELECT sku FROM batches WHERE reference = ?",
-                rs -> rs.next() ? rs.getString(1) : null, batchref);
-        if (sku == null) {
-            return Optional.empty();
+    public Optional<Product> get(Need need) {
+        if (!loadedNeeds.contains(need)) {
+            prefetch(List.of(need));
         }
-        return load(sku, LINE_COLUMNS + "WHERE sku = ? AND batchref = ? UNION ALL " + BACKORDERS,
-                sku, batchref, sku);
+        if (need.sku() != null) {
+            return Optional.ofNullable(seen.get(need.sku()));
+        }
+        return seen.values().stream().filter(p -> p.batch(need.batchref()).isPresent()).findFirst();
     }
 
     /**
-     * One round trip: the product's version and batches, then the lines the command needs, as one
-     * UNION ALL (kind 'b' rows carry a batch, or none for a product with no batch yet; kind 'l' rows a line).
+     * Loads the products of the needs not loaded yet. A product handed out already is never loaded
+     * again (that would lose its changes): it is handed out again as it is.
      */
-    private Optional<Product> load(String sku, String linesSql, Object... lineParams) {
-        Product known = seen.get(sku);
-        if (known != null) {
-            return Optional.of(known);
-        }
-        Object[] params = new Object[lineParams.length + 1];
-        params[0] = sku;
-        System.arraycopy(lineParams, 0, params, 1, lineParams.length);
-        Loaded state = query("loading product " + sku, PRODUCT_ROWS + " UNION ALL " + linesSql, rs -> {
-            Long version = null;
-            Map<String, BatchRow> batches = new LinkedHashMap<>();
-            Map<String, LineAllocation> lines = new LinkedHashMap<>();
-            while (rs.next()) {
-                String id = rs.getString(3);
-                if ("b".equals(rs.getString(1))) {
-                    version = rs.getLong(2);
-                    if (id != null) {
-                        Date eta = rs.getDate(6);
-                        long major = rs.getLong(8);
-                        ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong(9));
-                        batches.put(id, new BatchRow(rs.getInt(4), rs.getInt(5), eta == null ? null : eta.toLocalDate(),
-                                lastChange));
-                    }
-                } else {
-                    OrderLine line = new OrderLine(id, sku, rs.getInt(4));
-                    lines.put(id, new LineAllocation(line, rs.getString(7), rs.getLong(2)));
+    @Override
+    public void prefetch(Collection<Need> needs) {
+        List<Need> todo = needs.stream()
+                .filter(n -> !loadedNeeds.contains(n) && (n.sku() == null || !seen.containsKey(n.sku())))
+                .distinct().toList();
+        if (!todo.isEmpty()) {
+            query(todo).forEach((sku, state) -> {
+                if (!seen.containsKey(sku)) {
+                    List<Batch> batches = new ArrayList<>();
+                    state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(),
+                            row.allocated(), row.lastChange())));
+                    seen.put(sku, new Product(sku, batches, state.version(), state.lines().values()));
+                    loaded.put(sku, state);
                 }
-            }
-            return version == null ? null : new Loaded(version, batches, lines);
-        }, params);
-        if (state == null) {
-            return Optional.empty();
+            });
         }
-        List<Batch> batches = new ArrayList<>();
-        state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(), row.allocated(),
-                row.lastChange())));
-        Product product = new Product(sku, batches, state.version(), state.lines().values());
-        seen.put(sku, product);
-        loaded.put(sku, state);
-        return Optional.of(product);
+        loadedNeeds.addAll(needs);
     }
 
-    /** Writes every seen product that changed, each guarded by a compare-and-set on its version. */
-    void saveSeen() throws SQLException {
+    /** A product's rows as they come: its version from a 'b' row, its batches and lines. */
+    private static final class Rows {
+        Long version;
+        final Map<String, BatchRow> batches = new LinkedHashMap<>();
+        final Map<String, LineAllocation> lines = new LinkedHashMap<>();
+    }
+
+    private Map<String, Loaded> query(List<Need> needs) {
+        Connection c = connection.get();
+        try (PreparedStatement st = c.prepareStatement(LOAD)) {
+            st.setArray(1, c.createArrayOf("VARCHAR", needs.stream().map(Need::sku).toArray()));
+            st.setArray(2, c.createArrayOf("VARCHAR", needs.stream().map(Need::orderid).toArray()));
+            st.setArray(3, c.createArrayOf("VARCHAR", needs.stream().map(Need::batchref).toArray()));
+            st.setArray(4, c.createArrayOf("BOOLEAN", needs.stream().map(Need::backorders).toArray()));
+            Map<String, Rows> products = new LinkedHashMap<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    String sku = rs.getString(2);
+                    String id = rs.getString(4);
+                    Rows rows = products.computeIfAbsent(sku, s -> new Rows());
+                    if ("b".equals(rs.getString(1))) {
+                        rows.version = rs.getLong(3);
+                        if (id != null) {
+                            Date eta = rs.getDate(7);
+                            long major = rs.getLong(8);
+                            ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong(9));
+                            rows.batches.put(id, new BatchRow(rs.getInt(5), rs.getInt(6),
+                                    eta == null ? null : eta.toLocalDate(), lastChange));
+                        }
+                    } else {
+                        OrderLine line = new OrderLine(id, sku, rs.getInt(5));
+                        rows.lines.put(id, new LineAllocation(line, rs.getString(10), rs.getLong(3)));
+                    }
+                }
+            }
+            Map<String, Loaded> states = new LinkedHashMap<>();
+            products.forEach((sku, rows) -> {
+                if (rows.version != null) {
+                    states.put(sku, new Loaded(rows.version, rows.batches, rows.lines));
+                }
+            });
+            return states;
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);
+        }
+    }
+
+    /**
+     * Compare-and-set on the version of every product to be saved: changed, new, or with events to
+     * write (an event raised with no change, such as out of stock, is written only if the product is
+     * still as seen, which also orders its outbox rows among the SKU's others). One batch of updates
+     * and one of inserts. Returns the SKUs another transaction changed first; the others are locked
+     * until the transaction ends and are what {@link #write} saves.
+     */
+    Set<String> claim() throws SQLException {
+        List<Product> updated = new ArrayList<>();
+        List<Product> created = new ArrayList<>();
         for (Product product : seen.values()) {
             Loaded before = loaded.get(product.sku());
             if (before == null) {
-                insertProduct(product);
-            } else if (product.version() != before.version()) {
-                updateProduct(product, before.version());
-            } else {
-                if (!product.pendingEvents().isEmpty()) {
-                    confirmVersion(product);
-                }
-                continue;
-            }
-            Loaded base = before == null ? new Loaded(0, Map.of(), Map.of()) : before;
-            saveBatches(product, base);
-            saveLines(product, base);
-            loaded.put(product.sku(), snapshot(product));
-        }
-    }
-
-    private void insertProduct(Product product) throws SQLException {
-        try (PreparedStatement st = connection.get().prepareStatement(
-                "INSERT INTO products (sku, version) VALUES (?, ?)")) {
-            st.setString(1, product.sku());
-            st.setLong(2, product.version());
-            st.executeUpdate();
-        }
-    }
-
-    private void updateProduct(Product product, long expectedVersion) throws SQLException {
-        try (PreparedStatement st = connection.get().prepareStatement(
-                "UPDATE products SET version = ? WHERE sku = ? AND version = ?")) {
-            st.setLong(1, product.version());
-            st.setString(2, product.sku());
-            st.setLong(3, expectedVersion);
-            if (st.executeUpdate() != 1) {
-                throw new ConcurrencyConflict("product " + product.sku() + " changed since version " + expectedVersion);
+                created.add(product);
+            } else if (product.version() != before.version() || !product.pendingEvents().isEmpty()) {
+                updated.add(product);
             }
         }
-    }
-
-    /**
-     * An event raised with no change (out of stock) is committed to the outbox only if the product
-     * is still as it was seen: the unchanged compare-and-set locks the product row, so the event's
-     * outbox row is ordered among the SKU's other messages, and a stale out-of-stock is retried
-     * against fresh stock instead of being announced.
-     */
-    private void confirmVersion(Product product) throws SQLException {
-        try (PreparedStatement st = connection.get().prepareStatement(
-                "UPDATE products SET version = version WHERE sku = ? AND version = ?")) {
-            st.setString(1, product.sku());
-            st.setLong(2, product.version());
-            if (st.executeUpdate() != 1) {
-                throw new ConcurrencyConflict("product " + product.sku() + " changed since version " + product.version());
-            }
-        }
-    }
-
-    private void saveBatches(Product product, Loaded before) throws SQLException {
+        Set<String> conflicted = new HashSet<>();
         Connection c = connection.get();
-        try (PreparedStatement insert = c.prepareStatement("INSERT INTO batches (purchased_quantity, "
-                + "allocated_quantity, eta, last_change_major, last_change_minor, reference, sku) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?)");
-             PreparedStatement update = c.prepareStatement("UPDATE batches SET purchased_quantity = ?, "
-                + "allocated_quantity = ?, eta = ?, last_change_major = ?, last_change_minor = ? "
-                + "WHERE reference = ?")) {
+        if (!updated.isEmpty()) {
+            try (PreparedStatement st = c.prepareStatement("UPDATE products SET version = ? WHERE sku = ? AND version = ?")) {
+                for (Product product : updated) {
+                    st.setLong(1, product.version());
+                    st.setString(2, product.sku());
+                    st.setLong(3, loaded.get(product.sku()).version());
+                    st.addBatch();
+                }
+                conflicted.addAll(unchanged(st.executeBatch(), updated));
+            }
+        }
+        if (!created.isEmpty()) {
+            try (PreparedStatement st = c.prepareStatement(
+                    "INSERT INTO products (sku, version) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                for (Product product : created) {
+                    st.setString(1, product.sku());
+                    st.setLong(2, product.version());
+                    st.addBatch();
+                }
+                conflicted.addAll(unchanged(st.executeBatch(), created));
+            }
+        }
+        claimed.clear();
+        updated.stream().filter(p -> !conflicted.contains(p.sku())).forEach(claimed::add);
+        created.stream().filter(p -> !conflicted.contains(p.sku())).forEach(claimed::add);
+        return conflicted;
+    }
+
+    /** The products claimed and not conflicted: those whose events go to the outbox. */
+    List<Product> claimed() {
+        return List.copyOf(claimed);
+    }
+
+    private static List<String> unchanged(int[] counts, List<Product> products) {
+        List<String> skus = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                skus.add(products.get(i).sku());
+            }
+        }
+        return skus;
+    }
+
+    /** Writes what changed in the claimed products: each kind of row change is one batched statement. */
+    void write() throws SQLException {
+        Statements batches = new Statements();
+        Statements lines = new Statements();
+        for (Product product : claimed) {
+            Loaded before = loaded.getOrDefault(product.sku(), new Loaded(0, Map.of(), Map.of()));
             for (Batch batch : product.batches()) {
                 BatchRow now = BatchRow.of(batch);
                 BatchRow then = before.batches().get(batch.reference());
-                if (now.equals(then)) {
-                    continue;
+                if (!now.equals(then)) {
+                    batches.add(then == null ? INSERT_BATCH : UPDATE_BATCH, st -> {
+                        st.setInt(1, now.purchased());
+                        st.setInt(2, now.allocated());
+                        st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
+                        st.setObject(4, now.lastChange() == null ? null : now.lastChange().major(), Types.BIGINT);
+                        st.setObject(5, now.lastChange() == null ? null : now.lastChange().minor(), Types.BIGINT);
+                        st.setString(6, batch.reference());
+                        if (then == null) {
+                            st.setString(7, product.sku());
+                        }
+                    });
                 }
-                PreparedStatement st = then == null ? insert : update;
-                st.setInt(1, now.purchased());
-                st.setInt(2, now.allocated());
-                st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
-                st.setObject(4, now.lastChange() == null ? null : now.lastChange().major(), Types.BIGINT);
-                st.setObject(5, now.lastChange() == null ? null : now.lastChange().minor(), Types.BIGINT);
-                st.setString(6, batch.reference());
-                if (then == null) {
-                    st.setString(7, product.sku());
-                }
-                st.addBatch();
             }
-            insert.executeBatch();
-            update.executeBatch();
-        }
-    }
-
-    private void saveLines(Product product, Loaded before) throws SQLException {
-        Map<String, LineAllocation> now = new HashMap<>();
-        product.lines().forEach(a -> now.put(a.line().orderid(), a));
-        Connection c = connection.get();
-        try (PreparedStatement delete = c.prepareStatement("DELETE FROM order_lines WHERE orderid = ? AND sku = ?");
-             PreparedStatement insert = c.prepareStatement("INSERT INTO order_lines "
-                + "(qty, batchref, placed_version, orderid, sku) VALUES (?, ?, ?, ?, ?)");
-             PreparedStatement update = c.prepareStatement("UPDATE order_lines "
-                + "SET qty = ?, batchref = ?, placed_version = ? WHERE orderid = ? AND sku = ?")) {
+            Map<String, LineAllocation> now = new HashMap<>();
+            product.lines().forEach(a -> now.put(a.line().orderid(), a));
             for (String orderid : before.lines().keySet()) {
                 if (!now.containsKey(orderid)) {
-                    delete.setString(1, orderid);
-                    delete.setString(2, product.sku());
-                    delete.addBatch();
+                    lines.add(DELETE_LINE, st -> {
+                        st.setString(1, orderid);
+                        st.setString(2, product.sku());
+                    });
                 }
             }
             for (LineAllocation allocation : now.values()) {
                 LineAllocation then = before.lines().get(allocation.line().orderid());
-                if (allocation.equals(then)) {
+                if (!allocation.equals(then)) {
+                    lines.add(then == null ? INSERT_LINE : UPDATE_LINE, st -> {
+                        st.setInt(1, allocation.line().qty());
+                        st.setString(2, allocation.batchref());
+                        st.setLong(3, allocation.sequence());
+                        st.setString(4, allocation.line().orderid());
+                        st.setString(5, product.sku());
+                    });
+                }
+            }
+        }
+        Connection c = connection.get();
+        batches.execute(c, INSERT_BATCH, UPDATE_BATCH);
+        lines.execute(c, DELETE_LINE, INSERT_LINE, UPDATE_LINE);
+        for (Product product : claimed) {
+            loaded.put(product.sku(), snapshot(product));
+        }
+        claimed.clear();
+    }
+
+    private static final String INSERT_BATCH = "INSERT INTO batches (purchased_quantity, allocated_quantity, eta, "
+            + "last_change_major, last_change_minor, reference, sku) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    private static final String UPDATE_BATCH = "UPDATE batches SET purchased_quantity = ?, allocated_quantity = ?, "
+            + "eta = ?, last_change_major = ?, last_change_minor = ? WHERE reference = ?";
+    private static final String DELETE_LINE = "DELETE FROM order_lines WHERE orderid = ? AND sku = ?";
+    private static final String INSERT_LINE = "INSERT INTO order_lines (qty, batchref, placed_version, orderid, sku) "
+            + "VALUES (?, ?, ?, ?, ?)";
+    private static final String UPDATE_LINE = "UPDATE order_lines SET qty = ?, batchref = ?, placed_version = ? "
+            + "WHERE orderid = ? AND sku = ?";
+
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement st) throws SQLException;
+    }
+
+    /** Rows to write, by statement; each statement is prepared only if it has rows, and run as one batch. */
+    private static final class Statements {
+        private final Map<String, List<Binder>> rows = new HashMap<>();
+
+        void add(String sql, Binder binder) {
+            rows.computeIfAbsent(sql, s -> new ArrayList<>()).add(binder);
+        }
+
+        /** Runs the statements in this order (deletes before inserts, so a line can leave and come back). */
+        void execute(Connection c, String... order) throws SQLException {
+            for (String sql : order) {
+                List<Binder> binders = rows.get(sql);
+                if (binders == null) {
                     continue;
                 }
-                PreparedStatement st = then == null ? insert : update;
-                st.setInt(1, allocation.line().qty());
-                st.setString(2, allocation.batchref());
-                st.setLong(3, allocation.sequence());
-                st.setString(4, allocation.line().orderid());
-                st.setString(5, product.sku());
-                st.addBatch();
+                try (PreparedStatement st = c.prepareStatement(sql)) {
+                    for (Binder binder : binders) {
+                        binder.bind(st);
+                        st.addBatch();
+                    }
+                    st.executeBatch();
+                }
             }
-            delete.executeBatch();
-            insert.executeBatch();
-            update.executeBatch();
         }
     }
 
@@ -267,23 +347,5 @@ final class JdbcProductRepository implements ProductRepository {
         Map<String, LineAllocation> lines = new LinkedHashMap<>();
         product.lines().forEach(a -> lines.put(a.line().orderid(), a));
         return new Loaded(product.version(), batches, lines);
-    }
-
-    @FunctionalInterface
-    private interface RowsReader<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    private <T> T query(String doing, String sql, RowsReader<T> reader, Object... params) {
-        try (PreparedStatement st = connection.get().prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                st.setString(i + 1, (String) params[i]);
-            }
-            try (ResultSet rs = st.executeQuery()) {
-                return reader.read(rs);
-            }
-        } catch (SQLException e) {
-            throw JdbcErrors.translate(doing, e);
-        }
     }
 }

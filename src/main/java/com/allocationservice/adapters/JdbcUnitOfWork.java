@@ -2,6 +2,7 @@ package com.allocationservice.adapters;
 
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
@@ -10,9 +11,11 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -23,7 +26,7 @@ import javax.sql.DataSource;
  * transaction (the book publishes from an event handler after the commit, so a crash in between
  * loses the message). The events stay with their products for the bus to collect.
  */
-public final class JdbcUnitOfWork implements UnitOfWork {
+public final class JdbcUnitOfWork implements UnitOfWork.Group {
 
     private final DataSource dataSource;
     private final Runnable onOutboxWritten;
@@ -33,6 +36,8 @@ public final class JdbcUnitOfWork implements UnitOfWork {
     private final Map<Product, Integer> outboxed = new IdentityHashMap<>();
     private Connection connection;
     private boolean committed;
+    /** The versions were claimed ({@link #claimVersions}) and commit writes what was not conflicted. */
+    private boolean claimed;
 
     private JdbcUnitOfWork(DataSource dataSource, Runnable onOutboxWritten, H2FileSync sync) {
         this.dataSource = dataSource;
@@ -58,17 +63,27 @@ public final class JdbcUnitOfWork implements UnitOfWork {
         return products;
     }
 
+    /** Writes the claimed products and their new events to the outbox, then commits (claiming first if not yet done). */
     @Override
     public void commit() {
         try {
-            products.saveSeen();
+            if (!claimed) {
+                Set<String> conflicted = products.claim();
+                if (!conflicted.isEmpty()) {
+                    throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
+                }
+            }
+            claimed = false;
+            List<Product> saved = products.claimed();
+            products.write();
             List<JdbcOutbox.Raised> raised = new ArrayList<>();
             Map<Product, Integer> counts = new IdentityHashMap<>();
-            for (Product product : products.seen()) {
+            for (Product product : saved) {
                 List<Event> pending = product.pendingEvents();
-                int already = outboxed.getOrDefault(product, 0);
-                pending.subList(Math.min(already, pending.size()), pending.size())
-                        .forEach(e -> raised.add(new JdbcOutbox.Raised(e, product.version())));
+                List<Long> versions = product.pendingEventVersions();
+                for (int i = outboxed.getOrDefault(product, 0); i < pending.size(); i++) {
+                    raised.add(new JdbcOutbox.Raised(pending.get(i), versions.get(i)));
+                }
                 counts.put(product, pending.size());
             }
             int rows = raised.isEmpty() ? 0 : JdbcOutbox.write(connection(), raised, Instant.now());
@@ -87,14 +102,46 @@ public final class JdbcUnitOfWork implements UnitOfWork {
     }
 
     @Override
-    public boolean recordMessage(String messageId) {
+    public Set<String> claimVersions() {
+        try {
+            Set<String> conflicted = products.claim();
+            claimed = true;
+            return conflicted;
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("checking versions", e);
+        }
+    }
+
+    @Override
+    public boolean[] recordMessages(List<String> messageIds) {
         // ON CONFLICT DO NOTHING waits for a concurrent insert of the same id, then skips it if committed.
         try (PreparedStatement st = connection().prepareStatement(
                 "INSERT INTO inbox (message_id, handled_at) VALUES (?, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING")) {
-            st.setString(1, messageId);
-            return st.executeUpdate() == 1;
+            for (String id : messageIds) {
+                st.setString(1, id);
+                st.addBatch();
+            }
+            int[] counts = st.executeBatch();
+            boolean[] fresh = new boolean[counts.length];
+            for (int i = 0; i < counts.length; i++) {
+                fresh[i] = counts[i] == 1;
+            }
+            return fresh;
         } catch (SQLException e) {
-            throw JdbcErrors.translate("recording message " + messageId, e);
+            throw JdbcErrors.translate("recording messages " + messageIds, e);
+        }
+    }
+
+    @Override
+    public void forgetMessages(Collection<String> messageIds) {
+        try (PreparedStatement st = connection().prepareStatement("DELETE FROM inbox WHERE message_id = ?")) {
+            for (String id : messageIds) {
+                st.setString(1, id);
+                st.addBatch();
+            }
+            st.executeBatch();
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("forgetting messages " + messageIds, e);
         }
     }
 

@@ -18,7 +18,6 @@ import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
-import com.allocationservice.domain.Product;
 import com.allocationservice.entrypoints.AccessLog;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.entrypoints.RequestObserver;
@@ -41,8 +40,6 @@ import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
 
@@ -88,31 +85,7 @@ public final class Bootstrap {
                 yield null;
             }
         };
-        Map<String, String> skuOfBatch = new ConcurrentHashMap<>();
-        MessageBus.Lanes bySku = command -> switch (command) {
-            case Allocate c -> c.sku();
-            case CreateBatch c -> c.sku();
-            case Deallocate c -> c.sku();
-            case ChangeBatchQuantity c -> skuOf(c.ref(), unitOfWork, skuOfBatch);
-        };
-        return new MessageBus(unitOfWork, commands, events, MessageBus.RetryPolicy.DEFAULT, bySku);
-    }
-
-    /**
-     * The SKU of a batch, for its lane. A batch never changes SKU, so each is looked up once and kept;
-     * an unknown batch has no lane (its command fails anyway) and is not remembered.
-     */
-    private static String skuOf(String batchref, UnitOfWork.Factory unitOfWork, Map<String, String> known) {
-        String sku = known.get(batchref);
-        if (sku == null) {
-            try (UnitOfWork uow = unitOfWork.begin()) {
-                sku = uow.products().getByBatchref(batchref).map(Product::sku).orElse(null);
-            }
-            if (sku != null) {
-                known.put(batchref, sku);
-            }
-        }
-        return sku;
+        return new MessageBus(unitOfWork, commands, Handlers::needs, events, MessageBus.RetryPolicy.DEFAULT);
     }
 
     /**
@@ -172,6 +145,11 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
+            FunctionCounter.builder("allocation_commit_groups", bus, MessageBus::groups)
+                    .description("Groups of commands run in one transaction").register(meters);
+            FunctionCounter.builder("allocation_commit_grouped_commands", bus, MessageBus::groupedCommands)
+                    .description("Commands run in those groups (divided by the groups: the mean group size)")
+                    .register(meters);
             Views views = new Views(dataSource, healthProbe);
             http = HttpApi.create(bus, views, meters::scrape, operatorStatus(settings, views, workers),
                     migrated::join, settings.apiToken(), requestObserver(settings, meters));

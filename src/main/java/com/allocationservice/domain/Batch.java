@@ -49,6 +49,11 @@ public final class Batch {
         this.lastChange = lastChange;
     }
 
+    /** A batch of its own with the same state, for {@link Product#snapshot()}. */
+    Batch copy() {
+        return new Batch(reference, sku, purchasedQuantity, eta, allocatedQuantity, lastChange);
+    }
+
     public String reference() {
         return reference;
     }

@@ -40,6 +40,8 @@ public final class Product {
     private final List<Batch> batches;
     private final Map<String, LineAllocation> lines = new LinkedHashMap<>();
     private final List<Event> events = new ArrayList<>();
+    /** The product's version right after the change that raised each event, index for index. */
+    private final List<Long> eventVersions = new ArrayList<>();
     private long version;
 
     /** A product as stored: its batches, its version, and the lines loaded for this command. */
@@ -86,11 +88,49 @@ public final class Product {
         return List.copyOf(events);
     }
 
+    /**
+     * The version the product had right after the change that raised each pending event, in the same
+     * order: several commands may change a product before it is saved, and each message tells its own.
+     */
+    public List<Long> pendingEventVersions() {
+        return List.copyOf(eventVersions);
+    }
+
     /** The events raised since the last call, in the order they happened. */
     public List<Event> takeEvents() {
         List<Event> taken = List.copyOf(events);
         events.clear();
+        eventVersions.clear();
         return taken;
+    }
+
+    private void raise(Event event) {
+        events.add(event);
+        eventVersions.add(version);
+    }
+
+    /** The product's state as it is now (batches, lines, events, version), to go back to with {@link #restore}. */
+    public Snapshot snapshot() {
+        return new Snapshot(batches.stream().map(Batch::copy).toList(), List.copyOf(lines.values()),
+                List.copyOf(events), List.copyOf(eventVersions), version);
+    }
+
+    /** Puts the product back as it was when the snapshot was taken, undoing every change since. */
+    public void restore(Snapshot snapshot) {
+        batches.clear();
+        snapshot.batches().forEach(b -> batches.add(b.copy()));
+        lines.clear();
+        snapshot.lines().forEach(a -> lines.put(a.line().orderid(), a));
+        events.clear();
+        events.addAll(snapshot.events());
+        eventVersions.clear();
+        eventVersions.addAll(snapshot.eventVersions());
+        version = snapshot.version();
+    }
+
+    /** A product's state at one moment: see {@link #snapshot()}. */
+    public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Event> events,
+            List<Long> eventVersions, long version) {
     }
 
     public void addBatch(Batch batch) {
@@ -123,7 +163,7 @@ public final class Product {
         }
         Optional<Batch> batch = preferredBatchFor(line);
         if (batch.isEmpty()) {
-            events.add(new OutOfStock(sku));
+            raise(new OutOfStock(sku));
             return Optional.empty();
         }
         version++;
@@ -139,7 +179,7 @@ public final class Product {
         }
         existing.batch().ifPresent(ref -> requireBatch(ref).deallocate(existing.line()));
         version++;
-        events.add(new Deallocated(orderid, sku, existing.line().qty()));
+        raise(new Deallocated(orderid, sku, existing.line().qty()));
         fillBackorders();
     }
 
@@ -176,7 +216,7 @@ public final class Product {
                 }
                 OrderLine line = allocation.line();
                 batch.deallocate(line);
-                events.add(new Deallocated(line.orderid(), sku, line.qty()));
+                raise(new Deallocated(line.orderid(), sku, line.qty()));
                 preferredBatchFor(line).ifPresentOrElse(
                         other -> place(line, other),
                         () -> backorder(line));
@@ -208,12 +248,12 @@ public final class Product {
     private void place(OrderLine line, Batch batch) {
         batch.allocate(line);
         lines.put(line.orderid(), new LineAllocation(line, batch.reference(), version));
-        events.add(new Allocated(line.orderid(), sku, line.qty(), batch.reference()));
+        raise(new Allocated(line.orderid(), sku, line.qty(), batch.reference()));
     }
 
     private void backorder(OrderLine line) {
         lines.put(line.orderid(), LineAllocation.backorder(line, version));
-        events.add(new OutOfStock(sku));
+        raise(new OutOfStock(sku));
     }
 
     private Batch requireBatch(String reference) {

@@ -2,32 +2,35 @@ package com.allocationservice.service;
 
 import com.allocationservice.domain.Command;
 import com.allocationservice.domain.Event;
+import com.allocationservice.service.ProductRepository.Need;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Handles a command, then every event it led to, each in a unit of work of its own.
+ * Handles commands, then every event they led to. Commands that wait while the previous ones are
+ * being committed run together as one {@link CommandGroup} in one unit of work: one load, one write,
+ * one commit for the lot (group commit). There is no timer: a group is whatever arrived while the
+ * previous group ran, so a lone command runs alone at once. One group runs at a time, so each SKU's
+ * commands run in arrival order and never race each other within a process; across processes the
+ * version compare-and-set decides.
  *
- * <p>The queue lives in a local variable and units of work come from a factory, so one bus serves
- * any number of threads (the book's bus keeps its queue and one shared unit of work in fields, which
- * races under a threaded server). A command that loses an optimistic-concurrency race is retried
- * whole, with jittered backoff, before its {@link ConcurrencyConflict} reaches the caller; other
- * command failures reach the caller at once. Event handlers never fail the caller: each is retried a
- * few times, then the failure is logged and counted in {@link #failedEventHandlings()}.
- *
- * <p>Commands that name the same {@link Lanes lane} (bootstrap uses the SKU) take turns within one
- * process, so a hot SKU's commands queue for its product instead of racing for it and spending their
- * retries on conflicts; commands of different SKUs run in parallel. Across processes the version
- * compare-and-set still decides. (The book has no such thing: it relies on the database alone.)
+ * <p>Each command keeps its own outcome: its handler sees a {@link UnitOfWork} of its own, and a
+ * command that fails or loses a race changes nothing its group keeps. A command whose product another
+ * process changed first is retried, alone of its group, with jittered backoff, before its
+ * {@link ConcurrencyConflict} reaches the caller; other failures reach the caller at once. Events are
+ * handled after the command, on the caller's thread, each in a unit of work of its own; an event
+ * handler never fails the caller: it is retried a few times, then the failure is logged and counted in
+ * {@link #failedEventHandlings()}. (The book's bus keeps one queue and one shared unit of work in
+ * fields, which races under a threaded server, and commits each message alone.)
  */
 public final class MessageBus {
 
@@ -39,6 +42,14 @@ public final class MessageBus {
         Object handle(Command command, UnitOfWork uow);
     }
 
+    /** What a command's handler will read, so that a group's products are loaded at once; routed by bootstrap. */
+    @FunctionalInterface
+    public interface CommandNeeds {
+        CommandNeeds NONE = command -> List.of();
+
+        List<Need> of(Command command);
+    }
+
     @FunctionalInterface
     public interface EventHandler {
         void handle(Event event, UnitOfWork uow);
@@ -48,14 +59,6 @@ public final class MessageBus {
     @FunctionalInterface
     public interface EventRoutes {
         List<EventHandler> handlersFor(Event event);
-    }
-
-    /** The lane a command runs in; commands of one lane run one at a time. Null: no lane. */
-    @FunctionalInterface
-    public interface Lanes {
-        Lanes NONE = command -> null;
-
-        String laneOf(Command command);
     }
 
     /** What {@link #handle(Command, String)} returns for a message whose id was handled before. */
@@ -74,33 +77,34 @@ public final class MessageBus {
 
     private final UnitOfWork.Factory unitOfWork;
     private final CommandHandler commandHandler;
+    private final CommandNeeds needs;
     private final EventRoutes eventRoutes;
     private final RetryPolicy retryPolicy;
-    private final Lanes lanes;
-    private final ReentrantLock[] laneLocks = new ReentrantLock[1 << 10];
+    private final ReentrantLock queueLock = new ReentrantLock();
+    private final ArrayDeque<CommandGroup.Pending> waiting = new ArrayDeque<>();
+    private boolean groupRunning;
     private final AtomicLong failedEventHandlings = new AtomicLong();
     private final AtomicLong commandRetries = new AtomicLong();
+    private final AtomicLong groups = new AtomicLong();
+    private final AtomicLong groupedCommands = new AtomicLong();
 
     public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, EventRoutes eventRoutes,
             RetryPolicy retryPolicy) {
-        this(unitOfWork, commandHandler, eventRoutes, retryPolicy, Lanes.NONE);
+        this(unitOfWork, commandHandler, CommandNeeds.NONE, eventRoutes, retryPolicy);
     }
 
-    public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, EventRoutes eventRoutes,
-            RetryPolicy retryPolicy, Lanes lanes) {
-        this.lanes = Objects.requireNonNull(lanes);
-        for (int i = 0; i < laneLocks.length; i++) {
-            laneLocks[i] = new ReentrantLock(true);
-        }
+    public MessageBus(UnitOfWork.Factory unitOfWork, CommandHandler commandHandler, CommandNeeds needs,
+            EventRoutes eventRoutes, RetryPolicy retryPolicy) {
         this.unitOfWork = Objects.requireNonNull(unitOfWork);
         this.commandHandler = Objects.requireNonNull(commandHandler);
+        this.needs = Objects.requireNonNull(needs);
         this.eventRoutes = Objects.requireNonNull(eventRoutes);
         this.retryPolicy = Objects.requireNonNull(retryPolicy);
     }
 
     /** Handles the command and the events that follow from it; returns what the command's handler returned. */
     public Object handle(Command command) {
-        return run(commandHandler, command);
+        return run(command, null);
     }
 
     /**
@@ -110,10 +114,7 @@ public final class MessageBus {
      * message again.)
      */
     public Object handle(Command command, String messageId) {
-        Objects.requireNonNull(messageId, "messageId");
-        CommandHandler once = (cmd, uow) ->
-                uow.recordMessage(messageId) ? commandHandler.handle(cmd, uow) : new Duplicate(messageId);
-        return run(once, command);
+        return run(command, Objects.requireNonNull(messageId, "messageId"));
     }
 
     /** Event handlings that failed every attempt: logged, counted, never silently dropped. */
@@ -126,42 +127,89 @@ public final class MessageBus {
         return commandRetries.get();
     }
 
-    private Object inLane(Command command, Supplier<Object> work) {
-        String lane = lanes.laneOf(command);
-        if (lane == null) {
-            return work.get();
-        }
-        ReentrantLock lock = laneLocks[(lane.hashCode() * 0x9E3779B9) >>> 22];
-        lock.lock();
-        try {
-            return work.get();
-        } finally {
-            lock.unlock();
-        }
+    /** Groups of commands committed (or attempted) together. */
+    public long groups() {
+        return groups.get();
     }
 
-    private Object run(CommandHandler handler, Command command) {
-        Deque<Event> queue = new ArrayDeque<>();
-        Object result = inLane(command, () -> handleCommand(handler, command, queue));
+    /** Commands run in those groups: divided by {@link #groups()}, the mean group size. */
+    public long groupedCommands() {
+        return groupedCommands.get();
+    }
+
+    private Object run(Command command, String messageId) {
+        Object result;
+        List<Event> events;
+        for (int attempt = 1; ; attempt++) {
+            CommandGroup.Pending pending = new CommandGroup.Pending(command, messageId);
+            submit(pending);
+            if (pending.outcome() instanceof CommandGroup.Done done) {
+                result = done.result();
+                events = done.events();
+                break;
+            }
+            if (pending.outcome() instanceof CommandGroup.Failed failed) {
+                throw failed.failure();
+            }
+            ConcurrencyConflict conflict = ((CommandGroup.Conflicted) pending.outcome()).conflict();
+            if (attempt >= retryPolicy.commandAttempts()) {
+                throw conflict;
+            }
+            commandRetries.incrementAndGet();
+            pause(attempt);
+        }
+        Deque<Event> queue = new ArrayDeque<>(events);
         while (!queue.isEmpty()) {
             handleEvent(queue.poll(), queue);
         }
         return result;
     }
 
-    private Object handleCommand(CommandHandler handler, Command command, Deque<Event> queue) {
-        for (int attempt = 1; ; attempt++) {
-            try (UnitOfWork uow = unitOfWork.begin()) {
-                Object result = handler.handle(command, uow);
-                queue.addAll(uow.collectNewEvents());
-                return result;
-            } catch (ConcurrencyConflict conflict) {
-                if (attempt >= retryPolicy.commandAttempts()) {
-                    throw conflict;
-                }
-                commandRetries.incrementAndGet();
-                pause(attempt);
+    /**
+     * Runs the command in a group and returns once it has an outcome. The first command to find no group
+     * running leads: it runs every command waiting, then hands the lead to the first that arrived meanwhile.
+     */
+    private void submit(CommandGroup.Pending pending) {
+        queueLock.lock();
+        try {
+            if (groupRunning) {
+                waiting.add(pending);
+            } else {
+                groupRunning = true;
+                pending.lead();
             }
+        } finally {
+            queueLock.unlock();
+        }
+        if (!pending.awaitTurn()) {
+            return;
+        }
+        List<CommandGroup.Pending> group = new ArrayList<>();
+        group.add(pending);
+        CommandGroup.Pending next;
+        queueLock.lock();
+        try {
+            group.addAll(waiting);
+            waiting.clear();
+        } finally {
+            queueLock.unlock();
+        }
+        try {
+            groups.incrementAndGet();
+            groupedCommands.addAndGet(group.size());
+            new CommandGroup(group, commandHandler, needs).run(unitOfWork);
+        } finally {
+            queueLock.lock();
+            try {
+                next = waiting.poll();
+                groupRunning = next != null;
+            } finally {
+                queueLock.unlock();
+            }
+            if (next != null) {
+                next.lead();
+            }
+            group.forEach(CommandGroup.Pending::finish);
         }
     }
 

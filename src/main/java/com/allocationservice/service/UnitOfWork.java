@@ -1,12 +1,15 @@
 package com.allocationservice.service;
 
 import com.allocationservice.domain.Event;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One atomic piece of work, used as {@code try (var uow = unitOfWork.begin()) { ...; uow.commit(); }}
  * like the book's {@code with uow:}. Closing without committing rolls back. A unit of work belongs to
- * one message on one thread; the bus opens a fresh one for every message (the book shares one).
+ * one thread; the bus opens a fresh one for every group of commands and every event handling (the
+ * book shares one).
  */
 public interface UnitOfWork extends AutoCloseable {
 
@@ -19,22 +22,39 @@ public interface UnitOfWork extends AutoCloseable {
      */
     void commit();
 
-    /**
-     * Records that the message with this id is being handled, as part of this unit of work: it
-     * counts only if the unit of work commits. False when a committed unit of work recorded it
-     * already; a concurrent one that has not committed yet makes this wait for its outcome.
-     */
-    boolean recordMessage(String messageId);
-
     /** The events raised by the products this unit of work handed out, each returned once. */
     List<Event> collectNewEvents();
 
     @Override
     void close();
 
-    /** Opens units of work; the bus asks it for one per handled message. */
+    /**
+     * A unit of work that several commands share: the bus runs a group of commands in one, each
+     * handler seeing a {@link UnitOfWork} of its own over it.
+     */
+    interface Group extends UnitOfWork {
+
+        /**
+         * Records that the messages with these ids are being handled in this unit of work: they count
+         * only if it commits. For each id, false when a committed unit of work recorded it already; an
+         * id that a concurrent unit of work recorded and has not committed makes this wait for its outcome.
+         */
+        boolean[] recordMessages(List<String> messageIds);
+
+        /** Takes back ids recorded in this unit of work, for commands whose changes are not kept. */
+        void forgetMessages(Collection<String> messageIds);
+
+        /**
+         * Compare-and-set on the version of every product to be saved (changed, new, or with events).
+         * Returns the SKUs that another unit of work changed first: commit leaves them out, so that their
+         * commands can run again. The others are held until commit or close.
+         */
+        Set<String> claimVersions();
+    }
+
+    /** Opens units of work; the bus asks for one per group of commands and per event handling. */
     @FunctionalInterface
     interface Factory {
-        UnitOfWork begin();
+        Group begin();
     }
 }

@@ -17,7 +17,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +42,7 @@ class AlwaysConflictingCommitsTest {
     }
 
     /** A JDBC unit of work whose commit always conflicts, before writing anything; closing rolls back. */
-    private record Conflicting(UnitOfWork real) implements UnitOfWork {
+    private record Conflicting(UnitOfWork.Group real) implements UnitOfWork.Group {
         @Override
         public ProductRepository products() {
             return real.products();
@@ -52,8 +54,18 @@ class AlwaysConflictingCommitsTest {
         }
 
         @Override
-        public boolean recordMessage(String messageId) {
-            return real.recordMessage(messageId);
+        public Set<String> claimVersions() {
+            throw new ConcurrencyConflict("another instance changed the product first");
+        }
+
+        @Override
+        public boolean[] recordMessages(List<String> messageIds) {
+            return real.recordMessages(messageIds);
+        }
+
+        @Override
+        public void forgetMessages(Collection<String> messageIds) {
+            real.forgetMessages(messageIds);
         }
 
         @Override

@@ -51,7 +51,7 @@ final class ConsumerFixture implements AutoCloseable {
         return consumer;
     }
 
-    private UnitOfWork beginUnitOfWork() {
+    private UnitOfWork.Group beginUnitOfWork() {
         if (storageDown.get()) {
             throw new StorageUnavailable("storage is down for this test", null);
         }

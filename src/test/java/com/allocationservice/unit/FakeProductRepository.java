@@ -2,20 +2,25 @@ package com.allocationservice.unit;
 
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The repository of one fake unit of work: each getter hands out a copy of the stored product holding
- * exactly the lines the JDBC repository would load ({@link PartialLoads}), and remembers it.
+ * The repository of one fake unit of work: it hands out copies of stored products holding exactly
+ * what the JDBC repository would load for their needs ({@link PartialLoads}), and remembers them.
  */
 public final class FakeProductRepository implements ProductRepository {
 
     private final Function<String, Optional<Product>> stored;
     private final Function<String, Optional<String>> skuOfBatch;
     private final Map<String, PartialLoads.Loaded> seen = new LinkedHashMap<>();
+    private final Set<Need> loadedNeeds = new HashSet<>();
 
     FakeProductRepository(Function<String, Optional<Product>> stored, Function<String, Optional<String>> skuOfBatch) {
         this.stored = stored;
@@ -28,29 +33,37 @@ public final class FakeProductRepository implements ProductRepository {
     }
 
     @Override
-    public Optional<Product> get(String sku) {
-        return load(sku, PartialLoads::forGet);
-    }
-
-    @Override
-    public Optional<Product> getForLine(String sku, String orderid) {
-        return load(sku, product -> PartialLoads.forLine(product, orderid));
-    }
-
-    @Override
-    public Optional<Product> getByBatchref(String batchref) {
-        return skuOfBatch.apply(batchref).flatMap(sku -> load(sku, product -> PartialLoads.forBatch(product, batchref)));
-    }
-
-    /** As in the JDBC repository, a product handed out before in this unit of work is handed out again as it is. */
-    private Optional<Product> load(String sku, Function<Product, PartialLoads.Loaded> how) {
-        PartialLoads.Loaded known = seen.get(sku);
-        if (known != null) {
-            return Optional.of(known.product());
+    public Optional<Product> get(Need need) {
+        if (!loadedNeeds.contains(need)) {
+            prefetch(List.of(need));
         }
-        Optional<PartialLoads.Loaded> loaded = stored.apply(sku).map(how);
-        loaded.ifPresent(l -> seen.put(sku, l));
-        return loaded.map(PartialLoads.Loaded::product);
+        if (need.sku() != null) {
+            return Optional.ofNullable(seen.get(need.sku())).map(PartialLoads.Loaded::product);
+        }
+        return seen.values().stream().map(PartialLoads.Loaded::product)
+                .filter(p -> p.batch(need.batchref()).isPresent()).findFirst();
+    }
+
+    /** As in the JDBC repository: a product handed out already is handed out again as it is. */
+    @Override
+    public void prefetch(Collection<Need> needs) {
+        Map<String, java.util.List<Need>> bySku = new LinkedHashMap<>();
+        for (Need need : needs) {
+            if (loadedNeeds.contains(need)) {
+                continue;
+            }
+            if (need.sku() != null && seen.containsKey(need.sku())) {
+                continue;
+            }
+            Optional<String> sku = need.sku() != null ? Optional.of(need.sku()) : skuOfBatch.apply(need.batchref());
+            sku.ifPresent(s -> bySku.computeIfAbsent(s, k -> new java.util.ArrayList<>()).add(need));
+        }
+        bySku.forEach((sku, wanted) -> {
+            if (!seen.containsKey(sku)) {
+                stored.apply(sku).ifPresent(product -> seen.put(sku, PartialLoads.load(product, wanted)));
+            }
+        });
+        loadedNeeds.addAll(needs);
     }
 
     Map<String, PartialLoads.Loaded> seen() {

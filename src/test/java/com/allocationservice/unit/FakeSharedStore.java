@@ -6,6 +6,9 @@ import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,28 +61,35 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         return stored.values().stream().filter(p -> p.batch(ref).isPresent()).map(Product::sku).findFirst();
     }
 
-    /** Saves every changed product, or none if any was changed by someone else since it was loaded. */
-    private synchronized void save(Map<String, PartialLoads.Loaded> seen) {
+    /**
+     * Saves every changed product whose version is still the one loaded, and returns the others' SKUs
+     * (saving none of them). With {@code all}, saves nothing unless every one matches.
+     */
+    private synchronized Set<String> save(Map<String, PartialLoads.Loaded> seen, boolean all) {
+        Set<String> conflicted = new HashSet<>();
         for (PartialLoads.Loaded loaded : seen.values()) {
             Product current = stored.get(loaded.product().sku());
             long currentVersion = current == null ? -1 : current.version();
             if (loaded.changed() && currentVersion != loaded.version()) {
                 conflicts.incrementAndGet();
-                throw new ConcurrencyConflict("product " + loaded.product().sku() + " is at version "
-                        + currentVersion + ", not " + loaded.version());
+                conflicted.add(loaded.product().sku());
             }
         }
+        if (all && !conflicted.isEmpty()) {
+            throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
+        }
         for (PartialLoads.Loaded loaded : seen.values()) {
-            if (loaded.changed()) {
-                String sku = loaded.product().sku();
+            String sku = loaded.product().sku();
+            if (loaded.changed() && !conflicted.contains(sku)) {
                 stored.put(sku, loaded.savedOver(stored.get(sku)));
             }
         }
-        seen.replaceAll((sku, loaded) -> loaded.committed());
+        seen.replaceAll((sku, loaded) -> conflicted.contains(sku) ? loaded : loaded.committed());
+        return conflicted;
     }
 
     /** One unit of work, with a repository of its own. */
-    public final class Work implements UnitOfWork {
+    public final class Work implements UnitOfWork.Group {
         private final Thread owner = Thread.currentThread();
         private final FakeProductRepository products = new FakeProductRepository(sku -> {
             checkUse();
@@ -89,6 +99,7 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
             return skuOfBatch(ref);
         });
         private boolean isClosed;
+        private boolean claimed;
 
         @Override
         public ProductRepository products() {
@@ -96,14 +107,33 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
             return products;
         }
 
+        /**
+         * The store has no row locks to hold between the check and the commit, so the check and the
+         * save happen together, here; commit then has nothing left to write.
+         */
         @Override
-        public void commit() {
+        public Set<String> claimVersions() {
             checkUse();
-            save(products.seen());
+            claimed = true;
+            return save(products.seen(), false);
         }
 
         @Override
-        public boolean recordMessage(String messageId) {
+        public void commit() {
+            checkUse();
+            if (!claimed) {
+                save(products.seen(), true);
+            }
+            claimed = false;
+        }
+
+        @Override
+        public boolean[] recordMessages(List<String> messageIds) {
+            throw new UnsupportedOperationException("these tests send no message ids");
+        }
+
+        @Override
+        public void forgetMessages(Collection<String> messageIds) {
             throw new UnsupportedOperationException("these tests send no message ids");
         }
 

@@ -4,6 +4,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
     }
 
     /** One unit of work. */
-    public final class Work implements UnitOfWork {
+    public final class Work implements UnitOfWork.Group {
         private final FakeProductRepository products = new FakeProductRepository(FakeUnitOfWork.this::load,
                 FakeUnitOfWork.this::skuOfBatch);
         private final Set<String> pendingMessages = new HashSet<>();
@@ -59,32 +60,54 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
             return products;
         }
 
+        /** The SKUs whose compare-and-set failed, once claimed: commit leaves them out. Null: not claimed. */
+        private Set<String> conflicted;
+
         @Override
-        public void commit() {
+        public Set<String> claimVersions() {
+            conflicted = new HashSet<>();
             for (PartialLoads.Loaded loaded : products.seen().values()) {
                 Product current = stored.get(loaded.product().sku());
                 long currentVersion = current == null ? -1 : current.version();
                 boolean mustMatch = loaded.changed() || !loaded.product().pendingEvents().isEmpty();
                 if (mustMatch && currentVersion != loaded.version()) {
-                    throw new ConcurrencyConflict("product " + loaded.product().sku() + " is at version "
-                            + currentVersion + ", not " + loaded.version());
+                    conflicted.add(loaded.product().sku());
                 }
             }
+            return Set.copyOf(conflicted);
+        }
+
+        @Override
+        public void commit() {
+            if (conflicted == null && !claimVersions().isEmpty()) {
+                throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
+            }
             for (PartialLoads.Loaded loaded : products.seen().values()) {
-                if (loaded.changed()) {
-                    String sku = loaded.product().sku();
+                String sku = loaded.product().sku();
+                if (loaded.changed() && !conflicted.contains(sku)) {
                     stored.put(sku, loaded.savedOver(stored.get(sku)));
                 }
             }
-            products.seen().replaceAll((sku, loaded) -> loaded.committed());
+            products.seen().replaceAll((sku, loaded) -> conflicted.contains(sku) ? loaded : loaded.committed());
+            conflicted = null;
             commits++;
             handledMessages.addAll(pendingMessages);
             pendingMessages.clear();
         }
 
         @Override
-        public boolean recordMessage(String messageId) {
-            return !handledMessages.contains(messageId) && pendingMessages.add(messageId);
+        public boolean[] recordMessages(List<String> messageIds) {
+            boolean[] fresh = new boolean[messageIds.size()];
+            for (int i = 0; i < fresh.length; i++) {
+                String id = messageIds.get(i);
+                fresh[i] = !handledMessages.contains(id) && pendingMessages.add(id);
+            }
+            return fresh;
+        }
+
+        @Override
+        public void forgetMessages(Collection<String> messageIds) {
+            pendingMessages.removeAll(messageIds);
         }
 
         @Override

@@ -3,15 +3,16 @@ package com.allocationservice.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
-import com.allocationservice.domain.Event;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
-import com.allocationservice.service.ProductRepository;
-import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.service.Handlers;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -49,65 +50,22 @@ class MessageBusBackoffTest {
 
     @Test
     void an_event_handler_retried_once_waits_between_one_and_two_backoffs() {
+        FakeUnitOfWork store = new FakeUnitOfWork();
+        Bootstrap.bus(store).handle(new CreateBatch("b1", "LAMP", 1, null));
         AtomicInteger calls = new AtomicInteger();
-        AtomicInteger commits = new AtomicInteger();
-        MessageBus bus = new MessageBus(() -> new RaisingUnitOfWork(commits), (command, uow) -> "done",
-                event -> List.of((e, uow) -> {
+        MessageBus bus = new MessageBus(store, (command, uow) -> Handlers.allocate((Allocate) command, uow),
+                Handlers::needs, event -> List.of((e, uow) -> {
                     if (calls.incrementAndGet() == 1) {
                         throw new IllegalStateException("smtp down");
                     }
                 }), new RetryPolicy(1, 2, BACKOFF));
 
         long start = System.nanoTime();
-        assertThat(bus.handle(COMMAND)).isEqualTo("done");
+        assertThat(bus.handle(new Allocate("o1", "LAMP", 5))).isEqualTo(Optional.empty());
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(calls).hasValue(2);
         assertThat(bus.failedEventHandlings()).isZero();
         assertThat(took).isBetween(BACKOFF, BACKOFF.multipliedBy(3));
-    }
-
-    /** A unit of work whose command raises one event, the first time only; nothing stored. */
-    private static final class RaisingUnitOfWork implements UnitOfWork {
-        private final AtomicInteger begun;
-
-        RaisingUnitOfWork(AtomicInteger begun) {
-            this.begun = begun;
-        }
-
-        @Override
-        public ProductRepository products() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void commit() {
-        }
-
-        @Override
-        public boolean recordMessage(String messageId) {
-            return true;
-        }
-
-        @Override
-        public List<Event> collectNewEvents() {
-            return begun.getAndIncrement() == 0 ? List.of(new Event.OutOfStock("LAMP")) : List.of();
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    @Test
-    void an_interrupted_backoff_gives_up_and_keeps_the_interrupt() {
-        MessageBus bus = new MessageBus(new FakeUnitOfWork(), (command, uow) -> {
-            throw new ConcurrencyConflict("lost the race");
-        }, event -> List.of(), new RetryPolicy(3, 1, BACKOFF));
-
-        Thread.currentThread().interrupt();
-        assertThatThrownBy(() -> bus.handle(COMMAND))
-                .isInstanceOf(IllegalStateException.class).hasMessage("interrupted while backing off");
-        assertThat(Thread.interrupted()).isTrue();
     }
 }

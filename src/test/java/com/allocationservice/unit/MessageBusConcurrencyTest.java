@@ -40,7 +40,7 @@ class MessageBusConcurrencyTest {
     private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
     @Test
-    void each_thread_gets_its_own_results_and_its_own_events_and_each_message_its_own_unit_of_work() throws Exception {
+    void each_thread_gets_its_own_results_and_its_own_events_and_each_group_its_own_unit_of_work() throws Exception {
         int stock = 40;
         int allocations = 60;
         Map<Integer, List<Object>> results = new ConcurrentHashMap<>();
@@ -69,9 +69,10 @@ class MessageBusConcurrencyTest {
             assertThat(product.version()).isEqualTo(1 + stock);
             assertThat(product.batch("batch-" + t).orElseThrow().allocatedQuantity()).isEqualTo(stock);
         }
-        int messagesPerThread = 1 + allocations + (allocations - stock);
         assertThat(store.conflicts()).isZero();
-        assertThat(store.begun()).as("units of work begun, one per message").isEqualTo(THREADS * messagesPerThread);
+        assertThat(bus.groupedCommands()).as("commands run in groups").isEqualTo(THREADS * (1 + allocations));
+        assertThat(store.begun()).as("units of work begun, one per group of commands and one per event handling")
+                .isEqualTo(bus.groups() + THREADS * (allocations - stock));
         assertThat(store.closed()).isEqualTo(store.begun());
     }
 

@@ -16,7 +16,9 @@ import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.EventHandler;
 import com.allocationservice.service.MessageBus.RetryPolicy;
-import com.allocationservice.service.ProductRepository;
+import com.allocationservice.domain.OrderLine;
+import com.allocationservice.domain.Product;
+import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.UnitOfWork;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ class MessageBusTest {
     private static final RetryPolicy QUICK = new RetryPolicy(4, 3, Duration.ZERO);
     private static final Command ALLOCATE = new Allocate("o1", "LAMP", 1);
 
-    private final StubUnitOfWorks unitOfWorks = new StubUnitOfWorks();
+    private final FakeSharedStore unitOfWorks = lampStore();
     private final List<Event> handled = new ArrayList<>();
 
     @Test
@@ -53,7 +55,7 @@ class MessageBusTest {
         assertThatThrownBy(() -> bus.handle(ALLOCATE)).isSameAs(failure);
         assertThat(attempts).hasValue(1);
         assertThat(bus.commandRetries()).isZero();
-        assertThat(unitOfWorks.allClosed()).isTrue();
+        assertThat(unitOfWorks.closed()).isEqualTo(unitOfWorks.begun());
     }
 
     @Test
@@ -70,7 +72,7 @@ class MessageBusTest {
         assertThat(bus.handle(ALLOCATE)).isEqualTo("batch-1");
         assertThat(used).hasSize(3).doesNotHaveDuplicates();
         assertThat(bus.commandRetries()).isEqualTo(2);
-        assertThat(unitOfWorks.allClosed()).isTrue();
+        assertThat(unitOfWorks.closed()).isEqualTo(unitOfWorks.begun());
     }
 
     @Test
@@ -98,7 +100,7 @@ class MessageBusTest {
         AtomicInteger attempts = new AtomicInteger();
         MessageBus bus = new MessageBus(unitOfWorks, (command, uow) -> {
             int attempt = attempts.incrementAndGet();
-            raise(uow, new Allocated("o1", "LAMP", 1, "attempt-" + attempt));
+            raise(uow, new Allocated("o1", "LAMP", 1, "b1"));
             if (attempt == 1) {
                 throw new ConcurrencyConflict("lost the race");
             }
@@ -107,7 +109,7 @@ class MessageBusTest {
 
         bus.handle(ALLOCATE);
 
-        assertThat(handled).containsExactly(new Allocated("o1", "LAMP", 1, "attempt-2"));
+        assertThat(handled).containsExactly(new Allocated("o1", "LAMP", 1, "b1"));
     }
 
     @Test
@@ -127,7 +129,7 @@ class MessageBusTest {
 
         assertThat(handled).containsExactly(new Allocated("o1", "LAMP", 1, "b1"), new OutOfStock("LAMP"));
         assertThat(used).hasSize(3).doesNotHaveDuplicates();
-        assertThat(unitOfWorks.allClosed()).isTrue();
+        assertThat(unitOfWorks.closed()).isEqualTo(unitOfWorks.begun());
     }
 
     @Test
@@ -195,13 +197,13 @@ class MessageBusTest {
         };
         MessageBus bus = new MessageBus(unitOfWorks, (command, uow) -> {
             raise(uow, new OutOfStock("LAMP"));
-            raise(uow, new Deallocated("o1", "LAMP", 1));
+            raise(uow, new Deallocated("o0", "LAMP", 2));
             return null;
         }, event -> List.of(failing, (e, uow) -> handled.add(e)), QUICK);
 
         bus.handle(ALLOCATE);
 
-        assertThat(handled).containsExactly(new OutOfStock("LAMP"), new Deallocated("o1", "LAMP", 1));
+        assertThat(handled).containsExactly(new OutOfStock("LAMP"), new Deallocated("o0", "LAMP", 2));
         assertThat(bus.failedEventHandlings()).isEqualTo(2);
     }
 
@@ -224,54 +226,27 @@ class MessageBusTest {
         return List.of((e, uow) -> handled.add(e));
     }
 
+    /**
+     * Raises the event the way handlers do, through the product (LAMP: batch b1 of 10, line o0 of 2 on
+     * it): an allocation of o1, an allocation beyond the stock, or freeing o0; then commits, as a
+     * handler must for what it did to count.
+     */
     private static void raise(UnitOfWork uow, Event event) {
-        ((StubUnitOfWork) uow).raised.add(event);
+        Product lamp = uow.products().get(Need.lineAndBackorders("LAMP", "o0")).orElseThrow();
+        switch (event) {
+            case Allocated e -> lamp.allocate(new OrderLine(e.orderid(), "LAMP", e.qty()));
+            case OutOfStock e -> lamp.allocate(new OrderLine("too-many", "LAMP", 100));
+            case Deallocated e -> lamp.deallocate(e.orderid());
+        }
+        uow.commit();
     }
 
-    /** Units of work that hold whatever events the stub handlers raise in them. */
-    private static final class StubUnitOfWorks implements UnitOfWork.Factory {
-        private final List<StubUnitOfWork> begun = new ArrayList<>();
-
-        @Override
-        public UnitOfWork begin() {
-            StubUnitOfWork uow = new StubUnitOfWork();
-            begun.add(uow);
-            return uow;
-        }
-
-        boolean allClosed() {
-            return !begun.isEmpty() && begun.stream().allMatch(uow -> uow.closed);
-        }
-    }
-
-    private static final class StubUnitOfWork implements UnitOfWork {
-        private final List<Event> raised = new ArrayList<>();
-        private boolean closed;
-
-        @Override
-        public ProductRepository products() {
-            throw new UnsupportedOperationException("stub handlers load nothing");
-        }
-
-        @Override
-        public void commit() {
-        }
-
-        @Override
-        public boolean recordMessage(String messageId) {
-            throw new UnsupportedOperationException("stub units of work record no message ids");
-        }
-
-        @Override
-        public List<Event> collectNewEvents() {
-            List<Event> events = List.copyOf(raised);
-            raised.clear();
-            return events;
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
+    /** A store holding LAMP as {@link #raise} needs it. */
+    private static FakeSharedStore lampStore() {
+        FakeSharedStore store = new FakeSharedStore();
+        MessageBus bus = Bootstrap.bus(store);
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        bus.handle(new Allocate("o0", "LAMP", 2));
+        return store;
     }
 }

@@ -3,78 +3,95 @@ package com.allocationservice.unit;
 import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.ProductRepository.Need;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * What adapters.JdbcProductRepository loads for each getter, for the fakes: the product's version and
- * batches, its backorders, and only the lines the getter names. Saving merges the lines handed out
- * back into those that stayed in storage, as the JDBC repository writes only the lines it loaded.
- * JdbcUnitOfWorkContractTest runs the same scenarios against both, so the two cannot drift apart.
+ * What adapters.JdbcProductRepository loads for a product's needs, for the fakes: its version; the
+ * lines the needs name (an order's line, a batch's lines, the backorders if asked); the batches with
+ * stock, those the needs name and those of the lines loaded. Saving merges what was handed out back
+ * into what stayed in storage, as the JDBC repository writes only the rows it loaded.
+ * RepositoryContractTest runs the same scenarios against both, so the two cannot drift apart.
  */
 final class PartialLoads {
 
     private PartialLoads() {
     }
 
-    /** {@code get(sku)}: no allocated line, but the backorders. */
-    static Loaded forGet(Product stored) {
-        return load(stored, LineAllocation::isBackorder);
-    }
-
-    /** {@code getForLine(sku, orderid)}: the order's line wherever it is, and the backorders. */
-    static Loaded forLine(Product stored, String orderid) {
-        return load(stored, a -> a.isBackorder() || a.line().orderid().equals(orderid));
-    }
-
-    /** {@code getByBatchref(ref)}: every line on that batch, and the backorders. */
-    static Loaded forBatch(Product stored, String batchref) {
-        return load(stored, a -> a.isBackorder() || batchref.equals(a.batchref()));
+    /** The product as the needs (all of this product) load it. */
+    static Loaded load(Product stored, Collection<Need> needs) {
+        Set<String> orders = needs.stream().map(Need::orderid).filter(o -> o != null).collect(Collectors.toSet());
+        Set<String> named = needs.stream().map(Need::batchref).filter(b -> b != null).collect(Collectors.toSet());
+        boolean backorders = needs.stream().anyMatch(Need::backorders);
+        List<LineAllocation> lines = stored.lines().stream()
+                .filter(a -> orders.contains(a.line().orderid()) || named.contains(a.batchref())
+                        || backorders && a.isBackorder())
+                .toList();
+        Set<String> batchesOfLines = lines.stream().map(LineAllocation::batchref).filter(b -> b != null)
+                .collect(Collectors.toSet());
+        List<Batch> batches = stored.batches().stream()
+                .filter(b -> b.availableQuantity() > 0 || named.contains(b.reference())
+                        || batchesOfLines.contains(b.reference()))
+                .toList();
+        Product copy = new Product(stored.sku(), copyOf(batches), stored.version(), lines);
+        return new Loaded(copy, stored.version(), orderids(lines), references(batches));
     }
 
     /** A new product, with nothing in storage. */
     static Loaded created(Product product) {
-        return new Loaded(product, -1, Set.of());
+        return new Loaded(product, -1, Set.of(), Set.of());
     }
 
-    private static Loaded load(Product stored, Predicate<LineAllocation> wanted) {
-        List<LineAllocation> lines = stored.lines().stream().filter(wanted).toList();
-        Product copy = new Product(stored.sku(), copyOf(stored.batches()), stored.version(), lines);
-        return new Loaded(copy, stored.version(), lines.stream().map(a -> a.line().orderid()).collect(Collectors.toSet()));
-    }
-
-    /** A product handed out: the version it had when loaded (-1 for a new one) and the orders of the lines loaded. */
-    record Loaded(Product product, long version, Set<String> loadedOrders) {
+    /**
+     * A product handed out: the version it had when loaded (-1 for a new one), and the orders of the
+     * lines and the references of the batches loaded.
+     */
+    record Loaded(Product product, long version, Set<String> loadedOrders, Set<String> loadedBatches) {
 
         boolean changed() {
             return product.version() != version;
         }
 
-        /** As it stands once committed: its lines are now in storage as this product holds them. */
+        /** As it stands once committed: its lines and batches are now in storage as this product holds them. */
         Loaded committed() {
-            Set<String> orders = new java.util.HashSet<>(loadedOrders);
-            product.lines().forEach(a -> orders.add(a.line().orderid()));
-            return new Loaded(product, product.version(), orders);
+            Set<String> orders = new HashSet<>(loadedOrders);
+            orders.addAll(orderids(product.lines()));
+            Set<String> batches = new HashSet<>(loadedBatches);
+            batches.addAll(references(product.batches()));
+            return new Loaded(product, product.version(), orders, batches);
         }
 
         /** What storage holds once this is saved over {@code stored} (null for a new product). */
         Product savedOver(Product stored) {
             List<LineAllocation> lines = new ArrayList<>();
+            List<Batch> batches = new ArrayList<>();
             if (stored != null) {
                 stored.lines().stream().filter(a -> !loadedOrders.contains(a.line().orderid())).forEach(lines::add);
+                stored.batches().stream().filter(b -> !loadedBatches.contains(b.reference())).forEach(batches::add);
             }
-            Set<String> kept = lines.stream().map(a -> a.line().orderid()).collect(Collectors.toSet());
+            Set<String> kept = orderids(lines);
             product.lines().stream().filter(a -> !kept.contains(a.line().orderid())).forEach(lines::add);
-            return copy(new Product(product.sku(), product.batches(), product.version(), lines));
+            Set<String> keptBatches = references(batches);
+            product.batches().stream().filter(b -> !keptBatches.contains(b.reference())).forEach(batches::add);
+            return copy(new Product(product.sku(), batches, product.version(), lines));
         }
     }
 
     static Product copy(Product product) {
         return new Product(product.sku(), copyOf(product.batches()), product.version(), product.lines());
+    }
+
+    private static Set<String> orderids(Collection<LineAllocation> lines) {
+        return lines.stream().map(a -> a.line().orderid()).collect(Collectors.toSet());
+    }
+
+    private static Set<String> references(Collection<Batch> batches) {
+        return batches.stream().map(Batch::reference).collect(Collectors.toSet());
     }
 
     private static List<Batch> copyOf(Collection<Batch> batches) {
