@@ -67,25 +67,27 @@ public final class Bootstrap {
         case OutOfStock e -> List.of();
     };
 
+    /** The production command routes: each command to its one handler. */
+    public static final MessageBus.CommandHandler COMMAND_HANDLERS = (command, uow) -> switch (command) {
+        case Allocate c -> Handlers.allocate(c, uow);
+        case CreateBatch c -> {
+            Handlers.addBatch(c, uow);
+            yield null;
+        }
+        case ChangeBatchQuantity c -> Handlers.changeBatchQuantity(c, uow).orElse(null);
+        case Deallocate c -> {
+            Handlers.deallocate(c, uow);
+            yield null;
+        }
+    };
+
     public static MessageBus bus(UnitOfWork.Factory unitOfWork) {
         return bus(unitOfWork, EVENT_ROUTES);
     }
 
     /** The bus with the command routes and these event routes (tests observe events through them). */
     public static MessageBus bus(UnitOfWork.Factory unitOfWork, MessageBus.EventRoutes events) {
-        MessageBus.CommandHandler commands = (command, uow) -> switch (command) {
-            case Allocate c -> Handlers.allocate(c, uow);
-            case CreateBatch c -> {
-                Handlers.addBatch(c, uow);
-                yield null;
-            }
-            case ChangeBatchQuantity c -> Handlers.changeBatchQuantity(c, uow).orElse(null);
-            case Deallocate c -> {
-                Handlers.deallocate(c, uow);
-                yield null;
-            }
-        };
-        return new MessageBus(unitOfWork, commands, Handlers::needs, events, MessageBus.RetryPolicy.DEFAULT);
+        return new MessageBus(unitOfWork, COMMAND_HANDLERS, Handlers::needs, events, MessageBus.RetryPolicy.DEFAULT);
     }
 
     /**
@@ -145,6 +147,8 @@ public final class Bootstrap {
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
+            Gauge.builder("allocation_commands_waiting", bus, MessageBus::waitingCommands)
+                    .description("Commands waiting for the group being committed to end").register(meters);
             FunctionCounter.builder("allocation_commit_groups", bus, MessageBus::groups)
                     .description("Groups of commands run in one transaction").register(meters);
             FunctionCounter.builder("allocation_commit_grouped_commands", bus, MessageBus::groupedCommands)

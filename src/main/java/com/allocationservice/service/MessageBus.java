@@ -127,6 +127,16 @@ public final class MessageBus {
         return commandRetries.get();
     }
 
+    /** Commands waiting for the group that runs now to end, to run in the next one. */
+    public int waitingCommands() {
+        queueLock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            queueLock.unlock();
+        }
+    }
+
     /** Groups of commands committed (or attempted) together. */
     public long groups() {
         return groups.get();

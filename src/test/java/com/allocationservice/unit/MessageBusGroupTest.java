@@ -1,0 +1,167 @@
+package com.allocationservice.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.domain.Command;
+import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.CreateBatch;
+import com.allocationservice.domain.DomainException;
+import com.allocationservice.domain.Product;
+import com.allocationservice.service.Handlers;
+import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.MessageBus.RetryPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Group commit's promises, with fakes and real threads. A gate command holds the first group open
+ * while the commands under test arrive one by one (each seen waiting before the next is sent), so the
+ * second group holds exactly them, in a known arrival order.
+ */
+class MessageBusGroupTest {
+
+    private static final Allocate GATE = new Allocate("gate", "LAMP", 1);
+
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final FakeSharedStore store = new FakeSharedStore();
+    private final CountDownLatch open = new CountDownLatch(1);
+    private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
+    private volatile Runnable beforeFirstRun = () -> { };
+    private final MessageBus bus = new MessageBus(store, (command, uow) -> {
+        if (runs.computeIfAbsent(command, c -> new AtomicInteger()).incrementAndGet() == 1) {
+            if (command == GATE) {
+                awaitOpen();
+            }
+            beforeFirstRun.run();
+        }
+        Object result = Bootstrap.COMMAND_HANDLERS.handle(command, uow);
+        if (command instanceof Allocate a && a.orderid().equals("explodes")) {
+            throw new IllegalStateException("a handler that fails after changing the product");
+        }
+        return result;
+    }, Handlers::needs, event -> List.of(), new RetryPolicy(5, 1, Duration.ofMillis(1)));
+
+    @Test
+    void each_command_of_a_group_gets_its_own_result_and_a_failing_one_harms_no_other() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+
+        List<CompletableFuture<Object>> results = inOneGroup(
+                new Allocate("o1", "LAMP", 2),
+                new Allocate("o2", "NO-SUCH-SKU", 1),
+                new Allocate("gate", "LAMP", 5),
+                new Allocate("o3", "LAMP", 100),
+                new Allocate("explodes", "LAMP", 4),
+                new Allocate("o4", "LAMP", 3));
+
+        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(outcome(results.get(1))).isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(outcome(results.get(2))).isInstanceOf(DomainException.LineConflict.class);
+        assertThat(results.get(3).get()).isEqualTo(Optional.empty());
+        assertThat(outcome(results.get(4))).hasMessageContaining("fails after changing");
+        assertThat(results.get(5).get()).isEqualTo(Optional.of("b1"));
+        assertThat(bus.groups()).as("the batch, the gate, then one group of six").isEqualTo(3);
+        Product lamp = store.product("LAMP").orElseThrow();
+        assertThat(lamp.batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
+        assertThat(lamp.lines()).extracting(a -> a.line().orderid() + ":" + a.line().qty())
+                .containsExactlyInAnyOrder("gate:1", "o1:2", "o4:3");
+        assertThat(store.product("NO-SUCH-SKU")).isEmpty();
+    }
+
+    @Test
+    void the_commands_of_one_sku_run_in_arrival_order() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 6, null));
+
+        List<CompletableFuture<Object>> results = inOneGroup(
+                new Allocate("first", "LAMP", 3),
+                new Allocate("second", "LAMP", 3),
+                new Allocate("third", "LAMP", 2));
+
+        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(1).get()).as("only 2 left after the gate and the first").isEqualTo(Optional.empty());
+        assertThat(results.get(2).get()).isEqualTo(Optional.of("b1"));
+        assertThat(store.product("LAMP").orElseThrow().lines())
+                .extracting(a -> a.line().orderid() + " at version " + a.sequence())
+                .as("placed one after the other").containsExactlyInAnyOrder("gate at version 2",
+                        "first at version 3", "third at version 4");
+    }
+
+    @Test
+    void a_product_changed_by_another_instance_retries_only_the_commands_that_touched_it() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        bus.handle(new CreateBatch("t1", "TABLE", 10, null));
+        MessageBus otherInstance = Bootstrap.bus(store);
+        Allocate lamp = new Allocate("o1", "LAMP", 1);
+        Allocate table = new Allocate("o2", "TABLE", 1);
+        beforeFirstRun = () -> {
+            if (runs.containsKey(table) && runs.get(table).get() == 1) {
+                // the other instance commits a change to TABLE while this group has it loaded
+                CompletableFuture.runAsync(() -> otherInstance.handle(new Allocate("elsewhere", "TABLE", 4)), threads).join();
+            }
+        };
+
+        List<CompletableFuture<Object>> results = inOneGroup(lamp, table);
+
+        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(1).get()).isEqualTo(Optional.of("t1"));
+        assertThat(runs.get(lamp)).as("LAMP's command ran once").hasValue(1);
+        assertThat(runs.get(table)).as("TABLE's command ran again").hasValue(2);
+        assertThat(bus.commandRetries()).isEqualTo(1);
+        assertThat(store.product("TABLE").orElseThrow().batch("t1").orElseThrow().allocatedQuantity()).isEqualTo(4 + 1);
+        assertThat(store.product("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 1);
+    }
+
+    /**
+     * Sends the gate, then each command once the one before it is seen waiting, then opens the gate:
+     * the commands run as one group, in this order.
+     */
+    private List<CompletableFuture<Object>> inOneGroup(Command... commands) {
+        CompletableFuture<Object> gate = CompletableFuture.supplyAsync(() -> bus.handle(GATE), threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.containsKey(GATE));
+        List<CompletableFuture<Object>> results = new ArrayList<>();
+        for (Command command : commands) {
+            int waiting = bus.waitingCommands();
+            results.add(CompletableFuture.supplyAsync(() -> bus.handle(command), threads));
+            await().atMost(Duration.ofSeconds(10)).until(() -> bus.waitingCommands() == waiting + 1);
+        }
+        long groupsBefore = bus.groups();
+        open.countDown();
+        assertThat(gate.join()).isEqualTo(Optional.of("b1"));
+        CompletableFuture.allOf(results.stream().map(f -> f.exceptionally(e -> null))
+                .toArray(CompletableFuture[]::new)).join();
+        assertThat(bus.groups() - groupsBefore).as("one group for all of them, plus retries")
+                .isEqualTo(1 + bus.commandRetries());
+        return results;
+    }
+
+    @AfterEach
+    void stop() {
+        open.countDown();
+        threads.close();
+    }
+
+    private static Throwable outcome(CompletableFuture<Object> result) {
+        return result.handle((value, failure) -> failure.getCause()).join();
+    }
+
+    private void awaitOpen() {
+        try {
+            open.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
