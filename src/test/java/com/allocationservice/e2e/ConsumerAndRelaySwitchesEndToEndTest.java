@@ -9,10 +9,6 @@ import com.allocationservice.integration.TestDatabase;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +75,7 @@ class ConsumerAndRelaySwitchesEndToEndTest {
         await("nothing consumed, nothing published").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                 .until(() -> httpOnly.get("/allocations/order-1").body().contains("warehouse")
                         && redis.xlen("line_allocated") == 0
-                        && count("SELECT count(*) FROM outbox") > 0);
+                        && db.number("SELECT count(*) FROM outbox") > 0);
 
         worker = start("worker", Map.of());
         await("the worker consumes the waiting stream entry").atMost(Duration.ofSeconds(15))
@@ -95,13 +91,5 @@ class ConsumerAndRelaySwitchesEndToEndTest {
         env.put("ALLOCATION_DB_USER", db.user());
         env.put("ALLOCATION_REDIS_URL", redisServer.url());
         return ServiceProcess.start(Files.createDirectories(workDir.resolve(name)), env);
-    }
-
-    private long count(String sql) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 }

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,20 +63,12 @@ class LogFormatEndToEndTest {
     }
 
     @Test
-    void a_malformed_log_format_or_access_log_stops_start_up_naming_each_variable() throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("allocation.jar"))
-                .directory(workDir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
-        builder.environment().putAll(Map.of("ALLOCATION_LOG_FORMAT", "xml", "ALLOCATION_ACCESS_LOG", "yes",
-                "ALLOCATION_HTTP_PORT", "0"));
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the service exits").isTrue();
+    void a_malformed_log_format_or_access_log_stops_start_up_naming_each_variable() {
+        ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir, Map.of("ALLOCATION_LOG_FORMAT", "xml",
+                "ALLOCATION_ACCESS_LOG", "yes", "ALLOCATION_HTTP_PORT", "0"));
 
-        assertThat(process.exitValue()).isEqualTo(2);
-        assertThat(output).contains("ALLOCATION_LOG_FORMAT must be text or json, was 'xml'",
+        assertThat(exit.code()).isEqualTo(2);
+        assertThat(exit.output()).contains("ALLOCATION_LOG_FORMAT must be text or json, was 'xml'",
                 "ALLOCATION_ACCESS_LOG must be true or false, was 'yes'");
     }
 

@@ -1,23 +1,18 @@
 package com.allocationservice.e2e;
 
-import com.allocationservice.integration.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.integration.OpenApiContract;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,29 +31,16 @@ class ReadmeWalkthroughTest {
     @TempDir
     Path workDir;
 
-    private Process service;
-    private int port;
+    private ServiceProcess service;
 
     @BeforeEach
-    void start_the_service_with_embedded_defaults() throws IOException {
-        port = Ports.free();
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", System.getProperty("allocation.jar"))
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("service.log").toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
-        builder.environment().put("ALLOCATION_HTTP_PORT", Integer.toString(port));
-        service = builder.start();
-        HttpClient client = HttpClient.newHttpClient();
-        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> client.send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/health")).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+    void start_the_service_with_embedded_defaults() {
+        service = ServiceProcess.start(workDir, Map.of());
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
-        service.destroy();
-        service.waitFor();
+    void stop() {
+        service.close();
     }
 
     @Test
@@ -66,7 +48,7 @@ class ReadmeWalkthroughTest {
         List<String[]> steps = walkthrough();
         assertThat(steps).hasSizeGreaterThanOrEqualTo(10);
         for (String[] step : steps) {
-            String command = step[0].replace("localhost:8080", "localhost:" + port);
+            String command = step[0].replace("localhost:8080", "localhost:" + service.port());
             Process curl = new ProcessBuilder("bash", "-c", command + " -w '\\n%{http_code} %{content_type}'")
                     .redirectErrorStream(true).start();
             String[] output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
@@ -100,10 +82,6 @@ class ReadmeWalkthroughTest {
             }
         }
         return steps;
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
 }

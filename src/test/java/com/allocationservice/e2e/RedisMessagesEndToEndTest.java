@@ -10,10 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +120,7 @@ class RedisMessagesEndToEndTest {
         assertThat(productVersion()).isEqualTo(afterHandling);
         assertThat(metric("allocation_messages_in_handled_total")).isEqualTo(2);
         assertThat(allocations("order-1")).isEqualTo("ship-2");
-        assertThat(count("SELECT count(*) FROM order_lines")).isEqualTo(1);
+        assertThat(db.number("SELECT count(*) FROM order_lines")).isEqualTo(1);
         awaitStreamLength(LINE_ALLOCATED, 3);
         awaitStreamLength(LINE_DEALLOCATED, 2);
     }
@@ -178,16 +174,8 @@ class RedisMessagesEndToEndTest {
         throw new AssertionError("no metric " + name);
     }
 
-    private long productVersion() throws SQLException {
-        return count("SELECT version FROM products WHERE sku = 'LAMP'");
-    }
-
-    private long count(String sql) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    private long productVersion() {
+        return db.number("SELECT version FROM products WHERE sku = 'LAMP'");
     }
 
     private void addBatch(String ref, String eta) {

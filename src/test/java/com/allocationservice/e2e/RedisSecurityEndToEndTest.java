@@ -14,14 +14,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -149,15 +147,9 @@ class RedisSecurityEndToEndTest {
         }
     }
 
-    private String runUntilExit(Map<String, String> settings) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("allocation.jar")).directory(workDir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
-        builder.environment().putAll(settings);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the service exits").isTrue();
-        assertThat(process.exitValue()).as(output).isNotZero();
-        return output;
+    private String runUntilExit(Map<String, String> settings) {
+        ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir, settings);
+        assertThat(exit.code()).as(exit.output()).isNotZero();
+        return exit.output();
     }
 }

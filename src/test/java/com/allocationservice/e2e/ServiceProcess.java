@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,12 +22,17 @@ import org.awaitility.Awaitility;
  * {@code ALLOCATION_*} environment variables (none inherited from the test's environment), its
  * output in {@code service.log} in its working directory. It can be stopped gracefully (SIGTERM),
  * killed (SIGKILL) and started again on the same port and configuration. Every answer it receives is
- * checked against the OpenAPI document.
+ * checked against the OpenAPI document. {@link #runUntilExit} runs it once to its exit, for a
+ * start-up that must fail.
  */
 public final class ServiceProcess implements AutoCloseable {
 
     /** An HTTP answer: status and body. */
     public record Answer(int status, String body) {
+    }
+
+    /** How a run that ended by itself ended: its exit code and everything it printed. */
+    public record Exit(int code, String output) {
     }
 
     private final Path workDir;
@@ -51,14 +57,31 @@ public final class ServiceProcess implements AutoCloseable {
         return service;
     }
 
+    /**
+     * Runs the jar with exactly these settings (no port is added) and waits, up to a minute, for it to
+     * exit by itself, as it does when it cannot start.
+     */
+    public static Exit runUntilExit(Path workDir, Map<String, String> settings) {
+        try {
+            Process process = jar(workDir, settings).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the service did not exit: " + output);
+            }
+            return new Exit(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Starts the process again (after {@link #kill} or {@link #stop}) and waits until it is healthy. */
     public void startAgain() {
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", System.getProperty("allocation.jar"))
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
+        ProcessBuilder builder = jar(workDir, env)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("service.log").toFile()));
-        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
-        builder.environment().putAll(env);
         try {
             process = builder.start();
         } catch (IOException e) {
@@ -90,8 +113,23 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** SIGTERM: the graceful shutdown an orchestrator asks for. */
     public void stop() {
-        process.destroy();
+        terminate();
         waitForExit();
+    }
+
+    /** Sends SIGTERM and returns at once, while the process shuts down. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Whether the process exits within this time. */
+    public boolean exitsWithin(Duration time) {
+        try {
+            return process.waitFor(time.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     public Answer get(String path) {
@@ -158,8 +196,15 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** {@code java -jar} on the built jar in this directory, with these settings and no other ALLOCATION_* variable. */
+    private static ProcessBuilder jar(Path workDir, Map<String, String> settings) {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("allocation.jar"))
+                .directory(workDir.toFile())
+                .redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
+        builder.environment().putAll(settings);
+        return builder;
     }
 
 }

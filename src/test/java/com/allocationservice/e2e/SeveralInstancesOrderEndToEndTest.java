@@ -150,8 +150,7 @@ class SeveralInstancesOrderEndToEndTest {
     }
 
     private int purchased(String batch) {
-        return db.query("SELECT purchased_quantity FROM batches WHERE reference = '" + batch + "'",
-                rs -> rs.getInt(1)).getFirst();
+        return (int) db.number("SELECT purchased_quantity FROM batches WHERE reference = ?", batch);
     }
 
     private long subscribers() {

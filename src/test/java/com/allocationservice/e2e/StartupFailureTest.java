@@ -3,12 +3,9 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.integration.TestDatabase;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +18,9 @@ class StartupFailureTest {
     @Test
     void a_missing_postgresql_database_is_named_in_one_line() throws Exception {
         String missing = TestDatabase.postgresServerUrl().replaceAll("/[^/?]*(\\?.*)?$", "/no_such_database_here");
-        Result result = run(Map.of("ALLOCATION_DB_URL", missing, "ALLOCATION_HTTP_PORT", "0"));
+        ServiceProcess.Exit result = run(Map.of("ALLOCATION_DB_URL", missing, "ALLOCATION_HTTP_PORT", "0"));
 
-        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.code()).isEqualTo(1);
         assertThat(result.output().strip().lines())
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .startsWith("Cannot start the allocation service: ")
@@ -33,9 +30,9 @@ class StartupFailureTest {
     @Test
     void a_port_already_taken_is_named_in_one_line() throws Exception {
         try (ServerSocket taken = new ServerSocket(0)) {
-            Result result = run(Map.of("ALLOCATION_HTTP_PORT", Integer.toString(taken.getLocalPort())));
+            ServiceProcess.Exit result = run(Map.of("ALLOCATION_HTTP_PORT", Integer.toString(taken.getLocalPort())));
 
-            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.code()).isEqualTo(1);
             assertThat(result.output()).contains("Cannot start the allocation service: ")
                     .contains(Integer.toString(taken.getLocalPort()))
                     .doesNotContain("\tat ");
@@ -44,27 +41,15 @@ class StartupFailureTest {
 
     @Test
     void an_unknown_or_malformed_allocation_variable_stops_the_jar_naming_each() throws Exception {
-        Result result = run(Map.of("ALLOCATION_HTTP_PROT", "8080", "ALLOCATION_DB_POOL_SIZE", "many"));
+        ServiceProcess.Exit result = run(Map.of("ALLOCATION_HTTP_PROT", "8080", "ALLOCATION_DB_POOL_SIZE", "many"));
 
-        assertThat(result.exitCode()).as("exit code for a configuration error").isEqualTo(2);
+        assertThat(result.code()).as("exit code for a configuration error").isEqualTo(2);
         assertThat(result.output()).contains("ALLOCATION_HTTP_PROT is not a setting this service knows")
                 .contains("ALLOCATION_DB_POOL_SIZE must be a whole number from 1 to 1000, was 'many'")
                 .doesNotContain("\tat ");
     }
 
-    private record Result(int exitCode, String output) {
-    }
-
-    private Result run(Map<String, String> settings) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                System.getProperty("allocation.jar"))
-                .directory(workDir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(name -> name.startsWith("ALLOCATION_"));
-        builder.environment().putAll(settings);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the service exits").isTrue();
-        return new Result(process.exitValue(), output);
+    private ServiceProcess.Exit run(Map<String, String> settings) {
+        return ServiceProcess.runUntilExit(workDir, settings);
     }
 }

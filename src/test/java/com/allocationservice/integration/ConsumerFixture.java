@@ -8,10 +8,6 @@ import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,28 +72,18 @@ final class ConsumerFixture implements AutoCloseable {
         return redis.xpending(RedisConsumer.STREAM, RedisConsumer.GROUP).getTotal();
     }
 
-    long purchased(String batchref) throws SQLException {
-        return Long.parseLong(single("SELECT purchased_quantity FROM batches WHERE reference = ?", batchref));
+    long purchased(String batchref) {
+        return db.number("SELECT purchased_quantity FROM batches WHERE reference = ?", batchref);
     }
 
-    long version(String sku) throws SQLException {
-        return Long.parseLong(single("SELECT version FROM products WHERE sku = ?", sku));
+    long version(String sku) {
+        return db.number("SELECT version FROM products WHERE sku = ?", sku);
     }
 
-    /** The batch the order's line of this SKU is on; null when backordered. */
-    String batchOf(String orderid) throws SQLException {
-        return single("SELECT batchref FROM order_lines WHERE orderid = ?", orderid);
-    }
-
-    private String single(String sql, String param) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, param);
-            try (ResultSet rs = st.executeQuery()) {
-                String value = rs.next() ? rs.getString(1) : null;
-                c.rollback();
-                return value;
-            }
-        }
+    /** The batch the order's line is on; null when backordered or when the order has no line yet. */
+    String batchOf(String orderid) {
+        List<String> batches = db.query("SELECT batchref FROM order_lines WHERE orderid = ?", rs -> rs.getString(1), orderid);
+        return batches.isEmpty() ? null : batches.getFirst();
     }
 
     @Override

@@ -13,8 +13,6 @@ import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.unit.FakeNotifications;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,12 +100,12 @@ class InboxTest {
         }
     }
 
-    private static long version(TestDatabase db, String sku) throws SQLException {
-        return single(db, "SELECT version FROM products WHERE sku = ?", sku);
+    private static long version(TestDatabase db, String sku) {
+        return db.number("SELECT version FROM products WHERE sku = ?", sku);
     }
 
-    private static long purchased(TestDatabase db, String ref) throws SQLException {
-        return single(db, "SELECT purchased_quantity FROM batches WHERE reference = ?", ref);
+    private static long purchased(TestDatabase db, String ref) {
+        return db.number("SELECT purchased_quantity FROM batches WHERE reference = ?", ref);
     }
 
     @ParameterizedTest
@@ -126,31 +124,12 @@ class InboxTest {
                 relay.start();
                 Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> inboxSize(db) == 2);
             }
-            try (Connection c = db.dataSource().getConnection(); var st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT message_id FROM inbox ORDER BY message_id")) {
-                List<String> kept = new ArrayList<>();
-                while (rs.next()) {
-                    kept.add(rs.getString(1));
-                }
-                c.rollback();
-                assertThat(kept).containsExactly("just-now", "six-days-old");
-            }
+            assertThat(db.query("SELECT message_id FROM inbox ORDER BY message_id", rs -> rs.getString(1)))
+                    .containsExactly("just-now", "six-days-old");
         }
     }
 
-    private static long inboxSize(TestDatabase db) throws SQLException {
-        return single(db, "SELECT COUNT(*) FROM inbox WHERE message_id <> ?", "");
-    }
-
-    private static long single(TestDatabase db, String sql, String param) throws SQLException {
-        try (Connection c = db.dataSource().getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, param);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                long value = rs.getLong(1);
-                c.rollback();
-                return value;
-            }
-        }
+    private static long inboxSize(TestDatabase db) {
+        return db.number("SELECT COUNT(*) FROM inbox WHERE message_id <> ?", "");
     }
 }

@@ -95,10 +95,6 @@ class OutboxDeliveryFaultsTest {
         return RedisMessages.stream(redis.url(), stream).stream().map(m -> m.get("orderid").asText()).toList();
     }
 
-    private long count(String sql) {
-        return db.query(sql, rs -> rs.getLong(1)).getFirst();
-    }
-
     @Test
     void a_hanging_smtp_server_does_not_hold_up_redis_messages() throws Exception {
         try (HangingServer smtp = new HangingServer()) {
@@ -121,7 +117,7 @@ class OutboxDeliveryFaultsTest {
                     IntStream.range(0, 10).mapToObj(i -> "o" + i).toList());
             assertThat(RedisMessages.stream(redis.url(), "out_of_stock")).hasSize(1);
             assertThat(relay.emailsSent()).isZero();
-            assertThat(count("SELECT count(*) FROM outbox WHERE destination = 'email'")).isEqualTo(1);
+            assertThat(db.number("SELECT count(*) FROM outbox WHERE destination = 'email'")).isEqualTo(1);
         }
     }
 
@@ -142,11 +138,11 @@ class OutboxDeliveryFaultsTest {
 
             await("pub/sub delivered").atMost(WAIT).until(() -> subscriber.received().size() >= lines);
             await("the stream appends refused and retried").atMost(WAIT)
-                    .until(() -> count("SELECT coalesce(max(attempts), 0) FROM outbox WHERE destination = 'stream'") >= 2);
+                    .until(() -> db.number("SELECT coalesce(max(attempts), 0) FROM outbox WHERE destination = 'stream'") >= 2);
             assertThat(subscriber.received()).extracting(r -> r.json().get("orderid").asText())
                     .as("each pub/sub message once, none republished").containsExactlyElementsOf(sent);
-            assertThat(count("SELECT count(*) FROM outbox WHERE destination = 'pubsub'")).isZero();
-            assertThat(count("SELECT count(*) FROM outbox WHERE destination = 'stream'")).isEqualTo(lines);
+            assertThat(db.number("SELECT count(*) FROM outbox WHERE destination = 'pubsub'")).isZero();
+            assertThat(db.number("SELECT count(*) FROM outbox WHERE destination = 'stream'")).isEqualTo(lines);
             assertThat(admin.exists("line_allocated")).isFalse();
 
             admin.sendCommand(Protocol.Command.ACL, "SETUSER", "relay", "+xadd");
@@ -228,9 +224,9 @@ class OutboxDeliveryFaultsTest {
             await("email rounds fail again and again").atMost(WAIT).until(() -> relay.failures() >= 3);
             assertThat(subscriber.received()).hasSize(1);
             assertThat(RedisMessages.stream(redis.url(), "out_of_stock")).hasSize(1);
-            assertThat(count("SELECT count(*) FROM outbox WHERE destination <> 'email'"))
+            assertThat(db.number("SELECT count(*) FROM outbox WHERE destination <> 'email'"))
                     .as("the Redis rows stay delivered").isZero();
-            assertThat(count("SELECT count(*) FROM outbox WHERE destination = 'email'")).isEqualTo(1);
+            assertThat(db.number("SELECT count(*) FROM outbox WHERE destination = 'email'")).isEqualTo(1);
         }
     }
 

@@ -91,6 +91,31 @@ class RedisConsumerTest {
     }
 
     @Test
+    void each_of_two_instances_applies_a_pubsub_message_without_an_id_and_one_with_an_id_has_one_effect()
+            throws Exception {
+        RedisConsumer first = fixture.startConsumer("c1");
+        RedisConsumer second = fixture.startConsumer("c2");
+        long version = fixture.version("LAMP");
+
+        fixture.publish("{\"batchref\": \"wh\", \"qty\": 5}");
+
+        await().atMost(SOON).until(() -> first.handled() == 1 && second.handled() == 1);
+        assertThat(first.duplicates() + second.duplicates()).isZero();
+        assertThat(fixture.version("LAMP")).as("one version bump per instance").isEqualTo(version + 2);
+        assertThat(fixture.purchased("wh")).isEqualTo(5);
+        assertThat(fixture.batchOf("o1")).as("the line moved once").isEqualTo("ship");
+        assertThat(fixture.db.number("SELECT allocated_quantity FROM batches WHERE reference = ?", "ship")).isEqualTo(8);
+
+        fixture.publish("{\"batchref\": \"wh\", \"qty\": 6, \"id\": \"change-1\"}");
+
+        await().atMost(SOON).until(() -> first.handled() + first.duplicates() == 2
+                && second.handled() + second.duplicates() == 2);
+        assertThat(first.handled() + second.handled()).isEqualTo(3);
+        assertThat(fixture.version("LAMP")).as("one version bump in all").isEqualTo(version + 3);
+        assertThat(fixture.purchased("wh")).isEqualTo(6);
+    }
+
+    @Test
     void an_entry_left_pending_by_a_dead_consumer_is_claimed_and_handled() throws Exception {
         fixture.redis.xgroupCreate(RedisConsumer.STREAM, RedisConsumer.GROUP, new StreamEntryID(0, 0), true);
         fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 5}");

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -106,12 +107,17 @@ public final class TestDatabase implements AutoCloseable {
         T map(ResultSet rs) throws SQLException;
     }
 
-    /** The rows of a query, each mapped, read in a transaction of its own. */
-    public <T> List<T> query(String sql, RowMapper<T> mapper) {
-        try (Connection c = dataSource.getConnection(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+    /** The rows of a query, each mapped, read in a transaction of its own; {@code params} fill its {@code ?}s. */
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... params) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
             List<T> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(mapper.map(rs));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(mapper.map(rs));
+                }
             }
             c.rollback();
             return rows;
@@ -120,10 +126,19 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** The one number a query answers (a count, a version, a quantity); fails unless it finds exactly one row. */
+    public long number(String sql, Object... params) {
+        List<Long> rows = query(sql, rs -> rs.getLong(1), params);
+        if (rows.size() != 1) {
+            throw new IllegalStateException(rows.size() + " rows, not one, for " + sql);
+        }
+        return rows.getFirst();
+    }
+
     /** Whether a session of this PostgreSQL database is waiting for a lock (e.g. a request a test holds up). */
     public boolean hasSessionWaitingOnLock() {
-        return query("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                + "AND wait_event_type = 'Lock'", rs -> rs.getInt(1)).getFirst() > 0;
+        return number("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND wait_event_type = 'Lock'") > 0;
     }
 
     @Override

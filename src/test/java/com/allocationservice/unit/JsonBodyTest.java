@@ -46,6 +46,8 @@ class JsonBodyTest {
                 new Bad("unquoted key", JSON, "{orderid: 1}", "Body is not valid JSON at line 1, column 2: Unexpected character ('o' (code 111)): was expecting double-quote to start field name"),
                 new Bad("single quotes", JSON, "{'qty': 1}",
                         "Body is not valid JSON at line 1, column 2: Unexpected character (''' (code 39)): was expecting double-quote to start field name"),
+                new Bad("trailing comma", JSON, "{\"qty\": 1,}", "Body is not valid JSON at line 1, column 11: "
+                        + "Unexpected character ('}' (code 125)): was expecting double-quote to start field name"),
                 new Bad("NaN", JSON, "{\"qty\": NaN}", "Body is not valid JSON at line 1, column 12: Non-standard token 'NaN': enable"),
                 new Bad("control character in a string", JSON, "{\"sku\": \"a\nb\"}", "Body is not valid JSON at line 1, column 11: "
                         + "Illegal unquoted character ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in string value"),
@@ -54,6 +56,7 @@ class JsonBodyTest {
                 new Bad("empty body", JSON, "", "Body is empty; expected a JSON object"),
                 new Bad("blank body", JSON, "  \n ", "Body is empty; expected a JSON object"),
                 new Bad("JSON array", JSON, "[1]", "Body must be a JSON object, was array"),
+                new Bad("JSON string", JSON, "\"o2\"", "Body must be a JSON object, was string"),
                 new Bad("JSON null", JSON, "null", "Body must be a JSON object, was null"),
                 new Bad("JSON number", JSON, "42", "Body must be a JSON object, was number"),
                 new Bad("two objects", JSON, "{\"qty\": 1} {\"qty\": 2}",
@@ -69,6 +72,8 @@ class JsonBodyTest {
                 new Bad("unknown field of forty characters", JSON, "{\"" + "y".repeat(40) + "\": 1}",
                         "Unknown field '" + "y".repeat(40) + "'; expected only orderid, sku, qty, eta, seq"),
                 new Bad("text/plain", "text/plain", "{}", "Content-Type must be application/json, was 'text/plain'"),
+                new Bad("form content type", "application/x-www-form-urlencoded", "qty=1",
+                        "Content-Type must be application/json, was 'application/x-www-form-urlencoded'"),
                 new Bad("no content type", null, "{}", "Content-Type must be application/json, was missing"),
                 new Bad("json lookalike type", "application/jsonp", "{}", "Content-Type must be application/json, was 'application/jsonp'"));
     }
@@ -136,6 +141,8 @@ class JsonBodyTest {
         assertText("{\"sku\": null}", "Field 'sku' is required");
         assertText("{\"sku\": 42}", "Field 'sku' must be a string");
         assertText("{\"sku\": [\"a\"]}", "Field 'sku' must be a string");
+        assertText("{\"sku\": true}", "Field 'sku' must be a string");
+        assertText("{\"sku\": {\"a\": 1}}", "Field 'sku' must be a string");
         assertText("{\"sku\": \"\"}", "Field 'sku' must not be empty");
         assertText("{\"sku\": \"  \"}", "Field 'sku' must not be empty");
         assertText("{\"sku\": \"" + LONG + "\"}", "Field 'sku' must be at most 255 characters");
@@ -166,6 +173,9 @@ class JsonBodyTest {
         assertInteger("{}", 1, "Field 'qty' is required");
         assertInteger("{\"qty\": null}", 1, "Field 'qty' is required");
         assertInteger("{\"qty\": \"1\"}", 1, "Field 'qty' must be a whole number");
+        assertInteger("{\"qty\": 1.5}", 1, "Field 'qty' must be a whole number");
+        assertInteger("{\"qty\": {\"n\": 1}}", 1, "Field 'qty' must be a whole number");
+        assertInteger("{\"qty\": [1]}", 1, "Field 'qty' must be a whole number");
         assertInteger("{\"qty\": 1.0}", 1, "Field 'qty' must be a whole number");
         assertInteger("{\"qty\": 1e1}", 1, "Field 'qty' must be a whole number");
         assertInteger("{\"qty\": true}", 1, "Field 'qty' must be a whole number");
