@@ -1,21 +1,47 @@
 -- Ceiling (a): the SQL the service issues for one allocation (POST /allocate of a new line), one
--- allocation per transaction, READ COMMITTED, as captured with log_statement = 'all' from
--- adapters/JdbcProductRepository + JdbcUnitOfWork + JdbcOutbox. 6 round trips: BEGIN + one SELECT of
--- the product, its batches, the line and the backorders; UPDATE products; UPDATE batches;
--- INSERT order_lines; INSERT outbox; COMMIT. (The relay's reads and deletes of delivered outbox rows
--- run in batches in the background and are not part of this ceiling.)
+-- allocation per transaction, READ COMMITTED, as sent by adapters/JdbcProductRepository +
+-- JdbcUnitOfWork + JdbcOutbox for a group of one command. 6 round trips: BEGIN + the load (the
+-- product, its batches with stock, the line; needs passed as arrays); UPDATE products; UPDATE
+-- batches; INSERT order_lines; INSERT outbox; COMMIT. (The relay's reads and deletes of delivered
+-- outbox rows run in batches in the background and are not part of this ceiling.)
 -- Variables: -D nskus=100 (1 = hot SKU), -D outbox=0|1.
 \set n random(0, :nskus - 1)
 \set oid random(1, 4000000000000000000)
 -- pgjdbc sends BEGIN in the same round trip as the first query: a pipeline does the same here.
 \startpipeline
 BEGIN;
--- Load the product, its batches, the line itself (is it already allocated?) and the SKU's
--- backorders: one UNION ALL, one round trip (JdbcProductRepository.load).
-SELECT 'b', p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta, CAST(NULL AS VARCHAR(255))
-FROM products p LEFT JOIN batches b ON b.sku = p.sku WHERE p.sku = 'BENCH-SKU-' || lpad(:n::text, 3, '0')
-UNION ALL SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref FROM order_lines WHERE orderid = 'pgb-' || :oid AND sku = 'BENCH-SKU-' || lpad(:n::text, 3, '0')
-UNION ALL SELECT 'l', placed_version, orderid, qty, 0, CAST(NULL AS DATE), batchref FROM order_lines WHERE sku = 'BENCH-SKU-' || lpad(:n::text, 3, '0') AND batchref IS NULL AND orderid <> 'pgb-' || :oid;
+-- Load the product, its batches with stock and the line itself (is it already allocated?): one
+-- query, one round trip (JdbcProductRepository.LOAD, here with arrays of one need).
+WITH need (sku, orderid, batchref, backorders) AS (
+    SELECT * FROM UNNEST(ARRAY['BENCH-SKU-' || lpad(:n::text, 3, '0')]::varchar[], ARRAY['pgb-' || :oid]::varchar[],
+                         ARRAY[NULL]::varchar[], ARRAY[false])),
+resolved AS (
+    SELECT n.sku AS sku, n.orderid, n.batchref, n.backorders FROM need n WHERE n.sku IS NOT NULL
+    UNION ALL
+    SELECT b.sku, n.orderid, n.batchref, n.backorders FROM need n
+    JOIN batches b ON b.reference = n.batchref WHERE n.sku IS NULL),
+line AS (
+    SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+    JOIN resolved r ON l.orderid = r.orderid AND l.sku = r.sku
+    UNION
+    SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+    JOIN resolved r ON l.sku = r.sku AND l.batchref = r.batchref
+    UNION
+    SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
+    WHERE l.batchref IS NULL AND l.sku IN (SELECT sku FROM resolved WHERE backorders)),
+batch AS (
+    SELECT b.* FROM batches b WHERE b.has_stock AND b.sku IN (SELECT sku FROM resolved)
+    UNION
+    SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM resolved)
+    UNION
+    SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM line))
+SELECT 'b', p.sku, p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
+       b.last_change_major, b.last_change_minor, CAST(NULL AS VARCHAR(255))
+FROM products p LEFT JOIN batch b ON b.sku = p.sku WHERE p.sku IN (SELECT sku FROM resolved)
+UNION ALL
+SELECT 'l', l.sku, l.placed_version, l.orderid, l.qty, 0, CAST(NULL AS DATE),
+       CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), l.batchref
+FROM line l;
 \endpipeline
 -- Compare-and-set on the version. The service sends "SET version = ? WHERE sku = ? AND version = ?"
 -- with the version it read; pgbench cannot read a result inside a pipeline, so this writes the same
