@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two buses on one PostgreSQL database stand for two instances: their lanes do not serialize each
- * other, so only the version compare-and-set does, and real conflicts happen and are retried.
+ * Two buses on one PostgreSQL database stand for two instances: each runs its own groups of commands,
+ * so only the version compare-and-set orders them, and real conflicts happen and are retried.
  */
 class CrossInstanceConflictTest {
 
