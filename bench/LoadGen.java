@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 
 /**
  * The benchmark's HTTP load generator and helpers, JDK only (run as {@code java bench/LoadGen.java <mode> ...}).
@@ -30,14 +31,22 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  * seed      --port P --skus 100 [--qty 1000000000]        100 SKUs, one warehouse batch + 1 or 2 shipments each
- * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE
+ * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE [--service-pid PID --clk-tck 100]
  *                                                       POST /allocate, unique orderids, random SKUs; 2xx (orderid,batchref) to FILE
- * get       --port P --concurrency C --seconds S --path /health   the generator's own ceiling against a cheap endpoint
+ * get       --port P --concurrency C --seconds S --path /health [--service-pid PID --clk-tck 100]
+ *                                                       the generator's own ceiling against a cheap endpoint
  *                                                       (every response counts, whatever its status)
  * readcheck --port P --ok FILE --sample N               GET /allocations/{orderid} agrees with what /allocate answered
  * startup   --jar J --runs 5                            process start to first 200 from /health, embedded defaults
  * </pre>
  * Result lines go to stdout as {@code key=value} pairs; the progress line goes to stderr.
+ *
+ * <p>{@code allocate} and {@code get} also read, at the start and the end of the load, the CPU time
+ * (utime + stime, and cutime + cstime for the backends PostgreSQL has reaped) of the generator itself,
+ * of the service ({@code --service-pid}) and of every process named {@code postgres}, from
+ * {@code /proc/<pid>/stat} in clock ticks of {@code --clk-tck} ({@code getconf CLK_TCK}), and the
+ * service's group-commit counters from {@code GET /metrics}; they report CPU milliseconds per answered
+ * request and the mean number of commands per commit group ({@code n/a} when a figure is missing).
  */
 public final class LoadGen {
 
@@ -278,6 +287,10 @@ public final class LoadGen {
         boolean quiet = o.containsKey("quiet");
         boolean allocate = mode.equals("allocate");
 
+        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
+        Usage before = Usage.read(port, servicePid);
+
         Worker[] workers = new Worker[concurrency];
         LongAdder done = new LongAdder();
         LongAdder bad = new LongAdder();
@@ -337,6 +350,7 @@ public final class LoadGen {
             lastTick = now;
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        Usage after = Usage.read(port, servicePid);
         if (!quiet) {
             System.err.print("\r" + " ".repeat(100) + "\r");
         }
@@ -376,10 +390,67 @@ public final class LoadGen {
         result.put("max_ms", ms(all.length == 0 ? 0 : all[all.length - 1]));
         result.put("seconds", String.format(Locale.ROOT, "%.2f", elapsed));
         result.put("statuses", statuses.isEmpty() ? "-" : statuses.toString().replace(" ", ""));
+        result.put("cpu_jvm_ms", perRequest((after.service() - before.service()) * tick, ok, servicePid >= 0));
+        result.put("cpu_pg_ms", perRequest((after.postgres() - before.postgres()) * tick, ok, servicePid >= 0));
+        result.put("cpu_gen_ms", perRequest((after.generator() - before.generator()) * tick, total, true));
+        double groups = after.groups() - before.groups();
+        result.put("group_mean", Double.isNaN(groups) || groups <= 0 ? "n/a"
+                : String.format(Locale.ROOT, "%.2f", (after.groupedCommands() - before.groupedCommands()) / groups));
         PrintStream out = System.out;
         StringBuilder line = new StringBuilder();
         result.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
         out.println(line.toString().trim());
+    }
+
+    static String perRequest(double millis, long requests, boolean measured) {
+        return measured && requests > 0 ? String.format(Locale.ROOT, "%.3f", millis / requests) : "n/a";
+    }
+
+    /** CPU clock ticks so far (see the class comment) and the group-commit counters (NaN when absent). */
+    record Usage(long generator, long service, long postgres, double groups, double groupedCommands) {
+
+        static Usage read(int port, long servicePid) throws IOException {
+            long postgres = 0;
+            if (servicePid >= 0) {
+                try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                    for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                        String stat = stat(p);
+                        if (stat != null && stat.contains(" (postgres) ")) {
+                            postgres += ticks(stat);
+                        }
+                    }
+                }
+            }
+            Map<String, Double> counters = new HashMap<>();
+            if (servicePid >= 0) {
+                try (Connection c = new Connection("127.0.0.1", port)) {
+                    for (String l : c.send("GET", "/metrics", null).body().split("\n")) {
+                        String[] f = l.split("[{ ]", 2);
+                        if (f[0].equals("allocation_commit_groups_total") || f[0].equals("allocation_commit_grouped_commands_total")) {
+                            counters.merge(f[0], Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum);
+                        }
+                    }
+                }
+            }
+            String service = servicePid >= 0 ? stat(Path.of("/proc", String.valueOf(servicePid))) : null;
+            return new Usage(ticks(stat(Path.of("/proc/self"))), service == null ? 0 : ticks(service), postgres,
+                    counters.getOrDefault("allocation_commit_groups_total", Double.NaN),
+                    counters.getOrDefault("allocation_commit_grouped_commands_total", Double.NaN));
+        }
+
+        private static String stat(Path proc) {
+            try {
+                return Files.readString(proc.resolve("stat"));
+            } catch (IOException gone) {
+                return null;
+            }
+        }
+
+        /** utime + stime + cutime + cstime: fields 14 to 17, counted after the command name's ')'. */
+        private static long ticks(String stat) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        }
     }
 
     static String batchref(String body) {
