@@ -2,7 +2,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +35,8 @@ import java.util.stream.Stream;
  * get       --port P --concurrency C --seconds S --path /health [--service-pid PID --clk-tck 100]
  *                                                       the generator's own ceiling against a cheap endpoint
  *                                                       (every response counts, whatever its status)
+ * wrk       the options of allocate, or of get with --path: the same load sent by wrk (see {@link #wrk});
+ *           --unanswered FILE: the orderids of the requests in flight when wrk stopped
  * readcheck --port P --ok FILE --sample N               GET /allocations/{orderid} agrees with what /allocate answered
  * startup   --jar J --runs 5                            process start to first 200 from /health, embedded defaults
  * </pre>
@@ -59,6 +60,7 @@ public final class LoadGen {
         switch (args[0]) {
             case "seed" -> seed(o);
             case "allocate", "get" -> load(args[0], o);
+            case "wrk" -> wrk(o);
             case "readcheck" -> readCheck(o);
             case "startup" -> startup(o);
             default -> {
@@ -390,16 +392,79 @@ public final class LoadGen {
         result.put("max_ms", ms(all.length == 0 ? 0 : all[all.length - 1]));
         result.put("seconds", String.format(Locale.ROOT, "%.2f", elapsed));
         result.put("statuses", statuses.isEmpty() ? "-" : statuses.toString().replace(" ", ""));
-        result.put("cpu_jvm_ms", perRequest((after.service() - before.service()) * tick, ok, servicePid >= 0));
-        result.put("cpu_pg_ms", perRequest((after.postgres() - before.postgres()) * tick, ok, servicePid >= 0));
-        result.put("cpu_gen_ms", perRequest((after.generator() - before.generator()) * tick, total, true));
+        print(result, before, after, ok, total, servicePid >= 0, tick);
+    }
+
+    /** Prints the result line: the load's figures, then CPU per request and the mean group between two readings. */
+    static void print(Map<String, Object> result, Usage before, Usage after, long ok, long requests, boolean service,
+                      double tick) {
+        result.put("cpu_jvm_ms", perRequest((after.service() - before.service()) * tick, ok, service));
+        result.put("cpu_pg_ms", perRequest((after.postgres() - before.postgres()) * tick, ok, service));
+        result.put("cpu_gen_ms", perRequest((after.generator() - before.generator()) * tick, requests, true));
         double groups = after.groups() - before.groups();
         result.put("group_mean", Double.isNaN(groups) || groups <= 0 ? "n/a"
                 : String.format(Locale.ROOT, "%.2f", (after.groupedCommands() - before.groupedCommands()) / groups));
-        PrintStream out = System.out;
         StringBuilder line = new StringBuilder();
         result.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
-        out.println(line.toString().trim());
+        System.out.println(line.toString().trim());
+    }
+
+    /**
+     * The load of {@code allocate} (or of {@code get} with {@code --path}) sent by wrk and
+     * {@code bench/wrk-allocate.lua}, which cost less CPU per request than this class; the same options
+     * and result line. The generator's CPU is wrk's, reaped by this process.
+     */
+    static void wrk(Map<String, String> o) throws Exception {
+        int port = Integer.parseInt(o.get("port"));
+        String concurrency = o.getOrDefault("concurrency", "8");
+        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
+        Path okFile = o.containsKey("ok") ? Path.of(o.get("ok")) : null;
+        ProcessBuilder pb = new ProcessBuilder("wrk", "-t" + concurrency, "-c" + concurrency,
+                "-d" + o.getOrDefault("seconds", "20") + "s", "--timeout", "60s", "-s",
+                o.getOrDefault("script", "bench/wrk-allocate.lua"), "http://127.0.0.1:" + port)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Map<String, String> env = pb.environment();
+        env.put("BENCH_RUN", o.getOrDefault("run", "r" + System.currentTimeMillis()));
+        env.put("BENCH_SKUS", o.getOrDefault("skus", "100"));
+        env.put("BENCH_HOT", o.containsKey("hot") ? "1" : "0");
+        if (okFile != null) {
+            env.put("BENCH_OK", okFile + ".wrk");
+        }
+        if (o.containsKey("path")) {
+            env.put("BENCH_PATH", o.get("path"));
+        }
+        if (o.containsKey("unanswered")) {
+            env.put("BENCH_UNANSWERED", o.get("unanswered"));
+        }
+        Usage before = Usage.read(port, servicePid);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        Usage after = Usage.read(port, servicePid);
+        String summary = out.lines().filter(l -> l.startsWith("ok=")).findFirst().orElse(null);
+        if (rc != 0 || summary == null) {
+            System.err.println("wrk failed (exit " + rc + "):\n" + out);
+            System.exit(1);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (String kv : summary.split(" ")) {
+            result.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        long ok = Long.parseLong((String) result.get("ok"));
+        long non2xx = Long.parseLong((String) result.get("non2xx"));
+        result.put("rps", String.format(Locale.ROOT, "%.1f", ok / Double.parseDouble((String) result.get("seconds"))));
+        result.put("statuses", "-");
+        if (okFile != null) {
+            try (var okOut = Files.newBufferedWriter(okFile)) {
+                for (int t = 0; t < Integer.parseInt(concurrency); t++) {
+                    Path part = Path.of(okFile + ".wrk." + t);
+                    okOut.append(Files.readString(part));
+                    Files.delete(part);
+                }
+            }
+        }
+        print(result, before, after, ok, ok + non2xx, servicePid >= 0, tick);
     }
 
     static String perRequest(double millis, long requests, boolean measured) {
