@@ -2,7 +2,6 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 
 /**
  * The benchmark's HTTP load generator and helpers, JDK only (run as {@code java bench/LoadGen.java <mode> ...}).
@@ -30,14 +30,24 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  * seed      --port P --skus 100 [--qty 1000000000]        100 SKUs, one warehouse batch + 1 or 2 shipments each
- * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE
+ * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE [--service-pid PID --clk-tck 100]
  *                                                       POST /allocate, unique orderids, random SKUs; 2xx (orderid,batchref) to FILE
- * get       --port P --concurrency C --seconds S --path /health   the generator's own ceiling against a cheap endpoint
+ * get       --port P --concurrency C --seconds S --path /health [--service-pid PID --clk-tck 100]
+ *                                                       the generator's own ceiling against a cheap endpoint
  *                                                       (every response counts, whatever its status)
+ * wrk       the options of allocate, or of get with --path: the same load sent by wrk (see {@link #wrk});
+ *           --unanswered FILE: the orderids of the requests in flight when wrk stopped
  * readcheck --port P --ok FILE --sample N               GET /allocations/{orderid} agrees with what /allocate answered
  * startup   --jar J --runs 5                            process start to first 200 from /health, embedded defaults
  * </pre>
  * Result lines go to stdout as {@code key=value} pairs; the progress line goes to stderr.
+ *
+ * <p>{@code allocate} and {@code get} also read, at the start and the end of the load, the CPU time
+ * (utime + stime, and cutime + cstime for the backends PostgreSQL has reaped) of the generator itself,
+ * of the service ({@code --service-pid}) and of every process named {@code postgres}, from
+ * {@code /proc/<pid>/stat} in clock ticks of {@code --clk-tck} ({@code getconf CLK_TCK}), and the
+ * service's group-commit counters from {@code GET /metrics}; they report CPU milliseconds per answered
+ * request and the mean number of commands per commit group ({@code n/a} when a figure is missing).
  */
 public final class LoadGen {
 
@@ -50,6 +60,7 @@ public final class LoadGen {
         switch (args[0]) {
             case "seed" -> seed(o);
             case "allocate", "get" -> load(args[0], o);
+            case "wrk" -> wrk(o);
             case "readcheck" -> readCheck(o);
             case "startup" -> startup(o);
             default -> {
@@ -278,6 +289,10 @@ public final class LoadGen {
         boolean quiet = o.containsKey("quiet");
         boolean allocate = mode.equals("allocate");
 
+        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
+        Usage before = Usage.read(port, servicePid);
+
         Worker[] workers = new Worker[concurrency];
         LongAdder done = new LongAdder();
         LongAdder bad = new LongAdder();
@@ -337,6 +352,7 @@ public final class LoadGen {
             lastTick = now;
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        Usage after = Usage.read(port, servicePid);
         if (!quiet) {
             System.err.print("\r" + " ".repeat(100) + "\r");
         }
@@ -376,10 +392,130 @@ public final class LoadGen {
         result.put("max_ms", ms(all.length == 0 ? 0 : all[all.length - 1]));
         result.put("seconds", String.format(Locale.ROOT, "%.2f", elapsed));
         result.put("statuses", statuses.isEmpty() ? "-" : statuses.toString().replace(" ", ""));
-        PrintStream out = System.out;
+        print(result, before, after, ok, total, servicePid >= 0, tick);
+    }
+
+    /** Prints the result line: the load's figures, then CPU per request and the mean group between two readings. */
+    static void print(Map<String, Object> result, Usage before, Usage after, long ok, long requests, boolean service,
+                      double tick) {
+        result.put("cpu_jvm_ms", perRequest((after.service() - before.service()) * tick, ok, service));
+        result.put("cpu_pg_ms", perRequest((after.postgres() - before.postgres()) * tick, ok, service));
+        result.put("cpu_gen_ms", perRequest((after.generator() - before.generator()) * tick, requests, true));
+        double groups = after.groups() - before.groups();
+        result.put("group_mean", Double.isNaN(groups) || groups <= 0 ? "n/a"
+                : String.format(Locale.ROOT, "%.2f", (after.groupedCommands() - before.groupedCommands()) / groups));
         StringBuilder line = new StringBuilder();
         result.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
-        out.println(line.toString().trim());
+        System.out.println(line.toString().trim());
+    }
+
+    /**
+     * The load of {@code allocate} (or of {@code get} with {@code --path}) sent by wrk and
+     * {@code bench/wrk-allocate.lua}, which cost less CPU per request than this class; the same options
+     * and result line. The generator's CPU is wrk's, reaped by this process.
+     */
+    static void wrk(Map<String, String> o) throws Exception {
+        int port = Integer.parseInt(o.get("port"));
+        String concurrency = o.getOrDefault("concurrency", "8");
+        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
+        Path okFile = o.containsKey("ok") ? Path.of(o.get("ok")) : null;
+        ProcessBuilder pb = new ProcessBuilder("wrk", "-t" + concurrency, "-c" + concurrency,
+                "-d" + o.getOrDefault("seconds", "20") + "s", "--timeout", "60s", "-s",
+                o.getOrDefault("script", "bench/wrk-allocate.lua"), "http://127.0.0.1:" + port)
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        Map<String, String> env = pb.environment();
+        env.put("BENCH_RUN", o.getOrDefault("run", "r" + System.currentTimeMillis()));
+        env.put("BENCH_SKUS", o.getOrDefault("skus", "100"));
+        env.put("BENCH_HOT", o.containsKey("hot") ? "1" : "0");
+        if (okFile != null) {
+            env.put("BENCH_OK", okFile + ".wrk");
+        }
+        if (o.containsKey("path")) {
+            env.put("BENCH_PATH", o.get("path"));
+        }
+        if (o.containsKey("unanswered")) {
+            env.put("BENCH_UNANSWERED", o.get("unanswered"));
+        }
+        Usage before = Usage.read(port, servicePid);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        Usage after = Usage.read(port, servicePid);
+        String summary = out.lines().filter(l -> l.startsWith("ok=")).findFirst().orElse(null);
+        if (rc != 0 || summary == null) {
+            System.err.println("wrk failed (exit " + rc + "):\n" + out);
+            System.exit(1);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (String kv : summary.split(" ")) {
+            result.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        long ok = Long.parseLong((String) result.get("ok"));
+        long non2xx = Long.parseLong((String) result.get("non2xx"));
+        result.put("rps", String.format(Locale.ROOT, "%.1f", ok / Double.parseDouble((String) result.get("seconds"))));
+        result.put("statuses", "-");
+        if (okFile != null) {
+            try (var okOut = Files.newBufferedWriter(okFile)) {
+                for (int t = 0; t < Integer.parseInt(concurrency); t++) {
+                    Path part = Path.of(okFile + ".wrk." + t);
+                    okOut.append(Files.readString(part));
+                    Files.delete(part);
+                }
+            }
+        }
+        print(result, before, after, ok, ok + non2xx, servicePid >= 0, tick);
+    }
+
+    static String perRequest(double millis, long requests, boolean measured) {
+        return measured && requests > 0 ? String.format(Locale.ROOT, "%.3f", millis / requests) : "n/a";
+    }
+
+    /** CPU clock ticks so far (see the class comment) and the group-commit counters (NaN when absent). */
+    record Usage(long generator, long service, long postgres, double groups, double groupedCommands) {
+
+        static Usage read(int port, long servicePid) throws IOException {
+            long postgres = 0;
+            if (servicePid >= 0) {
+                try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+                    for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                        String stat = stat(p);
+                        if (stat != null && stat.contains(" (postgres) ")) {
+                            postgres += ticks(stat);
+                        }
+                    }
+                }
+            }
+            Map<String, Double> counters = new HashMap<>();
+            if (servicePid >= 0) {
+                try (Connection c = new Connection("127.0.0.1", port)) {
+                    for (String l : c.send("GET", "/metrics", null).body().split("\n")) {
+                        String[] f = l.split("[{ ]", 2);
+                        if (f[0].equals("allocation_commit_groups_total") || f[0].equals("allocation_commit_grouped_commands_total")) {
+                            counters.merge(f[0], Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum);
+                        }
+                    }
+                }
+            }
+            String service = servicePid >= 0 ? stat(Path.of("/proc", String.valueOf(servicePid))) : null;
+            return new Usage(ticks(stat(Path.of("/proc/self"))), service == null ? 0 : ticks(service), postgres,
+                    counters.getOrDefault("allocation_commit_groups_total", Double.NaN),
+                    counters.getOrDefault("allocation_commit_grouped_commands_total", Double.NaN));
+        }
+
+        private static String stat(Path proc) {
+            try {
+                return Files.readString(proc.resolve("stat"));
+            } catch (IOException gone) {
+                return null;
+            }
+        }
+
+        /** utime + stime + cutime + cstime: fields 14 to 17, counted after the command name's ')'. */
+        private static long ticks(String stat) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        }
     }
 
     static String batchref(String body) {

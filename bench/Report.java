@@ -17,12 +17,28 @@ import java.util.function.Function;
 public final class Report {
 
     record Row(int rep, String scenario, int concurrency, String subject, double rps, String p50, String p90,
-               String p99, String non2xx, String check) {
+               String p99, String non2xx, String check, String cpuJvm, String cpuPg, String cpuGen, String group) {
     }
 
-    /** Medians over repeats of one (scenario, concurrency, subject). */
-    record Cell(double rps, double p50, double p90, double p99, long non2xx, boolean checked, boolean ok) {
+    /**
+     * Medians over repeats of one (scenario, concurrency, subject); CPU in milliseconds per allocation
+     * (generator: per request), group = mean commands per commit group; NaN when not measured.
+     */
+    record Cell(double rps, double p50, double p90, double p99, long non2xx, boolean checked, boolean ok,
+                double cpuJvm, double cpuPg, double cpuGen, double group) {
+
+        /** The columns both tables share: alloc/s, latency, non-2xx, check, CPU, group, generator CPU. */
+        String columns() {
+            return String.format(Locale.ROOT, "| %.0f | %.1f / %.1f / %.1f | %d | %s | %s | %s | %s ",
+                    rps, p50, p90, p99, non2xx, !checked ? "-" : ok ? "OK" : "FAILED",
+                    Double.isNaN(cpuJvm) ? "n/a" : String.format(Locale.ROOT, "%.2f + %.2f = %.2f", cpuJvm, cpuPg, cpuJvm + cpuPg),
+                    Double.isNaN(group) ? "n/a" : String.format(Locale.ROOT, "%.1f", group),
+                    Double.isNaN(cpuGen) ? "n/a" : String.format(Locale.ROOT, "%.3f", cpuGen));
+        }
     }
+
+    static final String COLUMNS = "p50 / p90 / p99 ms | non-2xx | check | CPU ms/alloc JVM + PG | mean group | generator CPU ms/req";
+    static final String BLANK = "| | | | | | | ";
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -35,14 +51,15 @@ public final class Report {
         List<String> lines = Files.readAllLines(dir.resolve("raw/results.tsv"));
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split("\t", -1);
-            rows.add(new Row(Integer.parseInt(f[0]), f[1], Integer.parseInt(f[2]), f[3], num(f[4]), f[5], f[6], f[7], f[8], f[9]));
+            rows.add(new Row(Integer.parseInt(f[0]), f[1], Integer.parseInt(f[2]), f[3], num(f[4]), f[5], f[6], f[7], f[8], f[9],
+                    f[10], f[11], f[12], f[13]));
         }
         TreeSet<Integer> conc = new TreeSet<>();
         rows.stream().filter(r -> r.scenario().equals("spread")).forEach(r -> conc.add(r.concurrency()));
 
         StringBuilder table = new StringBuilder();
-        table.append("| concurrency | service alloc/s | p50 / p90 / p99 ms | non-2xx | check | (a) service SQL alloc/s | (b) book SQL alloc/s | service ÷ (a), target ≥ 0.8 | service ÷ (b), target ≥ 1.5 |\n");
-        table.append("|---:|---:|---:|---:|:--|---:|---:|---:|---:|\n");
+        table.append("| concurrency | service alloc/s | " + COLUMNS + " | (a) service SQL alloc/s | (b) book SQL alloc/s | service ÷ (a), target ≥ 0.8 | service ÷ (b), target ≥ 1.5 |\n");
+        table.append("|---:|---:|---:|---:|:--|---:|---:|---:|---:|---:|---:|---:|\n");
         List<String> targets = new ArrayList<>();
         boolean spreadMet = true;
         double[] sv = new double[conc.size()];
@@ -58,9 +75,8 @@ public final class Report {
             double rb = s.rps() / b.rps();
             boolean met = ra >= 0.8 && rb >= 1.5 && s.non2xx() == 0 && s.ok();
             spreadMet &= met;
-            table.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f / %.1f / %.1f | %d | %s | %.0f | %.0f | **%.2f** %s | **%.2f** %s |\n",
-                    c, s.rps(), s.p50(), s.p90(), s.p99(), s.non2xx(), s.ok() ? "OK" : "FAILED", a.rps(), b.rps(),
-                    ra, ra >= 0.8 ? "met" : "not met", rb, rb >= 1.5 ? "met" : "not met"));
+            table.append("| " + c + " " + s.columns()).append(String.format(Locale.ROOT, "| %.0f | %.0f | **%.2f** %s | **%.2f** %s |\n",
+                    a.rps(), b.rps(), ra, ra >= 0.8 ? "met" : "not met", rb, rb >= 1.5 ? "met" : "not met"));
             sv[i] = s.rps();
             av[i] = a.rps();
             bv[i] = b.rps();
@@ -72,27 +88,60 @@ public final class Report {
         targets.add(line("1. Spread: service ≥ 0.8 × (a) and ≥ 1.5 × (b) at every concurrency, zero non-2xx", spreadMet,
                 "see the table"));
         int maxC = conc.isEmpty() ? 0 : conc.last();
-        Cell spreadMax = conc.isEmpty() ? null : cell(rows, "spread", maxC, "service");
         StringBuilder other = new StringBuilder();
-        other.append("| scenario | alloc/s | p50 / p90 / p99 ms | non-2xx | check | ratio | target |\n|:--|---:|---:|---:|:--|---:|:--|\n");
+        other.append("| scenario | alloc/s | " + COLUMNS + " | ratio | target |\n|:--|---:|---:|---:|:--|---:|---:|---:|---:|:--|\n");
+        Cell single = cell(rows, "single", 1, "service");
+        Cell singleBefore = cell(rows, "single", 1, "baseline");
+        if (single != null) {
+            String ratio = singleBefore == null ? "" : String.format(Locale.ROOT, "p50 %.2f × baseline", single.p50() / singleBefore.p50());
+            other.append("| concurrency 1 " + single.columns()).append("| " + ratio + " | p50 no worse than before"
+                    + (singleBefore == null ? " (`--baseline-jar`)" : single.p50() <= singleBefore.p50() ? ": met" : ": not met") + " |\n");
+        }
+        List<Integer> baselineConc = new ArrayList<>(List.of(1));
+        baselineConc.addAll(conc);
+        for (int c : baselineConc) {
+            Cell after = cell(rows, c == 1 ? "single" : "spread", c, "service");
+            Cell before = cell(rows, c == 1 ? "single" : "spread", c, "baseline");
+            if (after != null && before != null) {
+                other.append("| baseline jar, concurrency " + c + " " + before.columns()).append(String.format(Locale.ROOT,
+                        "| after ÷ before: %.2f × alloc/s, %.2f × p50 | |\n", after.rps() / before.rps(), after.p50() / before.p50()));
+            }
+        }
         int hotC = Integer.parseInt(meta.getOrDefault("hot_concurrency", "64"));
         Cell hot = cell(rows, "hot", hotC, "service");
         Cell spreadAtHot = cell(rows, "spread", hotC, "service");
         if (hot != null && spreadAtHot != null) {
             double r = hot.rps() / spreadAtHot.rps();
             boolean met = r >= 0.5 && hot.non2xx() == 0 && hot.ok();
-            other.append(String.format(Locale.ROOT, "| hot SKU, c=%d | %.0f | %.1f / %.1f / %.1f | %d | %s | %.2f × spread | ≥ 0.5, zero non-2xx: %s |\n",
-                    hotC, hot.rps(), hot.p50(), hot.p90(), hot.p99(), hot.non2xx(), hot.ok() ? "OK" : "FAILED", r, met ? "met" : "not met"));
+            other.append("| hot SKU, c=" + hotC + " " + hot.columns()).append(String.format(Locale.ROOT,
+                    "| %.2f × spread | ≥ 0.5, zero non-2xx: %s |\n", r, met ? "met" : "not met"));
             targets.add(line("2. Hot SKU: zero non-2xx and ≥ 0.5 × spread", met, String.format(Locale.ROOT, "%.2f × spread, %d non-2xx", r, hot.non2xx())));
         }
-        Cell flat = cell(rows, "flat", maxC, "service");
-        if (flat != null && spreadMax != null) {
-            double r = flat.rps() / spreadMax.rps();
-            boolean met = r >= 0.9 && flat.ok();
-            other.append(String.format(Locale.ROOT, "| flat cost, %s earlier allocations, c=%d | %.0f | %.1f / %.1f / %.1f | %d | %s | %.2f × empty | ≥ 0.9: %s |\n",
-                    meta.get("flat_history").split(" ")[0], maxC, flat.rps(), flat.p50(), flat.p90(), flat.p99(), flat.non2xx(),
-                    flat.ok() ? "OK" : "FAILED", r, met ? "met" : "not met"));
-            targets.add(line("3. Flat cost: ≥ 0.9 × empty-database throughput", met, String.format(Locale.ROOT, "%.2f ×", r)));
+        int scenC = Integer.parseInt(meta.getOrDefault("scenario_concurrency", String.valueOf(maxC)));
+        Cell empty = cell(rows, "spread", scenC, "service");
+        List<String> volume = new ArrayList<>();
+        boolean volumeMet = true;
+        for (String[] v : new String[][] {{"backorders", meta.get("backorders") + " backorders waiting"},
+                {"depleted", meta.get("depleted_per_sku") + " depleted batches per SKU"},
+                {"history", meta.get("history") + " earlier allocations"}}) {
+            Cell scenario = cell(rows, v[0], scenC, "service");
+            if (scenario != null && empty != null) {
+                double r = scenario.rps() / empty.rps();
+                boolean met = r >= 0.9 && scenario.ok();
+                volumeMet &= met;
+                volume.add(String.format(Locale.ROOT, "%s %.2f ×", v[0], r));
+                other.append("| " + v[1] + ", c=" + scenC + " " + scenario.columns()).append(String.format(Locale.ROOT,
+                        "| %.2f × empty | ≥ 0.9: %s |\n", r, met ? "met" : "not met"));
+            }
+        }
+        if (!volume.isEmpty()) {
+            targets.add(line("3. Backorders, depleted batches, history: each ≥ 0.9 × the empty-database rate", volumeMet, String.join(", ", volume)));
+        }
+        for (String path : new String[] {"/bench-no-such-path", "/health"}) {
+            Cell generator = cell(rows, "generator", maxC, "GET " + path);
+            if (generator != null) {
+                other.append("| load generator ceiling, GET " + path + ", c=" + maxC + " " + generator.columns()).append("| | |\n");
+            }
         }
         String startup = meta.getOrDefault("startup", "");
         long startupMs = startup.contains("startup_median_ms=")
@@ -100,19 +149,19 @@ public final class Report {
         String rssKb = meta.getOrDefault("rss_kb", "");
         double rssMb = rssKb.isBlank() ? -1 : Long.parseLong(rssKb.trim()) / 1024.0;
         if (startupMs >= 0) {
-            other.append(String.format(Locale.ROOT, "| start-up to first 200 from /health (median) | | | | | %d ms | ≤ 1000 ms: %s |\n",
+            other.append(String.format(Locale.ROOT, "| start-up to first 200 from /health (median) " + BLANK + "| %d ms | ≤ 1000 ms: %s |\n",
                     startupMs, startupMs <= 1000 ? "met" : "not met"));
         }
         String aot = meta.getOrDefault("startup_aot", "");
         long aotMs = aot.contains("startup_median_ms=")
                 ? Long.parseLong(aot.replaceAll(".*startup_median_ms=(\\d+).*", "$1")) : -1;
         if (aotMs >= 0) {
-            other.append(String.format(Locale.ROOT, "| start-up, same flags + `-XX:AOTCache` (median) | | | | | %d ms | ≤ 1000 ms: %s |\n",
+            other.append(String.format(Locale.ROOT, "| start-up, same flags + `-XX:AOTCache` (median) " + BLANK + "| %d ms | ≤ 1000 ms: %s |\n",
                     aotMs, aotMs <= 1000 ? "met" : "not met"));
             startupMs = startupMs < 0 ? aotMs : Math.min(startupMs, aotMs);
         }
         if (rssMb >= 0) {
-            other.append(String.format(Locale.ROOT, "| resident memory after the c=%d run | | | | | %.0f MB | ≤ 300 MB: %s |\n",
+            other.append(String.format(Locale.ROOT, "| resident memory after the c=%d run " + BLANK + "| %.0f MB | ≤ 300 MB: %s |\n",
                     maxC, rssMb, rssMb <= 300 ? "met" : "not met"));
         }
         if (startupMs >= 0 || rssMb >= 0) {
@@ -136,6 +185,7 @@ public final class Report {
                 .append("- (a) is pgbench running the SQL the service issues for one allocation (`bench/pgbench/service_allocation.sql`), one allocation per transaction, at the same concurrency and SKU spread: what the database can do for our statement sequence with no HTTP and no JVM in the way. The service reaching 0.8 × (a) means the service adds little on top of its SQL.\n")
                 .append("- (b) is pgbench running the book's SQL shape (`bench/pgbench/book_allocation.sql`): a fixed reference that does not change when the service does.\n")
                 .append("- The service, PostgreSQL and the load generator share the machine's cores; pgbench runs without the service's load, so (a) is a ceiling, not a like-for-like comparison.\n")
+                .append("- CPU ms/alloc JVM + PG: CPU time (user + system, from `/proc/<pid>/stat`) of the service's JVM and of every PostgreSQL process (work of other databases on the same server included) over the measured load, divided by the allocations answered 2xx. Generator CPU ms/req: the load generator's own, per request. Mean group: commands per commit group, from the service's `/metrics` counters (n/a when it does not export them).\n")
                 .append("- Raw figures of every repeat: `raw/results.tsv`; LoadGen output `raw/loadgen.txt`; pgbench logs `raw/pgbench-*.txt`; correctness checks `raw/checks.txt`.\n");
         Files.writeString(dir.resolve("report.md"), md);
         Files.writeString(dir.resolve("plot.svg"), svg(new ArrayList<>(conc), sv, av, bv, lat));
@@ -170,7 +220,7 @@ public final class Report {
     }
 
     static double num(String s) {
-        return s == null || s.isBlank() || s.equals("?") ? Double.NaN : Double.parseDouble(s);
+        return s == null || !s.matches("-?[0-9.]+") ? Double.NaN : Double.parseDouble(s);
     }
 
     static Cell cell(List<Row> rows, String scenario, int c, String subject) {
@@ -180,13 +230,15 @@ public final class Report {
             return null;
         }
         Function<Function<Row, Double>, Double> med = f -> {
-            double[] v = rs.stream().mapToDouble(f::apply).sorted().toArray();
-            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            double[] v = rs.stream().mapToDouble(f::apply).filter(d -> !Double.isNaN(d)).sorted().toArray();
+            return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         };
         long non2xx = rs.stream().mapToLong(r -> r.non2xx().matches("\\d+") ? Long.parseLong(r.non2xx()) : 0).sum();
         boolean ok = rs.stream().allMatch(r -> r.check().equals("OK") || r.check().equals("-"));
         return new Cell(med.apply(Row::rps), med.apply(r -> num(r.p50())), med.apply(r -> num(r.p90())),
-                med.apply(r -> num(r.p99())), non2xx, !rs.get(0).check().equals("-"), ok);
+                med.apply(r -> num(r.p99())), non2xx, !rs.get(0).check().equals("-"), ok,
+                med.apply(r -> num(r.cpuJvm())), med.apply(r -> num(r.cpuPg())), med.apply(r -> num(r.cpuGen())),
+                med.apply(r -> num(r.group())));
     }
 
     // ---------------------------------------------------------------- SVG, two line charts side by side
