@@ -58,10 +58,11 @@ public final class Report {
         rows.stream().filter(r -> r.scenario().equals("spread")).forEach(r -> conc.add(r.concurrency()));
 
         StringBuilder table = new StringBuilder();
-        table.append("| concurrency | service alloc/s | " + COLUMNS + " | (a) service SQL alloc/s | (b) book SQL alloc/s | service ÷ (a), target ≥ 0.8 | service ÷ (b), target ≥ 1.5 |\n");
+        table.append("| concurrency | service alloc/s | " + COLUMNS + " | (a) service SQL alloc/s | (b) book SQL alloc/s | service ÷ (a), target ≥ 1.5 (≥ 1.0 below c=32) | service ÷ (b), target ≥ 3 |\n");
         table.append("|---:|---:|---:|---:|:--|---:|---:|---:|---:|---:|---:|---:|\n");
         List<String> targets = new ArrayList<>();
         boolean spreadMet = true;
+        String cpuLine = null;
         double[] sv = new double[conc.size()];
         double[] av = new double[conc.size()];
         double[] bv = new double[conc.size()];
@@ -73,10 +74,16 @@ public final class Report {
             Cell b = cell(rows, "spread", c, "b");
             double ra = s.rps() / a.rps();
             double rb = s.rps() / b.rps();
-            boolean met = ra >= 0.8 && rb >= 1.5 && s.non2xx() == 0 && s.ok();
+            double aTarget = c >= 32 ? 1.5 : 1.0;
+            boolean met = ra >= aTarget && rb >= 3 && s.non2xx() == 0 && s.ok();
             spreadMet &= met;
             table.append("| " + c + " " + s.columns()).append(String.format(Locale.ROOT, "| %.0f | %.0f | **%.2f** %s | **%.2f** %s |\n",
-                    a.rps(), b.rps(), ra, ra >= 0.8 ? "met" : "not met", rb, rb >= 1.5 ? "met" : "not met"));
+                    a.rps(), b.rps(), ra, ra >= aTarget ? "met" : "not met", rb, rb >= 3 ? "met" : "not met"));
+            if (c == 32 && !Double.isNaN(s.cpuJvm())) {
+                double cpu = s.cpuJvm() + s.cpuPg();
+                cpuLine = line("6. CPU per allocation at concurrency 32, JVM + PostgreSQL ≤ 0.5 ms", cpu <= 0.5,
+                        String.format(Locale.ROOT, "%.2f ms (JVM %.2f + PostgreSQL %.2f)", cpu, s.cpuJvm(), s.cpuPg()));
+            }
             sv[i] = s.rps();
             av[i] = a.rps();
             bv[i] = b.rps();
@@ -85,8 +92,8 @@ public final class Report {
             lat[2][i] = s.p99();
             i++;
         }
-        targets.add(line("1. Spread: service ≥ 0.8 × (a) and ≥ 1.5 × (b) at every concurrency, zero non-2xx", spreadMet,
-                "see the table"));
+        targets.add(line("1. Spread: service ≥ 1.5 × (a) at concurrency 32 and up, ≥ 1.0 × (a) below, ≥ 3 × (b) at every"
+                + " concurrency, zero non-2xx", spreadMet, "see the table"));
         int maxC = conc.isEmpty() ? 0 : conc.last();
         StringBuilder other = new StringBuilder();
         other.append("| scenario | alloc/s | " + COLUMNS + " | ratio | target |\n|:--|---:|---:|---:|:--|---:|---:|---:|---:|:--|\n");
@@ -112,10 +119,10 @@ public final class Report {
         Cell spreadAtHot = cell(rows, "spread", hotC, "service");
         if (hot != null && spreadAtHot != null) {
             double r = hot.rps() / spreadAtHot.rps();
-            boolean met = r >= 0.5 && hot.non2xx() == 0 && hot.ok();
+            boolean met = r >= 0.8 && hot.non2xx() == 0 && hot.ok();
             other.append("| hot SKU, c=" + hotC + " " + hot.columns()).append(String.format(Locale.ROOT,
-                    "| %.2f × spread | ≥ 0.5, zero non-2xx: %s |\n", r, met ? "met" : "not met"));
-            targets.add(line("2. Hot SKU: zero non-2xx and ≥ 0.5 × spread", met, String.format(Locale.ROOT, "%.2f × spread, %d non-2xx", r, hot.non2xx())));
+                    "| %.2f × spread | ≥ 0.8, zero non-2xx: %s |\n", r, met ? "met" : "not met"));
+            targets.add(line("2. Hot SKU: zero non-2xx and ≥ 0.8 × spread", met, String.format(Locale.ROOT, "%.2f × spread, %d non-2xx", r, hot.non2xx())));
         }
         int scenC = Integer.parseInt(meta.getOrDefault("scenario_concurrency", String.valueOf(maxC)));
         Cell empty = cell(rows, "spread", scenC, "service");
@@ -169,6 +176,9 @@ public final class Report {
                     startupMs < 0 ? "not measured in this mode" : null,
                     (startupMs >= 0 ? startupMs + " ms" : "start-up not measured") + ", " + (rssMb >= 0 ? String.format(Locale.ROOT, "%.0f MB", rssMb) : "RSS not measured")));
         }
+        if (cpuLine != null) {
+            targets.add(cpuLine);
+        }
         boolean failed = !"0".equals(meta.get("failed"));
         targets.add(line("5. Correct after every run (no over-allocation, every 2xx stored once, read model = write model)",
                 !failed, failed ? "a check FAILED: see raw/checks.txt" : "all checks OK"));
@@ -182,7 +192,7 @@ public final class Report {
         md.append(summary).append("\n![throughput and latency](plot.svg)\n\n## Machine and settings\n\n");
         meta.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v.isBlank() ? "-" : v).append('\n'));
         md.append("\n## How to read it\n\n")
-                .append("- (a) is pgbench running the SQL the service issues for one allocation (`bench/pgbench/service_allocation.sql`), one allocation per transaction, at the same concurrency and SKU spread: what the database can do for our statement sequence with no HTTP and no JVM in the way. The service reaching 0.8 × (a) means the service adds little on top of its SQL.\n")
+                .append("- (a) is pgbench running the SQL the service issues for one allocation (`bench/pgbench/service_allocation.sql`), one allocation per transaction, at the same concurrency and SKU spread: what the database can do for our statement sequence with no HTTP and no JVM in the way. The service passing (a) means group commit does more with the database than one allocation per transaction can.\n")
                 .append("- (b) is pgbench running the book's SQL shape (`bench/pgbench/book_allocation.sql`): a fixed reference that does not change when the service does.\n")
                 .append("- The service, PostgreSQL and the load generator share the machine's cores; pgbench runs without the service's load, so (a) is a ceiling, not a like-for-like comparison.\n")
                 .append("- CPU ms/alloc JVM + PG: CPU time (user + system, from `/proc/<pid>/stat`) of the service's JVM and of every PostgreSQL process (work of other databases on the same server included) over the measured load, divided by the allocations answered 2xx. Generator CPU ms/req: the load generator's own, per request. Mean group: commands per commit group, from the service's `/metrics` counters (n/a when it does not export them).\n")
