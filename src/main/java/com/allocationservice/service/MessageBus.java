@@ -196,7 +196,6 @@ public final class MessageBus {
         }
         List<CommandGroup.Pending> group = new ArrayList<>();
         group.add(pending);
-        CommandGroup.Pending next;
         queueLock.lock();
         try {
             group.addAll(waiting);
@@ -204,23 +203,31 @@ public final class MessageBus {
         } finally {
             queueLock.unlock();
         }
+        groups.incrementAndGet();
+        groupedCommands.addAndGet(group.size());
         try {
-            groups.incrementAndGet();
-            groupedCommands.addAndGet(group.size());
             new CommandGroup(group, commandHandler, needs).run(unitOfWork);
-        } finally {
-            queueLock.lock();
-            try {
-                next = waiting.poll();
-                groupRunning = next != null;
-            } finally {
-                queueLock.unlock();
-            }
-            if (next != null) {
-                next.lead();
-            }
-            group.forEach(CommandGroup.Pending::finish);
+        } catch (RuntimeException | Error e) {
+            handOff(group); // not covered: a group gives every command an outcome, so only an Error gets here
+            throw e;
         }
+        handOff(group);
+    }
+
+    /** Passes the lead to the first command that arrived meanwhile (if any), then lets the group's senders go. */
+    private void handOff(List<CommandGroup.Pending> group) {
+        CommandGroup.Pending next;
+        queueLock.lock();
+        try {
+            next = waiting.poll();
+            groupRunning = next != null;
+        } finally {
+            queueLock.unlock();
+        }
+        if (next != null) {
+            next.lead();
+        }
+        group.forEach(CommandGroup.Pending::finish);
     }
 
     private void handleEvent(Event event, Deque<Event> queue) {

@@ -57,19 +57,4 @@ public interface ProductRepository {
      * so that a group of commands reads storage once; {@link #get} then hands them out.
      */
     void prefetch(Collection<Need> needs);
-
-    /** The product, with no allocated lines but its backorders. */
-    default Optional<Product> get(String sku) {
-        return get(Need.backorders(sku));
-    }
-
-    /** The product, with the order's line of this SKU if it has one, and the backorders. */
-    default Optional<Product> getForLine(String sku, String orderid) {
-        return get(Need.lineAndBackorders(sku, orderid));
-    }
-
-    /** The product that owns the batch, with every line placed on that batch, and the backorders. */
-    default Optional<Product> getByBatchref(String batchref) {
-        return get(Need.batch(batchref));
-    }
 }

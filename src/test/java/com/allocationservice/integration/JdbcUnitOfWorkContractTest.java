@@ -9,6 +9,7 @@ import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
@@ -54,7 +55,7 @@ class JdbcUnitOfWorkContractTest {
         });
 
         try (UnitOfWork uow = uows.begin()) {
-            Product lamp = uow.products().getForLine("LAMP", "o2").orElseThrow();
+            Product lamp = uow.products().get(Need.lineAndBackorders("LAMP", "o2")).orElseThrow();
             assertThat(lamp.sku()).isEqualTo("LAMP");
             assertThat(lamp.version()).isEqualTo(4);
             assertThat(lamp.batches()).extracting(Batch::reference, Batch::purchasedQuantity,
@@ -65,7 +66,7 @@ class JdbcUnitOfWorkContractTest {
             assertThat(lamp.lines()).containsExactly(new LineAllocation(new OrderLine("o2", "LAMP", 5), "ship", 4));
         }
         try (UnitOfWork uow = uows.begin()) {
-            Product byBatch = uow.products().getByBatchref("warehouse").orElseThrow();
+            Product byBatch = uow.products().get(Need.batch("warehouse")).orElseThrow();
             assertThat(byBatch.lines()).extracting(a -> a.line().orderid()).containsExactly("o1");
         }
         assertThat(longs("SELECT version FROM products WHERE sku = 'LAMP'")).containsExactly(4L);
@@ -76,9 +77,9 @@ class JdbcUnitOfWorkContractTest {
     void unknown_products_and_batches_are_empty(TestDatabase.Kind kind) {
         open(kind);
         try (UnitOfWork uow = uows.begin()) {
-            assertThat(uow.products().get("NOPE")).isEmpty();
-            assertThat(uow.products().getForLine("NOPE", "o1")).isEmpty();
-            assertThat(uow.products().getByBatchref("nope")).isEmpty();
+            assertThat(uow.products().get(Need.backorders("NOPE"))).isEmpty();
+            assertThat(uow.products().get(Need.lineAndBackorders("NOPE", "o1"))).isEmpty();
+            assertThat(uow.products().get(Need.batch("nope"))).isEmpty();
         }
     }
 
@@ -89,7 +90,7 @@ class JdbcUnitOfWorkContractTest {
         createProduct("LAMP", 10);
 
         try (UnitOfWork uow = uows.begin()) {
-            Product lamp = uow.products().getForLine("LAMP", "o1").orElseThrow();
+            Product lamp = uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow();
             lamp.allocate(new OrderLine("o1", "LAMP", 3));
             uow.products().add(Product.create("TABLE"));
         }
@@ -107,7 +108,7 @@ class JdbcUnitOfWorkContractTest {
         createProduct("LAMP", 10);
 
         inUow(uow -> {
-            uow.products().getForLine("LAMP", "o1").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+            uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
             uow.commit();
         });
 
@@ -123,8 +124,8 @@ class JdbcUnitOfWorkContractTest {
         createProduct("LAMP", 10);
 
         try (UnitOfWork first = uows.begin(); UnitOfWork second = uows.begin()) {
-            Product a = first.products().getForLine("LAMP", "o1").orElseThrow();
-            Product b = second.products().getForLine("LAMP", "o2").orElseThrow();
+            Product a = first.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow();
+            Product b = second.products().get(Need.lineAndBackorders("LAMP", "o2")).orElseThrow();
             a.allocate(new OrderLine("o1", "LAMP", 3));
             b.allocate(new OrderLine("o2", "LAMP", 4));
             first.commit();
@@ -151,14 +152,14 @@ class JdbcUnitOfWorkContractTest {
         assertThat(storedVersion()).as("allocating the same line again changes nothing").isEqualTo(2);
 
         inUow(uow -> {
-            uow.products().getByBatchref("b-LAMP").orElseThrow().changeBatchQuantity("b-LAMP", 50);
+            uow.products().get(Need.batch("b-LAMP")).orElseThrow().changeBatchQuantity("b-LAMP", 50);
             uow.commit();
         });
         assertThat(storedVersion()).isEqualTo(3);
         assertThat(longs("SELECT purchased_quantity FROM batches")).containsExactly(50L);
 
         inUow(uow -> {
-            uow.products().get("LAMP").orElseThrow().addBatch(new Batch("b2", "LAMP", 5, null));
+            uow.products().get(Need.backorders("LAMP")).orElseThrow().addBatch(new Batch("b2", "LAMP", 5, null));
             uow.commit();
         });
         assertThat(storedVersion()).isEqualTo(4);
@@ -190,17 +191,17 @@ class JdbcUnitOfWorkContractTest {
         }
 
         try (UnitOfWork uow = uows.begin()) {
-            Product lamp = uow.products().getForLine("LAMP", "new").orElseThrow();
+            Product lamp = uow.products().get(Need.lineAndBackorders("LAMP", "new")).orElseThrow();
             assertThat(lamp.lines()).isEmpty();
             assertThat(lamp.allocate(new OrderLine("new", "LAMP", 1))).contains("b-LAMP");
             uow.commit();
         }
         try (UnitOfWork uow = uows.begin()) {
-            assertThat(uow.products().getForLine("LAMP", "old-42").orElseThrow().lines())
+            assertThat(uow.products().get(Need.lineAndBackorders("LAMP", "old-42")).orElseThrow().lines())
                     .extracting(a -> a.line().orderid()).containsExactly("old-42");
         }
         try (UnitOfWork uow = uows.begin()) {
-            assertThat(uow.products().get("LAMP").orElseThrow().lines()).isEmpty();
+            assertThat(uow.products().get(Need.backorders("LAMP")).orElseThrow().lines()).isEmpty();
         }
         assertThat(longs("SELECT allocated_quantity FROM batches")).containsExactly(history + 1L);
     }
@@ -213,7 +214,7 @@ class JdbcUnitOfWorkContractTest {
         change(p -> p.allocate(new OrderLine("o1", "LAMP", 8)), "o1");
 
         inUow(uow -> {
-            uow.products().getByBatchref("b-LAMP").orElseThrow().changeBatchQuantity("b-LAMP", 5);
+            uow.products().get(Need.batch("b-LAMP")).orElseThrow().changeBatchQuantity("b-LAMP", 5);
             uow.commit();
         });
         assertThat(strings("SELECT orderid || ':' || COALESCE(batchref, 'none') FROM order_lines"))
@@ -221,7 +222,7 @@ class JdbcUnitOfWorkContractTest {
         assertThat(longs("SELECT allocated_quantity FROM batches")).containsExactly(0L);
 
         try (UnitOfWork uow = uows.begin()) {
-            Product lamp = uow.products().get("LAMP").orElseThrow();
+            Product lamp = uow.products().get(Need.backorders("LAMP")).orElseThrow();
             assertThat(lamp.line("o1")).map(LineAllocation::isBackorder).contains(true);
             assertThat(lamp.line("o1")).map(a -> a.line().qty()).contains(8);
             lamp.addBatch(new Batch("big", "LAMP", 100, null));
@@ -230,7 +231,7 @@ class JdbcUnitOfWorkContractTest {
         assertThat(strings("SELECT orderid || ':' || COALESCE(batchref, 'none') FROM order_lines"))
                 .containsExactly("o1:big");
         try (UnitOfWork uow = uows.begin()) {
-            assertThat(uow.products().get("LAMP").orElseThrow().lines()).isEmpty();
+            assertThat(uow.products().get(Need.backorders("LAMP")).orElseThrow().lines()).isEmpty();
         }
     }
 
@@ -240,12 +241,12 @@ class JdbcUnitOfWorkContractTest {
         open(kind);
         createProduct("LAMP", 10);
         try (UnitOfWork uow = uows.begin()) {
-            assertThat(uow.products().getByBatchref("b-LAMP").orElseThrow().batch("b-LAMP").orElseThrow().lastChange())
+            assertThat(uow.products().get(Need.batch("b-LAMP")).orElseThrow().batch("b-LAMP").orElseThrow().lastChange())
                     .isEmpty();
         }
         ChangeKey big = new ChangeKey(1_700_000_000_123L, Long.MAX_VALUE);
         inUow(uow -> {
-            assertThat(uow.products().getByBatchref("b-LAMP").orElseThrow().changeBatchQuantity("b-LAMP", 30, big))
+            assertThat(uow.products().get(Need.batch("b-LAMP")).orElseThrow().changeBatchQuantity("b-LAMP", 30, big))
                     .isTrue();
             uow.commit();
         });
@@ -253,7 +254,7 @@ class JdbcUnitOfWorkContractTest {
         assertThat(longs("SELECT last_change_minor FROM batches")).containsExactly(Long.MAX_VALUE);
 
         inUow(uow -> {
-            Product lamp = uow.products().getByBatchref("b-LAMP").orElseThrow();
+            Product lamp = uow.products().get(Need.batch("b-LAMP")).orElseThrow();
             assertThat(lamp.batch("b-LAMP").orElseThrow().lastChange()).contains(big);
             assertThat(lamp.changeBatchQuantity("b-LAMP", 5, new ChangeKey(1_700_000_000_123L, 7))).isFalse();
             lamp.changeBatchQuantity("b-LAMP", 40);
@@ -275,7 +276,7 @@ class JdbcUnitOfWorkContractTest {
 
     private void change(Consumer<Product> change, String orderid) {
         inUow(uow -> {
-            change.accept(uow.products().getForLine("LAMP", orderid).orElseThrow());
+            change.accept(uow.products().get(Need.lineAndBackorders("LAMP", orderid)).orElseThrow());
             uow.commit();
         });
     }

@@ -7,6 +7,7 @@ import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,7 +40,7 @@ class OutboxTest {
             createProduct(uows, "LAMP", 10);
             Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             try (UnitOfWork uow = uows.begin()) {
-                uow.products().get("LAMP").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+                uow.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
                 uow.commit();
                 assertThat(uow.collectNewEvents()).hasSize(1);
             }
@@ -72,11 +73,11 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 10);
             try (UnitOfWork uow = uows.begin()) {
-                uow.products().get("LAMP").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+                uow.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
                 uow.commit();
             }
             try (UnitOfWork uow = uows.begin()) {
-                uow.products().getForLine("LAMP", "o1").orElseThrow().deallocate("o1");
+                uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().deallocate("o1");
                 uow.commit();
             }
 
@@ -98,7 +99,7 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 10);
             try (UnitOfWork uow = uows.begin()) {
-                uow.products().get("LAMP").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+                uow.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
             }
             assertThat(outbox(db)).isEmpty();
         }
@@ -111,8 +112,8 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 10);
             try (UnitOfWork first = uows.begin(); UnitOfWork second = uows.begin()) {
-                first.products().get("LAMP").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
-                second.products().get("LAMP").orElseThrow().allocate(new OrderLine("o2", "LAMP", 3));
+                first.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+                second.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o2", "LAMP", 3));
                 first.commit();
                 assertThatThrownBy(second::commit).isInstanceOf(ConcurrencyConflict.class);
             }
@@ -127,7 +128,7 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 1);
             try (UnitOfWork uow = uows.begin()) {
-                assertThat(uow.products().get("LAMP").orElseThrow().allocate(new OrderLine("o1", "LAMP", 3))).isEmpty();
+                assertThat(uow.products().get(Need.backorders("LAMP")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3))).isEmpty();
                 uow.commit();
             }
 
@@ -150,9 +151,9 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 1);
             try (UnitOfWork stale = uows.begin()) {
-                Product seen = stale.products().get("LAMP").orElseThrow();
+                Product seen = stale.products().get(Need.backorders("LAMP")).orElseThrow();
                 try (UnitOfWork restock = uows.begin()) {
-                    restock.products().get("LAMP").orElseThrow().addBatch(new Batch("b2", "LAMP", 50, null));
+                    restock.products().get(Need.backorders("LAMP")).orElseThrow().addBatch(new Batch("b2", "LAMP", 50, null));
                     restock.commit();
                 }
                 assertThat(seen.allocate(new OrderLine("o1", "LAMP", 3))).isEmpty();
@@ -169,7 +170,7 @@ class OutboxTest {
             UnitOfWork.Factory uows = JdbcUnitOfWork.factory(db.dataSource());
             createProduct(uows, "LAMP", 10);
             try (UnitOfWork uow = uows.begin()) {
-                Product product = uow.products().get("LAMP").orElseThrow();
+                Product product = uow.products().get(Need.backorders("LAMP")).orElseThrow();
                 product.allocate(new OrderLine("o1", "LAMP", 3));
                 uow.commit();
                 product.allocate(new OrderLine("o2", "LAMP", 3));

@@ -8,6 +8,7 @@ import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
 import com.allocationservice.unit.FakeUnitOfWork;
@@ -76,12 +77,12 @@ class RepositoryContractTest {
         UnitOfWork.Factory uows = open(store);
         stock(uows);
 
-        assertThat(orders(load(uows, uow -> uow.products().get("LAMP")))).isEqualTo("o3");
-        assertThat(orders(load(uows, uow -> uow.products().getForLine("LAMP", "o1")))).isEqualTo("o1,o3");
-        assertThat(orders(load(uows, uow -> uow.products().getForLine("LAMP", "o3")))).isEqualTo("o3");
-        assertThat(orders(load(uows, uow -> uow.products().getForLine("LAMP", "nobody")))).isEqualTo("o3");
-        assertThat(orders(load(uows, uow -> uow.products().getByBatchref("ship")))).isEqualTo("o2,o3");
-        Product lamp = load(uows, uow -> uow.products().getByBatchref("warehouse"));
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.backorders("LAMP"))))).isEqualTo("o3");
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "o1"))))).isEqualTo("o1,o3");
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "o3"))))).isEqualTo("o3");
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "nobody"))))).isEqualTo("o3");
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.batch("ship"))))).isEqualTo("o2,o3");
+        Product lamp = load(uows, uow -> uow.products().get(Need.batch("warehouse")));
         assertThat(orders(lamp)).isEqualTo("o1,o3");
         assertThat(lamp.batches()).extracting(Batch::reference, Batch::allocatedQuantity)
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("warehouse", 10),
@@ -95,8 +96,8 @@ class RepositoryContractTest {
         UnitOfWork.Factory uows = open(store);
         stock(uows);
         try (UnitOfWork uow = uows.begin()) {
-            Product first = uow.products().getForLine("LAMP", "o1").orElseThrow();
-            assertThat(uow.products().getByBatchref("ship")).containsSame(first);
+            Product first = uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow();
+            assertThat(uow.products().get(Need.batch("ship"))).containsSame(first);
             assertThat(orders(first)).isEqualTo("o1,o3");
         }
     }
@@ -107,12 +108,12 @@ class RepositoryContractTest {
         UnitOfWork.Factory uows = open(store);
         stock(uows);
         try (UnitOfWork uow = uows.begin()) {
-            uow.products().getForLine("LAMP", "o1").orElseThrow().deallocate("o1");
+            uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().deallocate("o1");
         }
 
-        Product lamp = load(uows, uow -> uow.products().getForLine("LAMP", "o1"));
+        Product lamp = load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "o1")));
         assertThat(lamp.line("o1")).map(LineAllocation::batchref).contains("warehouse");
-        assertThat(lamp.version()).isEqualTo(load(uows, uow -> uow.products().get("LAMP")).version());
+        assertThat(lamp.version()).isEqualTo(load(uows, uow -> uow.products().get(Need.backorders("LAMP"))).version());
     }
 
     @ParameterizedTest
@@ -121,12 +122,12 @@ class RepositoryContractTest {
         UnitOfWork.Factory uows = open(store);
         stock(uows);
         try (UnitOfWork uow = uows.begin()) {
-            uow.products().getForLine("LAMP", "o1").orElseThrow().deallocate("o1");
+            uow.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().deallocate("o1");
             uow.commit();
         }
 
-        assertThat(orders(load(uows, uow -> uow.products().getByBatchref("ship")))).isEqualTo("o2");
-        assertThat(load(uows, uow -> uow.products().getForLine("LAMP", "o3")).line("o3"))
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.batch("ship"))))).isEqualTo("o2");
+        assertThat(load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "o3"))).line("o3"))
                 .map(LineAllocation::batchref).contains("warehouse");
     }
 
@@ -136,11 +137,11 @@ class RepositoryContractTest {
         UnitOfWork.Factory uows = open(store);
         stock(uows);
         try (UnitOfWork first = uows.begin(); UnitOfWork second = uows.begin()) {
-            first.products().getForLine("LAMP", "o1").orElseThrow().deallocate("o1");
-            second.products().getForLine("LAMP", "o4").orElseThrow().allocate(new OrderLine("o4", "LAMP", 1));
+            first.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().deallocate("o1");
+            second.products().get(Need.lineAndBackorders("LAMP", "o4")).orElseThrow().allocate(new OrderLine("o4", "LAMP", 1));
             first.commit();
             assertThatThrownBy(second::commit).isInstanceOf(ConcurrencyConflict.class);
         }
-        assertThat(orders(load(uows, uow -> uow.products().getForLine("LAMP", "o4")))).doesNotContain("o4");
+        assertThat(orders(load(uows, uow -> uow.products().get(Need.lineAndBackorders("LAMP", "o4"))))).doesNotContain("o4");
     }
 }

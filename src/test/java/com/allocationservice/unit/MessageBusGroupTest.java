@@ -9,9 +9,16 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Product;
+import com.allocationservice.domain.OrderLine;
+import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
+import com.allocationservice.service.ProductRepository.Need;
+import com.allocationservice.service.StorageUnavailable;
+import com.allocationservice.service.UnitOfWork;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,20 +44,30 @@ class MessageBusGroupTest {
     private static final Allocate GATE = new Allocate("gate", "LAMP", 1);
 
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final FakeSharedStore store = new FakeSharedStore();
+    private final FakeUnitOfWork store = new FakeUnitOfWork();
+    /** The commit (counted from 1) that fails as if the database were gone; 0: none. */
+    private volatile int failingCommit;
+    private final AtomicInteger commits = new AtomicInteger();
     private final CountDownLatch open = new CountDownLatch(1);
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
     private volatile Runnable beforeFirstRun = () -> { };
-    private final MessageBus bus = new MessageBus(store, (command, uow) -> {
+    private final MessageBus bus = new MessageBus(this::begin, (command, uow) -> {
         if (runs.computeIfAbsent(command, c -> new AtomicInteger()).incrementAndGet() == 1) {
             if (command == GATE) {
                 awaitOpen();
             }
             beforeFirstRun.run();
         }
+        if (command instanceof Allocate a && a.orderid().equals("no-commit")) {
+            return uow.products().get(Need.line(a.sku(), a.orderid())).orElseThrow().allocate(new OrderLine("no-commit",
+                    a.sku(), a.qty()));
+        }
         Object result = Bootstrap.COMMAND_HANDLERS.handle(command, uow);
         if (command instanceof Allocate a && a.orderid().equals("explodes")) {
             throw new IllegalStateException("a handler that fails after changing the product");
+        }
+        if (command instanceof Allocate a && a.orderid().equals("conflicts") && runs.get(command).get() == 1) {
+            throw new ConcurrencyConflict("a handler that loses a race after changing the product");
         }
         return result;
     }, Handlers::needs, event -> List.of(), new RetryPolicy(5, 1, Duration.ofMillis(1)));
@@ -73,11 +91,11 @@ class MessageBusGroupTest {
         assertThat(outcome(results.get(4))).hasMessageContaining("fails after changing");
         assertThat(results.get(5).get()).isEqualTo(Optional.of("b1"));
         assertThat(bus.groups()).as("the batch, the gate, then one group of six").isEqualTo(3);
-        Product lamp = store.product("LAMP").orElseThrow();
+        Product lamp = store.stored("LAMP").orElseThrow();
         assertThat(lamp.batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
         assertThat(lamp.lines()).extracting(a -> a.line().orderid() + ":" + a.line().qty())
                 .containsExactlyInAnyOrder("gate:1", "o1:2", "o4:3");
-        assertThat(store.product("NO-SUCH-SKU")).isEmpty();
+        assertThat(store.stored("NO-SUCH-SKU")).isEmpty();
     }
 
     @Test
@@ -92,7 +110,7 @@ class MessageBusGroupTest {
         assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
         assertThat(results.get(1).get()).as("only 2 left after the gate and the first").isEqualTo(Optional.empty());
         assertThat(results.get(2).get()).isEqualTo(Optional.of("b1"));
-        assertThat(store.product("LAMP").orElseThrow().lines())
+        assertThat(store.stored("LAMP").orElseThrow().lines())
                 .extracting(a -> a.line().orderid() + " at version " + a.sequence())
                 .as("placed one after the other").containsExactlyInAnyOrder("gate at version 2",
                         "first at version 3", "third at version 4");
@@ -119,8 +137,84 @@ class MessageBusGroupTest {
         assertThat(runs.get(lamp)).as("LAMP's command ran once").hasValue(1);
         assertThat(runs.get(table)).as("TABLE's command ran again").hasValue(2);
         assertThat(bus.commandRetries()).isEqualTo(1);
-        assertThat(store.product("TABLE").orElseThrow().batch("t1").orElseThrow().allocatedQuantity()).isEqualTo(4 + 1);
-        assertThat(store.product("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 1);
+        assertThat(store.stored("TABLE").orElseThrow().batch("t1").orElseThrow().allocatedQuantity()).isEqualTo(4 + 1);
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 1);
+    }
+
+    @Test
+    void a_command_undone_by_a_conflict_or_by_not_committing_leaves_nothing_and_a_product_created_serves_the_next()
+            throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+
+        List<CompletableFuture<Object>> results = inOneGroup(
+                new Allocate("conflicts", "LAMP", 4),
+                new Allocate("no-commit", "LAMP", 2),
+                new CreateBatch("t1", "TABLE", 5, null),
+                new Allocate("o1", "TABLE", 2),
+                new Allocate("o2", "LAMP", 3));
+
+        assertThat(results.get(0).get()).as("run again, alone").isEqualTo(Optional.of("b1"));
+        assertThat(results.get(1).get()).as("answered, but nothing kept").isEqualTo(Optional.of("b1"));
+        assertThat(results.get(3).get()).isEqualTo(Optional.of("t1"));
+        assertThat(results.get(4).get()).isEqualTo(Optional.of("b1"));
+        assertThat(runs.get(new Allocate("conflicts", "LAMP", 4))).hasValue(2);
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity())
+                .as("the gate, o2, then the conflicting command once").isEqualTo(1 + 3 + 4);
+        assertThat(store.stored("LAMP").orElseThrow().line("no-commit")).isEmpty();
+        assertThat(store.stored("LAMP").orElseThrow().line("conflicts").orElseThrow().sequence())
+                .as("placed when run again, after o2: the first run was undone")
+                .isGreaterThan(store.stored("LAMP").orElseThrow().line("o2").orElseThrow().sequence());
+        assertThat(store.stored("TABLE").orElseThrow().batch("t1").orElseThrow().allocatedQuantity()).isEqualTo(2);
+    }
+
+    @Test
+    void a_group_whose_commit_fails_fails_each_of_its_commands_and_keeps_none_of_their_message_ids() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        failingCommit = 3;
+
+        List<CompletableFuture<Object>> results = inOneGroupWithIds(new Allocate("o1", "LAMP", 1), "m1",
+                new Allocate("o2", "LAMP", 1), "m2", new Allocate("o3", "NO-SUCH-SKU", 1), "m3");
+
+        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(store.stored("LAMP").orElseThrow().lines()).extracting(a -> a.line().orderid()).containsExactly("gate");
+        assertThat(store.handledMessages()).isEmpty();
+    }
+
+    @Test
+    void the_message_id_of_a_failed_command_is_not_kept_with_the_rest_of_its_group() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+
+        List<CompletableFuture<Object>> results = inOneGroupWithIds(new Allocate("o1", "LAMP", 1), "m1",
+                new Allocate("o2", "NO-SUCH-SKU", 1), "m2", new Allocate("no-commit", "LAMP", 1), "m3");
+
+        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(outcome(results.get(1))).isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(store.handledMessages()).as("neither the failed command's nor the uncommitted one's").containsExactly("m1");
+    }
+
+    /** Three commands, each with its message id, as one group. */
+    private List<CompletableFuture<Object>> inOneGroupWithIds(Command first, String firstId, Command second,
+            String secondId, Command third, String thirdId) {
+        Map<Command, String> ids = Map.of(first, firstId, second, secondId, third, thirdId);
+        return inOneGroup(command -> bus.handle(command, ids.get(command)), first, second, third);
+    }
+
+    /** The unit of work the bus uses: the store's, with one commit failing as if the database were gone. */
+    private UnitOfWork.Group begin() {
+        UnitOfWork.Group work = store.begin();
+        return (UnitOfWork.Group) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {UnitOfWork.Group.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("commit") && commits.incrementAndGet() == failingCommit) {
+                        throw new StorageUnavailable("the database went away", null);
+                    }
+                    try {
+                        return method.invoke(work, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /**
@@ -128,12 +222,16 @@ class MessageBusGroupTest {
      * the commands run as one group, in this order.
      */
     private List<CompletableFuture<Object>> inOneGroup(Command... commands) {
+        return inOneGroup(bus::handle, commands);
+    }
+
+    private List<CompletableFuture<Object>> inOneGroup(Function<Command, Object> send, Command... commands) {
         CompletableFuture<Object> gate = CompletableFuture.supplyAsync(() -> bus.handle(GATE), threads);
         await().atMost(Duration.ofSeconds(10)).until(() -> runs.containsKey(GATE));
         List<CompletableFuture<Object>> results = new ArrayList<>();
         for (Command command : commands) {
             int waiting = bus.waitingCommands();
-            results.add(CompletableFuture.supplyAsync(() -> bus.handle(command), threads));
+            results.add(CompletableFuture.supplyAsync(() -> send.apply(command), threads));
             await().atMost(Duration.ofSeconds(10)).until(() -> bus.waitingCommands() == waiting + 1);
         }
         long groupsBefore = bus.groups();

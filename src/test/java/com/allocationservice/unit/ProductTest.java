@@ -639,6 +639,44 @@ class ProductTest {
         }
 
         @Test
+        void each_event_keeps_the_version_of_the_change_that_raised_it_until_taken() {
+            Product product = product(new Batch("b1", SKU, 5, null));
+            long start = product.version();
+            product.allocate(line("order1", 4));
+            product.allocate(line("order2", 4));
+            product.changeBatchQuantity("b1", 3);
+
+            assertThat(product.pendingEvents()).hasSize(4);
+            assertThat(product.pendingEventVersions()).containsExactly(start + 1, start + 1, start + 2, start + 2);
+            product.takeEvents();
+            assertThat(product.pendingEventVersions()).isEmpty();
+        }
+
+        @Test
+        void restoring_a_snapshot_undoes_every_change_since_it_was_taken() {
+            Product product = product(new Batch("b1", SKU, 5, null), new Batch("b2", SKU, 5, LocalDate.of(2031, 1, 1)));
+            product.allocate(line("order1", 4));
+            Product.Snapshot snapshot = product.snapshot();
+            String before = describe(product);
+
+            product.allocate(line("order2", 3));
+            product.changeBatchQuantity("b1", 1);
+            product.deallocate("order1");
+            product.restore(snapshot);
+
+            assertThat(describe(product)).isEqualTo(before);
+            product.changeBatchQuantity("b2", 0);
+            product.restore(snapshot);
+            assertThat(describe(product)).as("a snapshot can be restored more than once").isEqualTo(before);
+        }
+
+        private static String describe(Product product) {
+            return product.version() + " " + product.batches().stream()
+                    .map(b -> b.reference() + " " + b.purchasedQuantity() + "/" + b.allocatedQuantity()).toList()
+                    + " " + product.lines() + " " + product.pendingEvents() + " " + product.pendingEventVersions();
+        }
+
+        @Test
         void refused_or_idle_requests_bump_nothing() {
             Product product = product(new Batch("b1", SKU, 10, null));
             product.allocate(line("order1", 10));
