@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.NotFoundResponse;
 import io.javalin.router.Endpoint;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -72,6 +72,8 @@ public final class HttpApi {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         ApiDocs docs = ApiDocs.load();
         String page = new String(ApiDocs.bytes("web/index.html"), StandardCharsets.UTF_8);
+        Map<String, byte[]> pageFiles = Map.of("app.js", ApiDocs.bytes("web/app.js"),
+                "style.css", ApiDocs.bytes("web/style.css"));
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -102,13 +104,6 @@ public final class HttpApi {
                 server.setHandler(new GracefulHandler());
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
                 server.setErrorHandler(new JsonErrorHandler());
-            });
-
-            config.staticFiles.add(files -> {
-                files.hostedPath = "/static";
-                files.directory = "/web";
-                files.location = Location.CLASSPATH;
-                files.headers = Map.of("Cache-Control", "no-cache");
             });
 
             token.ifPresent(required -> config.routes.before(ctx -> {
@@ -191,6 +186,17 @@ public final class HttpApi {
             config.routes.get("/openapi.json", docs::document);
             config.routes.get("/docs", docs::page);
             config.routes.get("/docs/{asset}", docs::asset);
+            // The page's two files, read once: Javalin's static files would mount the whole jar as a
+            // file system at start-up (a good part of a cold start) to serve them.
+            config.routes.get("/static/{file}", ctx -> {
+                byte[] file = pageFiles.get(ctx.pathParam("file"));
+                if (file == null) {
+                    throw new NotFoundResponse("No such file: " + ctx.path());
+                }
+                ctx.header("Cache-Control", "no-cache")
+                        .contentType((ctx.pathParam("file").endsWith(".js") ? "text/javascript" : "text/css") + "; charset=utf-8")
+                        .result(file);
+            });
             config.routes.get("/status", ctx -> json(ctx, 200, status.get()));
             config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8")
                     .header("Cache-Control", "no-cache")
