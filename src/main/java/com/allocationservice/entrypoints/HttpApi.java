@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    /** Characters outside the BMP (an emoji) as UTF-8, not as escaped surrogate pairs. */
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    /** Characters outside the BMP (an emoji) as UTF-8, not as escaped surrogate pairs; buffers shared. */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonBody.pooledBuffers())
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     /** The request attribute of a 404 that {@link #json} answered. */
     private static final String ANSWERED = "allocation.answered";
