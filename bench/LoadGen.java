@@ -39,6 +39,7 @@ import java.util.stream.Stream;
  *           --unanswered FILE: the orderids of the requests in flight when wrk stopped
  * readcheck --port P --ok FILE --sample N               GET /allocations/{orderid} agrees with what /allocate answered
  * startup   --jar J --runs 5                            process start to first 200 from /health, embedded defaults
+ *           --command "C" [--target DIR]              the same for a shell command line (the README's), run as typed
  * </pre>
  * Result lines go to stdout as {@code key=value} pairs; the progress line goes to stderr.
  *
@@ -571,21 +572,32 @@ public final class LoadGen {
     // ---------------------------------------------------------------- start-up
 
     static void startup(Map<String, String> o) throws Exception {
-        String jar = Path.of(o.get("jar")).toAbsolutePath().toString();
+        String jar = o.containsKey("jar") ? Path.of(o.get("jar")).toAbsolutePath().toString() : null;
+        // --command: a shell command line run as typed (the README's), in a fresh directory whose
+        // target/ is the repository's, so its relative paths hold and its ./data is a new one.
+        String command = o.get("command");
+        Path target = Path.of(o.getOrDefault("target", "target")).toAbsolutePath();
         int runs = Integer.parseInt(o.getOrDefault("runs", "5"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> flags = o.containsKey("flags") && !o.get("flags").isBlank()
                 ? List.of(o.get("flags").trim().split("\\s+")) : List.of();
         long[] millis = new long[runs];
+        long[] cpuMillis = new long[runs];
         for (int r = 0; r < runs; r++) {
             int port;
             try (var s = new java.net.ServerSocket(0)) {
                 port = s.getLocalPort();
             }
             Path dir = Files.createTempDirectory("allocation-startup");
-            List<String> cmd = new ArrayList<>(List.of(java));
-            cmd.addAll(flags);
-            cmd.addAll(List.of("-jar", jar));
+            List<String> cmd = new ArrayList<>();
+            if (command != null) {
+                Files.createSymbolicLink(dir.resolve("target"), target);
+                cmd.addAll(List.of("bash", "-c", "exec " + command));
+            } else {
+                cmd.add(java);
+                cmd.addAll(flags);
+                cmd.addAll(List.of("-jar", jar));
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("out.log").toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("ALLOCATION_"));
@@ -597,6 +609,7 @@ public final class LoadGen {
                 try (Connection c = new Connection("127.0.0.1", port)) {
                     if (c.send("GET", "/health", null).status() == 200) {
                         elapsed = (System.nanoTime() - t0) / 1_000_000;
+                        cpuMillis[r] = cpuMillis(p.pid());
                         break;
                     }
                 } catch (IOException notYet) {
@@ -609,10 +622,24 @@ public final class LoadGen {
                 files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
             millis[r] = elapsed < 0 ? 99_999 : elapsed;
-            System.err.println("  start-up run " + (r + 1) + ": " + millis[r] + " ms");
+            System.err.println("  start-up run " + (r + 1) + ": " + millis[r] + " ms (" + cpuMillis[r] + " ms of CPU)");
         }
         long[] sorted = millis.clone();
         Arrays.sort(sorted);
-        System.out.println("startup_median_ms=" + sorted[runs / 2] + " runs_ms=" + Arrays.toString(millis).replace(" ", ""));
+        long[] cpuSorted = cpuMillis.clone();
+        Arrays.sort(cpuSorted);
+        System.out.println("startup_median_ms=" + sorted[runs / 2] + " runs_ms=" + Arrays.toString(millis).replace(" ", "")
+                + " cpu_median_ms=" + cpuSorted[runs / 2]);
+    }
+
+    /** User and system CPU the process used so far (Linux, 100 ticks a second), or -1. */
+    static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }

@@ -1,13 +1,14 @@
 package com.allocationservice.adapters;
 
 import com.allocationservice.service.Notifications;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code email} rows: out-of-stock notices, up to 20 a round, one after the other. One per SKU
  * per window: the out-of-stock time last emailed for a SKU is kept in {@code out_of_stock_emails}
- * (read and written once a round), and a row that happened within the window after it is counted
+ * (read once and written in at most two statements a round), and a row that happened within the window after it is counted
  * as suppressed instead of sent. (The book sends an email per event, from a handler that runs after
  * the commit, so a crash loses it and a burst floods the inbox.) A message the server refuses holds
  * back the later ones of its SKU; a server that cannot be reached ends the round.
@@ -113,17 +114,13 @@ public final class EmailDestination implements OutboxDestination {
     }
 
     private static Map<String, Instant> lastEmailed(Connection c, List<JdbcOutbox.Row> rows) throws SQLException {
-        List<String> skus = rows.stream().map(JdbcOutbox.Row::sku).distinct().toList();
         Map<String, Instant> last = new HashMap<>();
-        if (skus.isEmpty()) {
+        if (rows.isEmpty()) {
             return last;
         }
-        String in = String.join(", ", skus.stream().map(s -> "?").toList());
         try (PreparedStatement st = c.prepareStatement(
-                "SELECT sku, occurred_at FROM out_of_stock_emails WHERE sku IN (" + in + ")")) {
-            for (int i = 0; i < skus.size(); i++) {
-                st.setString(i + 1, skus.get(i));
-            }
+                "SELECT sku, occurred_at FROM out_of_stock_emails WHERE sku = ANY(" + JdbcOutbox.TEXTS + ")")) {
+            st.setArray(1, c.createArrayOf("varchar", rows.stream().map(JdbcOutbox.Row::sku).distinct().toArray()));
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     last.put(rs.getString(1), rs.getTimestamp(2).toInstant());
@@ -133,30 +130,37 @@ public final class EmailDestination implements OutboxDestination {
         return last;
     }
 
+    /** Records the SKUs emailed this round: one update of those known, one insert of the others. */
     private static void remember(Connection c, Map<String, Instant> emailed, Set<String> known) throws SQLException {
-        if (emailed.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement update = c.prepareStatement("UPDATE out_of_stock_emails SET occurred_at = ? WHERE sku = ?");
-             PreparedStatement insert = c.prepareStatement(
-                     "INSERT INTO out_of_stock_emails (occurred_at, sku) VALUES (?, ?)")) {
-            boolean updates = false;
-            boolean inserts = false;
-            for (Map.Entry<String, Instant> e : emailed.entrySet()) {
-                PreparedStatement st = known.contains(e.getKey()) ? update : insert;
-                st.setTimestamp(1, Timestamp.from(e.getValue()));
-                st.setString(2, e.getKey());
-                st.addBatch();
-                updates |= st == update;
-                inserts |= st == insert;
-            }
-            if (updates) {
-                update.executeBatch();
-            }
-            if (inserts) {
-                insert.executeBatch();
+        Map<String, Instant> updated = new LinkedHashMap<>(emailed);
+        updated.keySet().retainAll(known);
+        Map<String, Instant> inserted = new LinkedHashMap<>(emailed);
+        inserted.keySet().removeAll(known);
+        String unnest = "UNNEST(" + JdbcOutbox.TEXTS + ", " + JdbcOutbox.TIMESTAMPS + ") AS u(sku, occurred_at)";
+        if (!updated.isEmpty()) {
+            try (PreparedStatement update = c.prepareStatement("UPDATE out_of_stock_emails SET occurred_at = "
+                    + "(SELECT u.occurred_at FROM " + unnest + " WHERE u.sku = out_of_stock_emails.sku) "
+                    + "WHERE sku = ANY(" + JdbcOutbox.TEXTS + ")")) {
+                Array skus = c.createArrayOf("varchar", updated.keySet().toArray());
+                update.setArray(1, skus);
+                update.setArray(2, times(c, updated));
+                update.setArray(3, skus);
+                update.executeUpdate();
             }
         }
+        if (!inserted.isEmpty()) {
+            try (PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO out_of_stock_emails (sku, occurred_at) SELECT u.sku, u.occurred_at FROM " + unnest)) {
+                insert.setArray(1, c.createArrayOf("varchar", inserted.keySet().toArray()));
+                insert.setArray(2, times(c, inserted));
+                insert.executeUpdate();
+            }
+        }
+    }
+
+    private static Array times(Connection c, Map<String, Instant> bySku) throws SQLException {
+        return c.createArrayOf("timestamptz",
+                bySku.values().stream().map(t -> t.atOffset(ZoneOffset.UTC)).toArray());
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,6 +14,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -38,6 +41,15 @@ final class JdbcOutbox {
     private static final int MAX_ERROR_LENGTH = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Typed array parameters, in the SQL standard's spelling that PostgreSQL and H2 both read, so that
+     * a statement takes any number of rows and keeps one text (prepared once, planned once).
+     */
+    static final String BIGINTS = "CAST(? AS BIGINT ARRAY)";
+    static final String INTS = "CAST(? AS INTEGER ARRAY)";
+    static final String TEXTS = "CAST(? AS VARCHAR ARRAY)";
+    static final String TIMESTAMPS = "CAST(? AS TIMESTAMP WITH TIME ZONE ARRAY)";
 
     /** An event and the version of the product that raised it, as saved in this transaction. */
     record Raised(Event event, long version) {
@@ -153,61 +165,83 @@ final class JdbcOutbox {
      * Records one more refused attempt for each of these rows: a row still under maxAttempts is tried
      * again after a pause that doubles with each attempt (one second up to five minutes); the others
      * are copied to {@code outbox_parked}, and returned for the caller to delete with the delivered.
+     * At most two statements however many rows: one update of those to retry, one insert of those to
+     * park, each taking its rows as arrays.
      */
     static List<Row> refused(Connection connection, Map<Row, String> refused, Instant now, int maxAttempts)
             throws SQLException {
+        List<Row> retried = new ArrayList<>();
         List<Row> parked = new ArrayList<>();
-        if (refused.isEmpty()) {
-            return parked;
+        List<Integer> retriedAttempts = new ArrayList<>();
+        List<OffsetDateTime> retryAt = new ArrayList<>();
+        List<String> retriedErrors = new ArrayList<>();
+        List<Integer> parkedAttempts = new ArrayList<>();
+        List<String> parkedErrors = new ArrayList<>();
+        for (Map.Entry<Row, String> e : refused.entrySet()) {
+            Row row = e.getKey();
+            int attempts = row.attempts() + 1;
+            String error = e.getValue().length() > MAX_ERROR_LENGTH
+                    ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
+            if (attempts < maxAttempts) {
+                Duration pause = FIRST_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
+                retried.add(row);
+                retriedAttempts.add(attempts);
+                retryAt.add(now.plus(pause.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause).atOffset(ZoneOffset.UTC));
+                retriedErrors.add(error);
+            } else {
+                parked.add(row);
+                parkedAttempts.add(attempts);
+                parkedErrors.add(error);
+            }
         }
-        try (PreparedStatement retry = connection.prepareStatement(
-                "UPDATE outbox SET attempts = ?, retry_at = ?, last_error = ? WHERE id = ?");
-             PreparedStatement park = connection.prepareStatement("INSERT INTO outbox_parked (id, message_id, "
-                     + "destination, type, sku, product_version, occurred_at, payload, attempts, error, parked_at) "
-                     + "SELECT id, message_id, destination, type, sku, product_version, occurred_at, payload, ?, ?, ? "
-                     + "FROM outbox WHERE id = ?")) {
-            for (Map.Entry<Row, String> e : refused.entrySet()) {
-                Row row = e.getKey();
-                int attempts = row.attempts() + 1;
-                String error = e.getValue().length() > MAX_ERROR_LENGTH
-                        ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
-                if (attempts < maxAttempts) {
-                    Duration pause = FIRST_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
-                    retry.setInt(1, attempts);
-                    retry.setTimestamp(2, Timestamp.from(now.plus(pause.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause)));
-                    retry.setString(3, error);
-                    retry.setLong(4, row.id());
-                    retry.addBatch();
-                } else {
-                    park.setInt(1, attempts);
-                    park.setString(2, error);
-                    park.setTimestamp(3, Timestamp.from(now));
-                    park.setLong(4, row.id());
-                    park.addBatch();
-                    parked.add(row);
-                }
+        if (!retried.isEmpty()) {
+            try (PreparedStatement retry = connection.prepareStatement("UPDATE outbox SET (attempts, retry_at, "
+                    + "last_error) = (SELECT u.attempts, u.retry_at, u.error FROM UNNEST(" + BIGINTS + ", " + INTS
+                    + ", " + TIMESTAMPS + ", " + TEXTS + ") AS u(id, attempts, retry_at, error) WHERE u.id = outbox.id) "
+                    + "WHERE id = ANY(" + BIGINTS + ")")) {
+                Array ids = ids(connection, retried);
+                retry.setArray(1, ids);
+                retry.setArray(2, connection.createArrayOf("integer", retriedAttempts.toArray()));
+                retry.setArray(3, connection.createArrayOf("timestamptz", retryAt.toArray()));
+                retry.setArray(4, connection.createArrayOf("varchar", retriedErrors.toArray()));
+                retry.setArray(5, ids);
+                retry.executeUpdate();
             }
-            if (parked.size() < refused.size()) {
-                retry.executeBatch();
-            }
-            if (!parked.isEmpty()) {
-                park.executeBatch();
+        }
+        if (!parked.isEmpty()) {
+            try (PreparedStatement park = connection.prepareStatement("INSERT INTO outbox_parked (id, message_id, "
+                    + "destination, type, sku, product_version, occurred_at, payload, attempts, error, parked_at) "
+                    + "SELECT o.id, o.message_id, o.destination, o.type, o.sku, o.product_version, o.occurred_at, "
+                    + "o.payload, u.attempts, u.error, ? FROM outbox o JOIN UNNEST(" + BIGINTS + ", " + INTS + ", "
+                    + TEXTS + ") AS u(id, attempts, error) ON u.id = o.id")) {
+                park.setTimestamp(1, Timestamp.from(now));
+                park.setArray(2, ids(connection, parked));
+                park.setArray(3, connection.createArrayOf("integer", parkedAttempts.toArray()));
+                park.setArray(4, connection.createArrayOf("varchar", parkedErrors.toArray()));
+                park.executeUpdate();
             }
         }
         return parked;
     }
 
+    /** Deletes these rows in one statement. */
     static void delete(Connection connection, List<Row> rows) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
-        try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ?")) {
-            for (Row row : rows) {
-                st.setLong(1, row.id());
-                st.addBatch();
-            }
-            st.executeBatch();
+        try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(" + BIGINTS + ")")) {
+            st.setArray(1, ids(connection, rows));
+            st.executeUpdate();
         }
+    }
+
+    /** The rows' ids as an SQL array, for {@code = ANY(...)} and {@code UNNEST(...)}. */
+    private static Array ids(Connection connection, List<Row> rows) throws SQLException {
+        Long[] ids = new Long[rows.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = rows.get(i).id();
+        }
+        return connection.createArrayOf("bigint", ids);
     }
 
     /**

@@ -12,15 +12,19 @@ import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.views.Views;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import io.javalin.http.staticfiles.Location;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.NotFoundResponse;
 import io.javalin.router.Endpoint;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -39,7 +43,11 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Characters outside the BMP (an emoji) as UTF-8, not as escaped surrogate pairs; buffers shared. */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonBody.pooledBuffers())
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    /** The request attribute of a 404 that {@link #json} answered. */
+    private static final String ANSWERED = "allocation.answered";
 
     /** How long stopping waits for in-flight requests before cutting them off. */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
@@ -72,6 +80,8 @@ public final class HttpApi {
         Optional<BearerToken> token = apiToken.map(BearerToken::new);
         ApiDocs docs = ApiDocs.load();
         String page = new String(ApiDocs.bytes("web/index.html"), StandardCharsets.UTF_8);
+        Map<String, byte[]> pageFiles = Map.of("app.js", ApiDocs.bytes("web/app.js"),
+                "style.css", ApiDocs.bytes("web/style.css"));
         return Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -102,13 +112,6 @@ public final class HttpApi {
                 server.setHandler(new GracefulHandler());
                 server.setStopTimeout(STOP_TIMEOUT.toMillis());
                 server.setErrorHandler(new JsonErrorHandler());
-            });
-
-            config.staticFiles.add(files -> {
-                files.hostedPath = "/static";
-                files.directory = "/web";
-                files.location = Location.CLASSPATH;
-                files.headers = Map.of("Cache-Control", "no-cache");
             });
 
             token.ifPresent(required -> config.routes.before(ctx -> {
@@ -191,6 +194,17 @@ public final class HttpApi {
             config.routes.get("/openapi.json", docs::document);
             config.routes.get("/docs", docs::page);
             config.routes.get("/docs/{asset}", docs::asset);
+            // The page's two files, read once: Javalin's static files would mount the whole jar as a
+            // file system at start-up (a good part of a cold start) to serve them.
+            config.routes.get("/static/{file}", ctx -> {
+                byte[] file = pageFiles.get(ctx.pathParam("file"));
+                if (file == null) {
+                    throw new NotFoundResponse("No such file: " + ctx.path());
+                }
+                ctx.header("Cache-Control", "no-cache")
+                        .contentType((ctx.pathParam("file").endsWith(".js") ? "text/javascript" : "text/css") + "; charset=utf-8")
+                        .result(file);
+            });
             config.routes.get("/status", ctx -> json(ctx, 200, status.get()));
             config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8")
                     .header("Cache-Control", "no-cache")
@@ -207,7 +221,13 @@ public final class HttpApi {
                     message(ctx, 409, "Too many concurrent changes to the same product; try again"));
             config.routes.exception(StorageUnavailable.class, (e, ctx) -> unavailable(ctx, e));
             config.routes.exception(SQLException.class, (e, ctx) -> unavailable(ctx, e));
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> message(ctx, e.getStatus(), e.getMessage()));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 405) {
+                    ctx.status(405);   // the 405 error handler below answers, naming the method and path
+                } else {
+                    message(ctx, e.getStatus(), e.getMessage());
+                }
+            });
             config.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("Unexpected failure on {} {}", ctx.method(), ctx.path(), e);
                 message(ctx, 500, "Internal error");
@@ -215,7 +235,7 @@ public final class HttpApi {
             config.routes.error(405, ctx -> message(ctx, 405,
                     "Method " + ctx.method() + " is not allowed on " + ctx.path()));
             config.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
+                if (ctx.attribute(ANSWERED) == null && (ctx.result() == null || ctx.result().isEmpty())) {
                     message(ctx, 404, "No such endpoint: " + ctx.method() + " " + ctx.path());
                 }
             });
@@ -256,11 +276,26 @@ public final class HttpApi {
         json(ctx, status, Map.of("message", message));
     }
 
+    /**
+     * Writes the answer's bytes to the response itself: through {@code ctx.result(...)}, Javalin copies
+     * every answer, however short, through a fresh 32 KiB buffer (most of the bytes a request
+     * allocated, measured). A 404 written here is marked, so the 404 error handler leaves it alone.
+     */
     private static void json(Context ctx, int status, Object body) {
+        byte[] bytes;
         try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+            bytes = JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + body, e);
+        }
+        ctx.status(status).contentType("application/json");
+        if (status == 404) {
+            ctx.attribute(ANSWERED, Boolean.TRUE);
+        }
+        try {
+            ctx.outputStream().write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,11 +1,15 @@
 package com.allocationservice.entrypoints;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +27,19 @@ public final class JsonBody {
     public static final int MAX_BYTES = 16 * 1024;
     public static final int MAX_TEXT = 255;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper MAPPER = JsonMapper.builder(pooledBuffers())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private final JsonNode node;
+
+    /**
+     * Jackson's factory with its buffers shared by all threads: its default keeps them per thread,
+     * and each request runs on a new virtual thread, so every read and write allocated fresh ones
+     * (about 12 KB, two thirds of what a request allocated, measured).
+     */
+    static JsonFactory pooledBuffers() {
+        return JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+    }
 
     private JsonBody(JsonNode node) {
         this.node = node;

@@ -48,6 +48,7 @@ class ApiTokenTest {
             Map.entry("GET /openapi.json", new Example("/openapi.json", null, 200)),
             Map.entry("GET /docs", new Example("/docs", null, 200)),
             Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)),
+            Map.entry("GET /static/{file}", new Example("/static/app.js", null, 200)),
             Map.entry("GET /status", new Example("/status", null, 200)),
             Map.entry("GET /", new Example("/", null, 200)));
 
@@ -235,7 +236,7 @@ class ApiTokenTest {
         String path = route.substring(route.indexOf(' ') + 1);
         return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
                 || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/")
-                || route.equals("GET /");
+                || route.equals("GET /") || route.equals("GET /static/{file}");
     }
 
     private static String route(Endpoint endpoint) {

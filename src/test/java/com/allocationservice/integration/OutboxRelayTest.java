@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -213,21 +214,56 @@ class OutboxRelayTest {
     }
 
     @Test
-    void with_no_redis_logs_each_message_and_marks_it_sent() {
+    void with_no_redis_logs_each_message_at_debug_counts_them_at_info_and_marks_them_sent() {
+        Logger logger = (Logger) LoggerFactory.getLogger(LoggingEventPublisher.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        Level level = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        try {
+            OutboxRelay relay = relay(db.dataSource(), new LoggingEventPublisher());
+            MessageBus bus = bus(relay);
+            bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
+            bus.handle(new Command.Allocate("o1", "LAMP", 4));
+            await().atMost(WAIT).until(() -> relay.backlog() == 0);
+            bus.handle(new Command.Allocate("o2", "LAMP", 3));
+            bus.handle(new Command.Allocate("o3", "LAMP", 3));
+
+            await().atMost(WAIT).until(() -> relay.backlog() == 0);
+            assertThat(relay.published()).isEqualTo(6);
+            assertThat(logged.list).filteredOn(event -> event.getLevel() == Level.DEBUG)
+                    .extracting(ILoggingEvent::getFormattedMessage).hasSize(3)
+                    .allSatisfy(line -> assertThat(line).contains("line_allocated").contains("\"batchref\":\"b1\""))
+                    .anySatisfy(line -> assertThat(line).contains("\"orderid\":\"o1\""));
+            assertThat(logged.list).filteredOn(event -> event.getLevel() == Level.INFO).singleElement()
+                    .satisfies(event -> assertThat(event.getFormattedMessage()).contains("1 message(s)"));
+        } finally {
+            logger.setLevel(level);
+            logger.detachAppender(logged);
+        }
+    }
+
+    @Test
+    void with_no_redis_counts_the_messages_at_most_once_per_interval() throws Exception {
         Logger logger = (Logger) LoggerFactory.getLogger(LoggingEventPublisher.class);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
         logger.addAppender(logged);
         try {
-            OutboxRelay relay = relay(db.dataSource(), new LoggingEventPublisher());
-            MessageBus bus = bus(relay);
-            bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
-            bus.handle(new Command.Allocate("o1", "LAMP", 10));
+            LoggingEventPublisher publisher = new LoggingEventPublisher(Duration.ofMillis(300));
+            var message = new EventPublisher.Outgoing("m", EventPublisher.Via.PUBSUB, "line_allocated", "{}");
+            var copy = new EventPublisher.Outgoing("m", EventPublisher.Via.STREAM, "line_allocated", "{}");
+            assertThat(publisher.publish(List.of(message, copy))).containsExactly(null, null);
+            publisher.publish(List.of(message, copy, message, copy));
+            publisher.publish(List.of(message, copy));
+            Thread.sleep(400);
+            publisher.publish(List.of(message, copy));
 
-            await().atMost(WAIT).until(() -> relay.backlog() == 0);
-            assertThat(relay.published()).isEqualTo(2);
-            assertThat(logged.list).singleElement().satisfies(event -> assertThat(event.getFormattedMessage())
-                    .contains("line_allocated").contains("\"orderid\":\"o1\"").contains("\"batchref\":\"b1\""));
+            assertThat(logged.list).filteredOn(event -> event.getLevel() == Level.INFO)
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .satisfiesExactly(first -> assertThat(first).contains(" 1 message(s)"),
+                            later -> assertThat(later).contains(" 4 message(s)"));
         } finally {
             logger.detachAppender(logged);
         }

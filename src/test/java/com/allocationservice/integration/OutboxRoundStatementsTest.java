@@ -1,0 +1,208 @@
+package com.allocationservice.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.allocationservice.adapters.EmailDestination;
+import com.allocationservice.adapters.OutboxRelay;
+import com.allocationservice.adapters.RedisDestination;
+import com.allocationservice.service.EventPublisher;
+import com.allocationservice.unit.FakeNotifications;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A relay round runs a constant number of statements however many rows it delivers, refuses, sets
+ * aside and deletes: counted on every connection the relay opens (one per round), on both databases.
+ */
+class OutboxRoundStatementsTest {
+
+    /** Statements a round may run: lock, due rows, email bookkeeping (read, update, insert), retry, park, delete. */
+    private static final int MAX_STATEMENTS_PER_ROUND = 8;
+    private static final int MESSAGES = 700;
+    private static final String REFUSED_SKU = "SKU-0";
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void a_round_of_many_rows_runs_a_few_statements(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            int refusedRows = insertMessages(db);
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("INSERT INTO out_of_stock_emails (sku, occurred_at) SELECT sku, occurred_at - "
+                        + "INTERVAL '1' DAY FROM outbox WHERE destination = 'email' AND product_version < 5");
+                c.commit();
+            }
+            CountingDataSource counting = new CountingDataSource(db.dataSource());
+            EventPublisher refusesOneSku = messages -> messages.stream()
+                    .map(m -> m.json().contains("\"" + REFUSED_SKU + "\"") ? "NOPERM refused for the test" : null)
+                    .toList();
+            FakeNotifications mail = new FakeNotifications();
+            try (OutboxRelay relay = new OutboxRelay(counting, new RedisDestination(refusesOneSku),
+                    new EmailDestination(mail, "stock@made.com", Duration.ofMinutes(15)), 2, Duration.ofMillis(100))) {
+                relay.start();
+                await().atMost(Duration.ofSeconds(30)).until(() -> relay.backlog() == 0);
+
+                assertThat(relay.published()).isEqualTo(2L * MESSAGES - refusedRows);
+                assertThat(relay.setAside()).isEqualTo(refusedRows);
+                assertThat(mail.sent()).hasSize(20);
+            }
+            assertThat(db.query("SELECT attempts, error FROM outbox_parked", rs -> rs.getInt(1) + " " + rs.getString(2)))
+                    .hasSize(refusedRows).containsOnly("2 NOPERM refused for the test");
+            assertThat(db.query("SELECT count(*) FROM out_of_stock_emails WHERE occurred_at > "
+                    + "CURRENT_TIMESTAMP - INTERVAL '1' HOUR", rs -> rs.getLong(1)))
+                    .containsExactly(20L);
+            assertThat(counting.largestRound()).isBetween(4, MAX_STATEMENTS_PER_ROUND);
+        }
+    }
+
+    /** Redis rows for MESSAGES messages over 50 SKUs, and an email row for the first 20; returns the rows of REFUSED_SKU. */
+    private static int insertMessages(TestDatabase db) throws SQLException {
+        int refused = 0;
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement st = c.prepareStatement("INSERT INTO outbox (message_id, destination, type, sku, "
+                     + "product_version, occurred_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < MESSAGES; i++) {
+                String sku = "SKU-" + (i % 50);
+                UUID id = UUID.randomUUID();
+                String payload = "{\"id\":\"" + id + "\",\"type\":\"out_of_stock\",\"sku\":\"" + sku + "\"}";
+                List<String> destinations = i < 20 ? List.of("pubsub", "stream", "email") : List.of("pubsub", "stream");
+                for (String destination : destinations) {
+                    st.setObject(1, id);
+                    st.setString(2, destination);
+                    st.setString(3, "out_of_stock");
+                    st.setString(4, sku);
+                    st.setLong(5, i);
+                    st.setTimestamp(6, Timestamp.from(Instant.now()));
+                    st.setString(7, payload);
+                    st.addBatch();
+                    if (sku.equals(REFUSED_SKU) && !destination.equals("email")) {
+                        refused++;
+                    }
+                }
+            }
+            st.executeBatch();
+            c.commit();
+        }
+        return refused;
+    }
+
+    /** Counts the statements run on each connection it hands out, a batch counting each of its entries. */
+    private static final class CountingDataSource implements DataSource {
+        private final DataSource delegate;
+        private final List<Integer> perConnection = new CopyOnWriteArrayList<>();
+
+        CountingDataSource(DataSource delegate) {
+            this.delegate = delegate;
+        }
+
+        int largestRound() {
+            return perConnection.stream().mapToInt(Integer::intValue).max().orElse(0);
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection connection = delegate.getConnection();
+            AtomicInteger statements = new AtomicInteger();
+            return proxy(Connection.class, connection, (method, result) -> {
+                if (method.getName().equals("close")) {
+                    perConnection.add(statements.get());
+                }
+                if (result instanceof PreparedStatement st) {
+                    return counted(PreparedStatement.class, st, statements);
+                }
+                if (result instanceof Statement st) {
+                    return counted(Statement.class, st, statements);
+                }
+                return result;
+            });
+        }
+
+        private static <T> T counted(Class<T> type, T statement, AtomicInteger statements) {
+            AtomicInteger batched = new AtomicInteger();
+            return proxy(type, statement, (method, result) -> {
+                String name = method.getName();
+                if (name.equals("addBatch")) {
+                    batched.incrementAndGet();
+                } else if (name.equals("executeBatch")) {
+                    statements.addAndGet(batched.getAndSet(0));
+                } else if (name.startsWith("execute")) {
+                    statements.incrementAndGet();
+                }
+                return result;
+            });
+        }
+
+        private interface After {
+            Object apply(Method method, Object result);
+        }
+
+        private static <T> T proxy(Class<T> type, T target, After after) {
+            InvocationHandler handler = (p, method, args) -> {
+                try {
+                    return after.apply(method, method.invoke(target, args));
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            };
+            return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public PrintWriter getLogWriter() throws SQLException {
+            return delegate.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) throws SQLException {
+            delegate.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            delegate.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return delegate.getLoginTimeout();
+        }
+
+        @Override
+        public Logger getParentLogger() {
+            return Logger.getGlobal();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            return delegate.unwrap(iface);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) throws SQLException {
+            return delegate.isWrapperFor(iface);
+        }
+    }
+}
