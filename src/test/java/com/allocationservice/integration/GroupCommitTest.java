@@ -13,6 +13,10 @@ import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -22,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -108,6 +114,74 @@ class GroupCommitTest {
             assertThat(db.number("SELECT COUNT(*) FROM outbox WHERE destination = 'email'")).isEqualTo(1);
             assertThat(db.query("SELECT COUNT(*) FROM order_lines WHERE orderid = 'explodes'", rs -> rs.getLong(1)))
                     .containsExactly(0L);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void a_group_costs_the_same_statements_for_one_command_as_for_twenty(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind);
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            AtomicInteger statements = new AtomicInteger();
+            CountDownLatch open = new CountDownLatch(1);
+            MessageBus bus = new MessageBus(JdbcUnitOfWork.factory(counting(db.dataSource(), statements)),
+                    (command, uow) -> {
+                        if (command == GATE) {
+                            await().until(() -> open.getCount() == 0);
+                        }
+                        return Bootstrap.COMMAND_HANDLERS.handle(command, uow);
+                    }, Handlers::needs, event -> List.of(), MessageBus.RetryPolicy.DEFAULT);
+            bus.handle(new CreateBatch("gate-batch", "GATE", 1, null));
+            for (int sku = 0; sku < 20; sku++) {
+                bus.handle(new CreateBatch("b" + sku, "SKU-" + sku, 100, null));
+                bus.handle(new Allocate("history-" + sku, "SKU-" + sku, 1));
+            }
+
+            int before = statements.get();
+            bus.handle(new Allocate("alone", "SKU-0", 1));
+            int alone = statements.get() - before;
+
+            before = statements.get();
+            CompletableFuture<Object> gate = CompletableFuture.supplyAsync(() -> bus.handle(GATE), threads);
+            await().until(() -> bus.groups() == 1 + 40 + 1 + 1);
+            List<CompletableFuture<Object>> results = new ArrayList<>();
+            for (int sku = 0; sku < 20; sku++) {
+                send(bus, threads, results, new Allocate("grouped-" + sku, "SKU-" + sku, 1), null);
+            }
+            open.countDown();
+            gate.join();
+            results.forEach(CompletableFuture::join);
+            int gateAndGroup = statements.get() - before;
+
+            assertThat(alone).as("load, compare-and-set, batch, line, outbox").isEqualTo(5);
+            assertThat(gateAndGroup).as("the gate's group and the group of twenty: the same statements each")
+                    .isEqualTo(2 * alone);
+        }
+    }
+
+    /** The data source, counting every statement prepared on its connections. */
+    private static DataSource counting(DataSource dataSource, AtomicInteger statements) {
+        return (DataSource) Proxy.newProxyInstance(GroupCommitTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(method, dataSource, args);
+                    if (!(result instanceof Connection connection)) {
+                        return result;
+                    }
+                    return Proxy.newProxyInstance(GroupCommitTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                            (p, m, a) -> {
+                                if (m.getName().startsWith("prepare")) {
+                                    statements.incrementAndGet();
+                                }
+                                return invoke(m, connection, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 
