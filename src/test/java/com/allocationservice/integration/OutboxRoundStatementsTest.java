@@ -8,7 +8,6 @@ import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.adapters.RedisDestination;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.unit.FakeNotifications;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -55,7 +53,7 @@ class OutboxRoundStatementsTest {
                     .map(m -> m.json().contains("\"" + REFUSED_SKU + "\"") ? "NOPERM refused for the test" : null)
                     .toList();
             FakeNotifications mail = new FakeNotifications();
-            try (OutboxRelay relay = new OutboxRelay(counting, new RedisDestination(refusesOneSku),
+            try (OutboxRelay relay = new OutboxRelay(counting.dataSource(), new RedisDestination(refusesOneSku),
                     new EmailDestination(mail, "stock@made.com", Duration.ofMinutes(15)), 2, Duration.ofMillis(100))) {
                 relay.start();
                 await().atMost(Duration.ofSeconds(30)).until(() -> relay.backlog() == 0);
@@ -105,21 +103,24 @@ class OutboxRoundStatementsTest {
     }
 
     /** Counts the statements run on each connection it hands out, a batch counting each of its entries. */
-    private static final class CountingDataSource implements DataSource {
-        private final DataSource delegate;
+    private static final class CountingDataSource {
+        private final DataSource dataSource;
         private final List<Integer> perConnection = new CopyOnWriteArrayList<>();
 
         CountingDataSource(DataSource delegate) {
-            this.delegate = delegate;
+            this.dataSource = proxy(DataSource.class, delegate,
+                    (method, result) -> result instanceof Connection c ? counted(c) : result);
+        }
+
+        DataSource dataSource() {
+            return dataSource;
         }
 
         int largestRound() {
             return perConnection.stream().mapToInt(Integer::intValue).max().orElse(0);
         }
 
-        @Override
-        public Connection getConnection() throws SQLException {
-            Connection connection = delegate.getConnection();
+        private Connection counted(Connection connection) {
             AtomicInteger statements = new AtomicInteger();
             return proxy(Connection.class, connection, (method, result) -> {
                 if (method.getName().equals("close")) {
@@ -163,46 +164,6 @@ class OutboxRoundStatementsTest {
                 }
             };
             return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() throws SQLException {
-            return delegate.getLogWriter();
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) throws SQLException {
-            delegate.setLogWriter(out);
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) throws SQLException {
-            delegate.setLoginTimeout(seconds);
-        }
-
-        @Override
-        public int getLoginTimeout() throws SQLException {
-            return delegate.getLoginTimeout();
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            return delegate.unwrap(iface);
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) throws SQLException {
-            return delegate.isWrapperFor(iface);
         }
     }
 }
