@@ -138,18 +138,25 @@ final class JdbcOutbox {
      */
     static List<Row> due(Connection connection, List<String> destinations, Instant now, int limit)
             throws SQLException {
-        String in = String.join(", ", destinations.stream().map(d -> "?").toList());
-        try (PreparedStatement st = connection.prepareStatement("SELECT id, message_id, destination, type, sku, "
-                + "occurred_at, payload, attempts FROM outbox o WHERE destination IN (" + in + ") "
-                + "AND (retry_at IS NULL OR retry_at <= ?) AND NOT EXISTS (SELECT 1 FROM outbox f "
-                + "WHERE f.destination = o.destination AND f.sku = o.sku AND f.attempts > 0 AND f.id < o.id) "
-                + "ORDER BY id LIMIT ?")) {
+        // One ordered scan of (destination, id) per destination, each stopping after `limit` rows, so a
+        // round costs the same however long the backlog; a row behind a retried row of its SKU is
+        // found through outbox_retrying (attempts, ...), which holds next to nothing.
+        String one = "(SELECT id, message_id, destination, type, sku, occurred_at, payload, attempts FROM outbox o "
+                + "WHERE destination = ? AND (retry_at IS NULL OR retry_at <= ?) AND NOT EXISTS (SELECT 1 FROM outbox f "
+                + "WHERE f.attempts > 0 AND f.destination = o.destination AND f.sku = o.sku AND f.id < o.id) "
+                + "ORDER BY id LIMIT ?)";
+        String sql = destinations.size() == 1 ? one
+                : String.join(" UNION ALL ", destinations.stream().map(d -> one).toList()) + " ORDER BY id LIMIT ?";
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
             int i = 1;
             for (String destination : destinations) {
                 st.setString(i++, destination);
+                st.setTimestamp(i++, Timestamp.from(now));
+                st.setInt(i++, limit);
             }
-            st.setTimestamp(i++, Timestamp.from(now));
-            st.setInt(i, limit);
+            if (destinations.size() > 1) {
+                st.setInt(i, limit);
+            }
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {

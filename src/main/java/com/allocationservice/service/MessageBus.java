@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
  * Handles commands, then every event they led to. Commands that wait while the previous ones are
  * being committed run together as one {@link CommandGroup} in one unit of work: one load, one write,
  * one commit for the lot (group commit). There is no timer: a group is whatever arrived while the
- * previous group ran, so a lone command runs alone at once. One group runs at a time, so each SKU's
- * commands run in arrival order and never race each other within a process; across processes the
- * version compare-and-set decides.
+ * previous group ran (up to {@link #MAX_GROUP}), so a lone command runs alone at once. One group
+ * runs at a time, so each SKU's commands run in arrival order and never race each other within a
+ * process; across processes the version compare-and-set decides.
  *
  * <p>Each command keeps its own outcome: its handler sees a {@link UnitOfWork} of its own, and a
  * command that fails or loses a race changes nothing its group keeps. A command whose product another
@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
 public final class MessageBus {
 
     private static final Logger log = LoggerFactory.getLogger(MessageBus.class);
+
+    /**
+     * The most commands one group takes; the rest wait for the next. It bounds a transaction's size
+     * and how long its locks are held when a burst queues thousands of commands.
+     */
+    public static final int MAX_GROUP = 500;
 
     /** Runs the one handler of a command, routed by bootstrap. */
     @FunctionalInterface
@@ -198,8 +204,9 @@ public final class MessageBus {
         group.add(pending);
         queueLock.lock();
         try {
-            group.addAll(waiting);
-            waiting.clear();
+            while (group.size() < MAX_GROUP && !waiting.isEmpty()) {
+                group.add(waiting.poll());
+            }
         } finally {
             queueLock.unlock();
         }

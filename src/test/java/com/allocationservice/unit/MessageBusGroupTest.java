@@ -194,6 +194,27 @@ class MessageBusGroupTest {
         assertThat(store.handledMessages()).as("neither the failed command's nor the uncommitted one's").containsExactly("m1");
     }
 
+    @Test
+    void a_burst_runs_in_groups_of_at_most_the_largest_group() {
+        bus.handle(new CreateBatch("b1", "LAMP", 10_000, null));
+        CompletableFuture<Object> gate = CompletableFuture.supplyAsync(() -> bus.handle(GATE), threads);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.containsKey(GATE));
+        List<CompletableFuture<Object>> burst = new ArrayList<>();
+        for (int i = 0; i <= MessageBus.MAX_GROUP; i++) {
+            Allocate allocate = new Allocate("burst-" + i, "LAMP", 1);
+            burst.add(CompletableFuture.supplyAsync(() -> bus.handle(allocate), threads));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> bus.waitingCommands() == MessageBus.MAX_GROUP + 1);
+        long groupsBefore = bus.groups();
+
+        open.countDown();
+        gate.join();
+        burst.forEach(CompletableFuture::join);
+
+        assertThat(bus.groups() - groupsBefore).as("a full group, then the one left over").isEqualTo(2);
+        assertThat(bus.groupedCommands()).isEqualTo(1 + 1 + MessageBus.MAX_GROUP + 1);
+    }
+
     /** Three commands, each with its message id, as one group. */
     private List<CompletableFuture<Object>> inOneGroupWithIds(Command first, String firstId, Command second,
             String secondId, Command third, String thirdId) {
