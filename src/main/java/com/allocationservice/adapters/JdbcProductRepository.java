@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -33,43 +34,36 @@ import java.util.function.Supplier;
  */
 final class JdbcProductRepository implements ProductRepository {
 
+    private static final String BATCH_COLUMNS = "p.sku, p.version, b.reference, b.purchased_quantity, "
+            + "b.allocated_quantity, b.eta, b.last_change_major, b.last_change_minor, CAST(NULL AS VARCHAR(255))";
+    private static final String LINE_COLUMNS = "SELECT 'l', l.sku, l.placed_version, l.orderid, l.qty, 0, "
+            + "CAST(NULL AS DATE), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), l.batchref FROM order_lines l ";
+    private static final String ORDERS = "JOIN UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY)) "
+            + "AS n (orderid, sku) ON l.orderid = n.orderid AND l.sku = n.sku ";
+    private static final String ANY = "ANY(CAST(? AS VARCHAR ARRAY))";
+
     /**
-     * The needs, as parallel arrays; each resolved to its product's SKU (a batch need through its
-     * batch). Then the lines they name (an order's line, a batch's lines, a SKU's backorders) and
-     * the batches that have stock or that a need or a loaded line names; then, one row per batch
-     * ('b', or a product with no batch) and one per line ('l').
+     * Every need of a group in one statement, its needs passed as arrays: one 'b' row per batch (or one
+     * with no batch, for a product that has none) and one 'l' row per line. Each part is a plain
+     * indexed lookup; a row that two parts find comes twice and is kept once. In order: the products
+     * named by SKU with their batches that have stock; the batches named, with their product's
+     * version, and the batches with stock of their SKUs; the batches of the lines named; the lines named; the lines on the batches named; the
+     * backorders of the SKUs, and of the batches' SKUs, that asked for them.
      */
-    private static final String LOAD = """
-            WITH need (sku, orderid, batchref, backorders) AS (
-                SELECT * FROM UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),
-                                     CAST(? AS VARCHAR ARRAY), CAST(? AS BOOLEAN ARRAY))),
-            resolved AS (
-                SELECT n.sku AS sku, n.orderid, n.batchref, n.backorders FROM need n WHERE n.sku IS NOT NULL
-                UNION ALL
-                SELECT b.sku, n.orderid, n.batchref, n.backorders FROM need n
-                JOIN batches b ON b.reference = n.batchref WHERE n.sku IS NULL),
-            line AS (
-                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
-                JOIN resolved r ON l.orderid = r.orderid AND l.sku = r.sku
-                UNION
-                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
-                JOIN resolved r ON l.sku = r.sku AND l.batchref = r.batchref
-                UNION
-                SELECT l.orderid, l.sku, l.qty, l.batchref, l.placed_version FROM order_lines l
-                WHERE l.batchref IS NULL AND l.sku IN (SELECT sku FROM resolved WHERE backorders)),
-            batch AS (
-                SELECT b.* FROM batches b WHERE b.has_stock AND b.sku IN (SELECT sku FROM resolved)
-                UNION
-                SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM resolved)
-                UNION
-                SELECT b.* FROM batches b WHERE b.reference IN (SELECT batchref FROM line))
-            SELECT 'b', p.sku, p.version, b.reference, b.purchased_quantity, b.allocated_quantity, b.eta,
-                   b.last_change_major, b.last_change_minor, CAST(NULL AS VARCHAR(255))
-            FROM products p LEFT JOIN batch b ON b.sku = p.sku WHERE p.sku IN (SELECT sku FROM resolved)
-            UNION ALL
-            SELECT 'l', l.sku, l.placed_version, l.orderid, l.qty, 0, CAST(NULL AS DATE),
-                   CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), l.batchref
-            FROM line l""";
+    private static final String LOAD = "SELECT 'b', " + BATCH_COLUMNS + " FROM products p "
+            + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = " + ANY
+            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
+            + "WHERE b.reference = " + ANY
+            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
+            + "WHERE b.has_stock AND b.sku IN (SELECT sku FROM batches WHERE reference = " + ANY + ")"
+            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM order_lines l " + ORDERS
+            + "JOIN batches b ON b.reference = l.batchref JOIN products p ON p.sku = b.sku"
+            + " UNION ALL " + LINE_COLUMNS + ORDERS
+            + " UNION ALL " + LINE_COLUMNS + "JOIN batches b ON l.sku = b.sku AND l.batchref = b.reference "
+            + "WHERE b.reference = " + ANY
+            + " UNION ALL " + LINE_COLUMNS + "WHERE l.batchref IS NULL AND l.sku = " + ANY
+            + " UNION ALL " + LINE_COLUMNS + "WHERE l.batchref IS NULL AND l.sku IN "
+            + "(SELECT sku FROM batches WHERE reference = " + ANY + ")";
 
     /** What a product looked like when loaded; absent for a product added in this unit of work. */
     private record Loaded(long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
@@ -145,10 +139,18 @@ final class JdbcProductRepository implements ProductRepository {
     private Map<String, Loaded> query(List<Need> needs) {
         Connection c = connection.get();
         try (PreparedStatement st = c.prepareStatement(LOAD)) {
-            st.setArray(1, c.createArrayOf("VARCHAR", needs.stream().map(Need::sku).toArray()));
-            st.setArray(2, c.createArrayOf("VARCHAR", needs.stream().map(Need::orderid).toArray()));
-            st.setArray(3, c.createArrayOf("VARCHAR", needs.stream().map(Need::batchref).toArray()));
-            st.setArray(4, c.createArrayOf("BOOLEAN", needs.stream().map(Need::backorders).toArray()));
+            Object[] skus = needs.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
+            Object[] refs = needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct().toArray();
+            List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
+            Object[] orders = lines.stream().map(Need::orderid).toArray();
+            Object[] orderSkus = lines.stream().map(Need::sku).toArray();
+            List<Need> backorders = needs.stream().filter(Need::backorders).toList();
+            Object[] backorderSkus = backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
+            Object[] backorderRefs = backorders.stream().filter(n -> n.sku() == null).map(Need::batchref).toArray();
+            Object[][] params = {skus, refs, refs, orders, orderSkus, orders, orderSkus, refs, backorderSkus, backorderRefs};
+            for (int i = 0; i < params.length; i++) {
+                st.setArray(i + 1, c.createArrayOf("VARCHAR", params[i]));
+            }
             Map<String, Rows> products = new LinkedHashMap<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
