@@ -50,8 +50,16 @@ final class JdbcProductRepository implements ProductRepository {
      * version, and the batches with stock of their SKUs; the batches of the lines named; the lines named; the lines on the batches named; the
      * backorders of the SKUs, and of the batches' SKUs, that asked for them.
      */
-    private static final String LOAD = "SELECT 'b', " + BATCH_COLUMNS + " FROM products p "
-            + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = " + ANY
+    private static final String STOCKED = "SELECT 'b', " + BATCH_COLUMNS + " FROM products p "
+            + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = " + ANY;
+
+    /**
+     * What allocations alone need, the usual group: the products with their batches that have stock,
+     * and the lines named. Two parts instead of nine, so PostgreSQL plans it in a fraction of the time.
+     */
+    private static final String LOAD_FOR_ALLOCATIONS = STOCKED + " UNION ALL " + LINE_COLUMNS + ORDERS;
+
+    private static final String LOAD = STOCKED
             + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
             + "WHERE b.reference = " + ANY
             + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
@@ -129,6 +137,11 @@ final class JdbcProductRepository implements ProductRepository {
         loadedNeeds.addAll(needs);
     }
 
+    /** True when every need is an allocation's (a line of a named SKU, no backorders). */
+    private static boolean allocationsOnly(List<Need> needs) {
+        return needs.stream().allMatch(n -> n.sku() != null && n.orderid() != null && n.batchref() == null && !n.backorders());
+    }
+
     /** A product's rows as they come: its version from a 'b' row, its batches and lines. */
     private static final class Rows {
         Long version;
@@ -138,7 +151,7 @@ final class JdbcProductRepository implements ProductRepository {
 
     private Map<String, Loaded> query(List<Need> needs) {
         Connection c = connection.get();
-        try (PreparedStatement st = c.prepareStatement(LOAD)) {
+        try (PreparedStatement st = c.prepareStatement(allocationsOnly(needs) ? LOAD_FOR_ALLOCATIONS : LOAD)) {
             Object[] skus = needs.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
             Object[] refs = needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct().toArray();
             List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
@@ -147,7 +160,8 @@ final class JdbcProductRepository implements ProductRepository {
             List<Need> backorders = needs.stream().filter(Need::backorders).toList();
             Object[] backorderSkus = backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
             Object[] backorderRefs = backorders.stream().filter(n -> n.sku() == null).map(Need::batchref).toArray();
-            Object[][] params = {skus, refs, refs, orders, orderSkus, orders, orderSkus, refs, backorderSkus, backorderRefs};
+            Object[][] params = allocationsOnly(needs) ? new Object[][] {skus, orders, orderSkus}
+                    : new Object[][] {skus, refs, refs, orders, orderSkus, orders, orderSkus, refs, backorderSkus, backorderRefs};
             for (int i = 0; i < params.length; i++) {
                 st.setArray(i + 1, c.createArrayOf("VARCHAR", params[i]));
             }

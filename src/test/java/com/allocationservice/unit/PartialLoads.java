@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 /**
  * What adapters.JdbcProductRepository loads for a product's needs, for the fakes: its version; the
  * lines the needs name (an order's line, a batch's lines, the backorders if asked); the batches with
- * stock, those the needs name and those of the lines loaded. Saving merges what was handed out back
+ * stock, those the needs name and, unless allocations alone are loaded, those of the lines loaded. Saving merges what was handed out back
  * into what stayed in storage, as the JDBC repository writes only the rows it loaded.
  * RepositoryContractTest runs the same scenarios against both, so the two cannot drift apart.
  */
@@ -32,8 +32,9 @@ final class PartialLoads {
                 .filter(a -> orders.contains(a.line().orderid()) || named.contains(a.batchref())
                         || backorders && a.isBackorder())
                 .toList();
-        Set<String> batchesOfLines = lines.stream().map(LineAllocation::batchref).filter(b -> b != null)
-                .collect(Collectors.toSet());
+        boolean allocationsOnly = needs.stream().allMatch(n -> n.orderid() != null && n.batchref() == null && !n.backorders());
+        Set<String> batchesOfLines = allocationsOnly ? Set.of() : lines.stream().map(LineAllocation::batchref)
+                .filter(b -> b != null).collect(Collectors.toSet());
         List<Batch> batches = stored.batches().stream()
                 .filter(b -> b.availableQuantity() > 0 || named.contains(b.reference())
                         || batchesOfLines.contains(b.reference()))
