@@ -105,29 +105,41 @@ final class JdbcOutbox {
             return 0;
         }
         Instant occurredAt = now.truncatedTo(ChronoUnit.MICROS);
-        int rows = 0;
+        List<Object> ids = new ArrayList<>();
+        List<Object> destinations = new ArrayList<>();
+        List<Object> types = new ArrayList<>();
+        List<Object> skus = new ArrayList<>();
+        List<Object> versions = new ArrayList<>();
+        List<Object> payloads = new ArrayList<>();
+        for (Raised r : raised) {
+            UUID id = UUID.randomUUID();
+            String payload = payload(id, r.event(), r.version(), occurredAt);
+            for (String destination : r.event() instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL)
+                    : List.of(PUBSUB, STREAM)) {
+                ids.add(id);
+                destinations.add(destination);
+                types.add(type(r.event()));
+                skus.add(r.event().sku());
+                versions.add(r.version());
+                payloads.add(payload);
+            }
+        }
+        // every row in one statement, as arrays, in the order raised (WITH ORDINALITY): ids follow it
         try (PreparedStatement st = connection.prepareStatement("INSERT INTO outbox "
                 + "(message_id, destination, type, sku, product_version, occurred_at, payload) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            for (Raised r : raised) {
-                UUID id = UUID.randomUUID();
-                String payload = payload(id, r.event(), r.version(), occurredAt);
-                List<String> destinations = r.event() instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL)
-                        : List.of(PUBSUB, STREAM);
-                for (String destination : destinations) {
-                    st.setObject(1, id);
-                    st.setString(2, destination);
-                    st.setString(3, type(r.event()));
-                    st.setString(4, r.event().sku());
-                    st.setLong(5, r.version());
-                    st.setTimestamp(6, Timestamp.from(occurredAt));
-                    st.setString(7, payload);
-                    st.addBatch();
-                    rows++;
-                }
-            }
-            st.executeBatch();
+                + "SELECT u.m, u.d, u.t, u.s, u.v, ?, u.p FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), "
+                + "CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY)) "
+                + "WITH ORDINALITY AS u (m, d, t, s, v, p, n) ORDER BY u.n")) {
+            st.setTimestamp(1, Timestamp.from(occurredAt));
+            st.setArray(2, connection.createArrayOf("UUID", ids.toArray()));
+            st.setArray(3, connection.createArrayOf("VARCHAR", destinations.toArray()));
+            st.setArray(4, connection.createArrayOf("VARCHAR", types.toArray()));
+            st.setArray(5, connection.createArrayOf("VARCHAR", skus.toArray()));
+            st.setArray(6, connection.createArrayOf("BIGINT", versions.toArray()));
+            st.setArray(7, connection.createArrayOf("VARCHAR", payloads.toArray()));
+            st.executeUpdate();
         }
+        int rows = ids.size();
         return rows;
     }
 

@@ -265,6 +265,7 @@ final class JdbcProductRepository implements ProductRepository {
     void write() throws SQLException {
         Statements batches = new Statements();
         Statements lines = new Statements();
+        List<LineAllocation> inserted = new ArrayList<>();
         for (Product product : claimed) {
             Loaded before = loaded.getOrDefault(product.sku(), new Loaded(0, Map.of(), Map.of()));
             for (Batch batch : product.batches()) {
@@ -296,8 +297,10 @@ final class JdbcProductRepository implements ProductRepository {
             }
             for (LineAllocation allocation : now.values()) {
                 LineAllocation then = before.lines().get(allocation.line().orderid());
-                if (!allocation.equals(then)) {
-                    lines.add(then == null ? INSERT_LINE : UPDATE_LINE, st -> {
+                if (then == null) {
+                    inserted.add(allocation);
+                } else if (!allocation.equals(then)) {
+                    lines.add(UPDATE_LINE, st -> {
                         st.setInt(1, allocation.line().qty());
                         st.setString(2, allocation.batchref());
                         st.setLong(3, allocation.sequence());
@@ -309,7 +312,9 @@ final class JdbcProductRepository implements ProductRepository {
         }
         Connection c = connection.get();
         batches.execute(c, INSERT_BATCH, UPDATE_BATCH);
-        lines.execute(c, DELETE_LINE, INSERT_LINE, UPDATE_LINE);
+        lines.execute(c, DELETE_LINE);
+        insertLines(c, inserted);
+        lines.execute(c, UPDATE_LINE);
         for (Product product : claimed) {
             loaded.put(product.sku(), snapshot(product));
         }
@@ -321,10 +326,26 @@ final class JdbcProductRepository implements ProductRepository {
     private static final String UPDATE_BATCH = "UPDATE batches SET purchased_quantity = ?, allocated_quantity = ?, "
             + "eta = ?, last_change_major = ?, last_change_minor = ? WHERE reference = ?";
     private static final String DELETE_LINE = "DELETE FROM order_lines WHERE orderid = ? AND sku = ?";
-    private static final String INSERT_LINE = "INSERT INTO order_lines (qty, batchref, placed_version, orderid, sku) "
-            + "VALUES (?, ?, ?, ?, ?)";
+    /** New lines, any number in one statement, as arrays (a line is inserted by every allocation). */
+    private static final String INSERT_LINES = "INSERT INTO order_lines (qty, batchref, placed_version, orderid, sku) "
+            + "SELECT * FROM UNNEST(CAST(? AS INTEGER ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), "
+            + "CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY))";
     private static final String UPDATE_LINE = "UPDATE order_lines SET qty = ?, batchref = ?, placed_version = ? "
             + "WHERE orderid = ? AND sku = ?";
+
+    private static void insertLines(Connection c, List<LineAllocation> lines) throws SQLException {
+        if (lines.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement(INSERT_LINES)) {
+            st.setArray(1, c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()));
+            st.setArray(2, c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()));
+            st.setArray(3, c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()));
+            st.setArray(4, c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()));
+            st.setArray(5, c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()));
+            st.executeUpdate();
+        }
+    }
 
     @FunctionalInterface
     private interface Binder {
