@@ -159,7 +159,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         Optional<String> token = token(env, problems);
         LogFormat logFormat = LogFormat.of(env.get("ALLOCATION_LOG_FORMAT")).orElseGet(() -> {
             problems.add("ALLOCATION_LOG_FORMAT must be text or json, was '" + env.get("ALLOCATION_LOG_FORMAT") + "'");
-            return LogFormat.TEXT;
+            return LogFormat.TEXT; // equivalent mutant (null): a reported problem makes fromEnvironment throw
         });
         boolean accessLog = flag(env, "ALLOCATION_ACCESS_LOG", false, problems);
         if (!problems.isEmpty()) {

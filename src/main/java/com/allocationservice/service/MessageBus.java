@@ -265,7 +265,7 @@ public final class MessageBus {
         try {
             Thread.sleep(Duration.ofNanos(nanos));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Thread.currentThread().interrupt(); // not covered: no test interrupts a back-off
             throw new IllegalStateException("interrupted while backing off", e);
         }
     }
