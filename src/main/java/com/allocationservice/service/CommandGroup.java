@@ -100,7 +100,7 @@ final class CommandGroup {
                 uow.products().prefetch(wanted);
             }
             for (Pending pending : open) {
-                Scope scope = new Scope(uow.products());
+                Scope scope = new Scope(uow.products(), needs.of(pending.command));
                 try {
                     Object result = handler.handle(pending.command, scope);
                     if (scope.committed) {
@@ -187,6 +187,7 @@ final class CommandGroup {
      */
     private static final class Scope implements UnitOfWork {
         private final ProductRepository shared;
+        private final List<Need> declared;
         private final Map<Product, Product.Snapshot> before = new IdentityHashMap<>();
         private final Map<String, Product> added = new LinkedHashMap<>();
         private final List<Event> events = new ArrayList<>();
@@ -200,6 +201,11 @@ final class CommandGroup {
 
             @Override
             public Optional<Product> get(Need need) {
+                if (!declared.isEmpty() && !declared.contains(need)) {
+                    // the group loaded what the command declared: anything else would come incomplete
+                    throw new IllegalStateException("the handler of a command that declares " + declared
+                            + " asked for " + need);
+                }
                 Optional<Product> product = shared.get(need);
                 product.ifPresent(p -> before.computeIfAbsent(p, Product::snapshot));
                 return product;
@@ -211,8 +217,10 @@ final class CommandGroup {
             }
         };
 
-        Scope(ProductRepository shared) {
+        /** What the command declared it needs ({@link MessageBus.CommandNeeds}); empty: not declared, not checked. */
+        Scope(ProductRepository shared, List<Need> declared) {
             this.shared = shared;
+            this.declared = declared;
         }
 
         @Override
