@@ -151,7 +151,8 @@ final class JdbcProductRepository implements ProductRepository {
 
     private Map<String, Loaded> query(List<Need> needs) {
         Connection c = connection.get();
-        try (PreparedStatement st = c.prepareStatement(allocationsOnly(needs) ? LOAD_FOR_ALLOCATIONS : LOAD)) {
+        boolean allocationsOnly = allocationsOnly(needs);
+        try (PreparedStatement st = c.prepareStatement(allocationsOnly ? LOAD_FOR_ALLOCATIONS : LOAD)) {
             Object[] skus = needs.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
             Object[] refs = needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct().toArray();
             List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
@@ -160,7 +161,7 @@ final class JdbcProductRepository implements ProductRepository {
             List<Need> backorders = needs.stream().filter(Need::backorders).toList();
             Object[] backorderSkus = backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
             Object[] backorderRefs = backorders.stream().filter(n -> n.sku() == null).map(Need::batchref).toArray();
-            Object[][] params = allocationsOnly(needs) ? new Object[][] {skus, orders, orderSkus}
+            Object[][] params = allocationsOnly ? new Object[][] {skus, orders, orderSkus}
                     : new Object[][] {skus, refs, refs, orders, orderSkus, orders, orderSkus, refs, backorderSkus, backorderRefs};
             for (int i = 0; i < params.length; i++) {
                 st.setArray(i + 1, c.createArrayOf("VARCHAR", params[i]));
@@ -263,8 +264,7 @@ final class JdbcProductRepository implements ProductRepository {
 
     /** Writes what changed in the claimed products: each kind of row change is one batched statement. */
     void write() throws SQLException {
-        Statements batches = new Statements();
-        Statements lines = new Statements();
+        Statements writes = new Statements();
         List<LineAllocation> inserted = new ArrayList<>();
         for (Product product : claimed) {
             Loaded before = loaded.getOrDefault(product.sku(), new Loaded(0, Map.of(), Map.of()));
@@ -272,7 +272,7 @@ final class JdbcProductRepository implements ProductRepository {
                 BatchRow now = BatchRow.of(batch);
                 BatchRow then = before.batches().get(batch.reference());
                 if (!now.equals(then)) {
-                    batches.add(then == null ? INSERT_BATCH : UPDATE_BATCH, st -> {
+                    writes.add(then == null ? INSERT_BATCH : UPDATE_BATCH, st -> {
                         st.setInt(1, now.purchased());
                         st.setInt(2, now.allocated());
                         st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
@@ -289,7 +289,7 @@ final class JdbcProductRepository implements ProductRepository {
             product.lines().forEach(a -> now.put(a.line().orderid(), a));
             for (String orderid : before.lines().keySet()) {
                 if (!now.containsKey(orderid)) {
-                    lines.add(DELETE_LINE, st -> {
+                    writes.add(DELETE_LINE, st -> {
                         st.setString(1, orderid);
                         st.setString(2, product.sku());
                     });
@@ -300,7 +300,7 @@ final class JdbcProductRepository implements ProductRepository {
                 if (then == null) {
                     inserted.add(allocation);
                 } else if (!allocation.equals(then)) {
-                    lines.add(UPDATE_LINE, st -> {
+                    writes.add(UPDATE_LINE, st -> {
                         st.setInt(1, allocation.line().qty());
                         st.setString(2, allocation.batchref());
                         st.setLong(3, allocation.sequence());
@@ -311,10 +311,9 @@ final class JdbcProductRepository implements ProductRepository {
             }
         }
         Connection c = connection.get();
-        batches.execute(c, INSERT_BATCH, UPDATE_BATCH);
-        lines.execute(c, DELETE_LINE);
+        writes.execute(c, INSERT_BATCH, UPDATE_BATCH, DELETE_LINE);
         insertLines(c, inserted);
-        lines.execute(c, UPDATE_LINE);
+        writes.execute(c, UPDATE_LINE);
         for (Product product : claimed) {
             loaded.put(product.sku(), snapshot(product));
         }
