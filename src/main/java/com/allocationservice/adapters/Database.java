@@ -79,13 +79,16 @@ public final class Database {
     }
 
     /**
-     * Brings the schema to the latest migration (Flyway, the same files for PostgreSQL and H2; the one
-     * difference in syntax, a generated column's STORED, is the placeholder {@code stored}).
+     * Brings the schema to the latest migration (Flyway, the same files for PostgreSQL and H2; the two
+     * differences are placeholders: a generated column's STORED, {@code stored}, and the outbox's
+     * partial index of retried rows, {@code retryingIndex}, which H2 cannot have).
      */
     public static void migrate(HikariDataSource dataSource) {
         boolean postgres = dataSource.getJdbcUrl().startsWith("jdbc:postgresql:");
-        Flyway.configure().dataSource(dataSource).placeholders(Map.of("stored", postgres ? "STORED" : ""))
-                .load().migrate();
+        Map<String, String> placeholders = postgres
+                ? Map.of("stored", "STORED", "retryingIndex", "(destination, sku, id) WHERE attempts > 0")
+                : Map.of("stored", "", "retryingIndex", "(attempts, destination, sku, id)");
+        Flyway.configure().dataSource(dataSource).placeholders(placeholders).load().migrate();
     }
 
     /** Driver properties (strings: H2 reads them with getProperty); a parameter in the URL wins over them. */

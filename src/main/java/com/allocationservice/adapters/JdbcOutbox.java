@@ -22,7 +22,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.postgresql.PGStatement;
 
 /**
  * The outbox table: rows written by a unit of work in its own transaction, read and deleted by the
@@ -99,10 +101,10 @@ final class JdbcOutbox {
         }
     }
 
-    /** Inserts the rows of these events in one JDBC batch; returns how many rows. */
-    static int write(Connection connection, List<Raised> raised, Instant now) throws SQLException {
+    /** Inserts the rows of these events in one statement; returns the destinations they are for. */
+    static Set<String> write(Connection connection, List<Raised> raised, Instant now) throws SQLException {
         if (raised.isEmpty()) {
-            return 0;
+            return Set.of();
         }
         Instant occurredAt = now.truncatedTo(ChronoUnit.MICROS);
         List<Object> ids = new ArrayList<>();
@@ -139,8 +141,7 @@ final class JdbcOutbox {
             st.setArray(7, connection.createArrayOf("VARCHAR", payloads.toArray()));
             st.executeUpdate();
         }
-        int rows = ids.size();
-        return rows;
+        return Set.copyOf(destinations.stream().map(String.class::cast).toList());
     }
 
     /**
@@ -152,7 +153,7 @@ final class JdbcOutbox {
             throws SQLException {
         // One ordered scan of (destination, id) per destination, each stopping after `limit` rows, so a
         // round costs the same however long the backlog; a row behind a retried row of its SKU is
-        // found through outbox_retrying (attempts, ...), which holds next to nothing.
+        // found through outbox_retrying, which holds only retried rows (V9).
         String one = "(SELECT id, message_id, destination, type, sku, occurred_at, payload, attempts FROM outbox o "
                 + "WHERE destination = ? AND (retry_at IS NULL OR retry_at <= ?) AND NOT EXISTS (SELECT 1 FROM outbox f "
                 + "WHERE f.attempts > 0 AND f.destination = o.destination AND f.sku = o.sku AND f.id < o.id) "
@@ -160,6 +161,12 @@ final class JdbcOutbox {
         String sql = destinations.size() == 1 ? one
                 : String.join(" UNION ALL ", destinations.stream().map(d -> one).toList()) + " ORDER BY id LIMIT ?";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
+            if (st.isWrapperFor(PGStatement.class)) {
+                // Planned at every round for the table as it is then. The outbox drains to nothing and
+                // vacuum truncates it; a plan cached while it was empty walks a later backlog with
+                // nested loops (seen: rounds of 10 s and more, the relay falling ever further behind).
+                st.unwrap(PGStatement.class).setPrepareThreshold(0);
+            }
             int i = 1;
             for (String destination : destinations) {
                 st.setString(i++, destination);

@@ -16,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -29,7 +30,7 @@ import javax.sql.DataSource;
 public final class JdbcUnitOfWork implements UnitOfWork.Group {
 
     private final DataSource dataSource;
-    private final Runnable onOutboxWritten;
+    private final Consumer<Set<String>> onOutboxWritten;
     private final H2FileSync sync;
     private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
     /** How many of each product's pending events are already in the outbox (a second commit adds only new ones). */
@@ -39,21 +40,22 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     /** The versions were claimed ({@link #claimVersions}) and commit writes what was not conflicted. */
     private boolean claimed;
 
-    private JdbcUnitOfWork(DataSource dataSource, Runnable onOutboxWritten, H2FileSync sync) {
+    private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync) {
         this.dataSource = dataSource;
         this.onOutboxWritten = onOutboxWritten;
         this.sync = sync;
     }
 
     public static UnitOfWork.Factory factory(DataSource dataSource) {
-        return factory(dataSource, () -> { });
+        return factory(dataSource, destinations -> { });
     }
 
     /**
-     * Units of work that call {@code onOutboxWritten} after a commit that wrote outbox rows (to wake the
-     * relay). On an H2 file, commit returns only once the change is fsynced ({@link H2FileSync}).
+     * Units of work that call {@code onOutboxWritten} with the destinations of the rows after a commit
+     * that wrote outbox rows (to wake the relay's loops for them). On an H2 file, commit returns only
+     * once the change is fsynced ({@link H2FileSync}).
      */
-    public static UnitOfWork.Factory factory(DataSource dataSource, Runnable onOutboxWritten) {
+    public static UnitOfWork.Factory factory(DataSource dataSource, Consumer<Set<String>> onOutboxWritten) {
         H2FileSync sync = H2FileSync.of(dataSource);
         return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync);
     }
@@ -86,15 +88,15 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
                 }
                 counts.put(product, pending.size());
             }
-            int rows = raised.isEmpty() ? 0 : JdbcOutbox.write(connection(), raised, Instant.now());
+            Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
             if (connection != null) {
                 connection.commit();
                 sync.afterCommit(connection);
             }
             committed = true;
             outboxed.putAll(counts);
-            if (rows > 0) {
-                onOutboxWritten.run();
+            if (!destinations.isEmpty()) {
+                onOutboxWritten.accept(destinations);
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("committing", e);

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,9 +71,21 @@ public final class OutboxRelay implements AutoCloseable {
         return this;
     }
 
-    /** Asks for a round now rather than at the next poll (called after a commit that wrote the outbox). */
+    /** Asks every destination for a round now rather than at the next poll. */
     public void wake() {
         loops.forEach(Loop::wake);
+    }
+
+    /**
+     * Asks for a round now of the loops that deliver rows for these destinations (called after a commit
+     * that wrote outbox rows for them): an allocation wakes Redis, not email.
+     */
+    public void wake(Set<String> destinations) {
+        for (Loop loop : loops) {
+            if (loop.destination.rows().stream().anyMatch(destinations::contains)) {
+                loop.wake();
+            }
+        }
     }
 
     /** Redis rows (pub/sub and stream, two per message) delivered and deleted from the outbox. */

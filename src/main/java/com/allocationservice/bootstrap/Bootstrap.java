@@ -142,7 +142,7 @@ public final class Bootstrap {
             workers.add(healthProbe);
             workers.add(RequestMetrics.bindJvm(meters));
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
-            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? () -> { } : relay::wake));
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? destinations -> { } : relay::wake));
             Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
                     .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)

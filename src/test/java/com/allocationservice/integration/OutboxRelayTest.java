@@ -183,9 +183,9 @@ class OutboxRelayTest {
         try (HikariDataSource otherProcess = Database.open(db.url(), db.user(), "", 4)) {
             OutboxRelay first = relay(db.dataSource(), redisPublisher());
             OutboxRelay second = relay(otherProcess, redisPublisher());
-            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), () -> {
-                first.wake();
-                second.wake();
+            MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource(), destinations -> {
+                first.wake(destinations);
+                second.wake(destinations);
             }));
             List<String> skus = List.of("LAMP", "TABLE", "CHAIR", "SOFA");
             for (String sku : skus) {

@@ -3,11 +3,13 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.adapters.Database;
 import com.allocationservice.adapters.EmailDestination;
 import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.adapters.RedisDestination;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.unit.FakeNotifications;
+import com.zaxxer.hikari.HikariDataSource;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -71,6 +73,46 @@ class OutboxRoundStatementsTest {
         }
     }
 
+    /**
+     * The outbox drains to nothing and vacuum truncates it. A relay whose query was planned then, and
+     * kept that plan, walked a later backlog with nested loops: a round of 1,000 rows took longer than
+     * the statement timeout, and the relay fell ever further behind. Its query is planned at each round.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.Kind.class, names = "POSTGRES")
+    void a_backlog_that_builds_after_rounds_on_an_empty_outbox_drains(TestDatabase.Kind kind) throws Exception {
+        // the relay on a pool of one connection, so that every round runs on the same one
+        try (TestDatabase db = TestDatabase.create(kind);
+             HikariDataSource relayPool = Database.pool(db.url(), db.user(), "", 1)) {
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(true);
+                st.execute("VACUUM ANALYZE outbox");
+                c.setAutoCommit(false);
+            }
+            CountingDataSource counting = new CountingDataSource(relayPool);
+            EventPublisher accepts = messages -> messages.stream().map(m -> (String) null).toList();
+            try (OutboxRelay relay = new OutboxRelay(counting.dataSource(), new RedisDestination(accepts),
+                    new EmailDestination(new FakeNotifications(), "stock@made.com", Duration.ofMinutes(15)), 2,
+                    Duration.ofMillis(20))) {
+                relay.start();
+                // more rounds on the empty outbox than the driver and the server need to settle on a cached plan
+                await().atMost(Duration.ofSeconds(30)).until(() -> counting.rounds() >= 30);
+                int rows = 20_000;
+                try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                    st.executeUpdate("INSERT INTO outbox (message_id, destination, type, sku, product_version, "
+                            + "occurred_at, payload) SELECT gen_random_uuid(), d, 'line_allocated', 'LAMP', g, "
+                            + "CURRENT_TIMESTAMP, '{}' FROM generate_series(1, " + rows / 2 + ") g, "
+                            + "(VALUES ('pubsub'), ('stream')) AS v (d)");
+                    c.commit();
+                }
+                relay.wake();
+                await().atMost(Duration.ofSeconds(60)).until(() -> relay.backlog() == 0);
+                assertThat(relay.published()).isEqualTo(rows);
+                assertThat(relay.failures()).as("no round failed (a statement timeout is a failure)").isZero();
+            }
+        }
+    }
+
     /** Redis rows for MESSAGES messages over 50 SKUs, and an email row for the first 20; returns the rows of REFUSED_SKU. */
     private static int insertMessages(TestDatabase db) throws SQLException {
         int refused = 0;
@@ -114,6 +156,10 @@ class OutboxRoundStatementsTest {
 
         DataSource dataSource() {
             return dataSource;
+        }
+
+        int rounds() {
+            return perConnection.size();
         }
 
         int largestRound() {
