@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.postgresql.PGConnection;
-import org.postgresql.PGStatement;
 
 /**
  * The outbox table: rows written by a unit of work in its own transaction, read and deleted by the
@@ -162,12 +161,9 @@ final class JdbcOutbox {
         String sql = destinations.size() == 1 ? one
                 : String.join(" UNION ALL ", destinations.stream().map(d -> one).toList()) + " ORDER BY id LIMIT ?";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
-            if (st.isWrapperFor(PGStatement.class)) {
-                // Planned at every round for the table as it is then. The outbox drains to nothing and
-                // vacuum truncates it; a plan cached while it was empty walks a later backlog with
-                // nested loops (seen: rounds of 10 s and more, the relay falling ever further behind).
-                st.unwrap(PGStatement.class).setPrepareThreshold(0);
-            }
+            // The outbox drains to nothing and vacuum truncates it; a plan kept from then walked a later
+            // backlog with nested loops (rounds of 10 s and more, the relay falling ever further behind).
+            Database.planEachTime(st);
             int i = 1;
             for (String destination : destinations) {
                 st.setString(i++, destination);
@@ -257,6 +253,7 @@ final class JdbcOutbox {
             return;
         }
         try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(" + BIGINTS + ")")) {
+            Database.planEachTime(st); // a plan kept from an empty outbox reads it whole
             st.setArray(1, ids(connection, rows));
             st.executeUpdate();
         }
