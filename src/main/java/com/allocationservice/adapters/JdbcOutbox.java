@@ -285,7 +285,8 @@ final class JdbcOutbox {
      */
     static boolean lockRelay(Connection connection, String name) throws SQLException {
         String planning = connection.isWrapperFor(PGConnection.class)
-                ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)" : "";
+                ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
+                : "";
         try (PreparedStatement lock = connection.prepareStatement(
                 "SELECT name" + planning + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
             lock.setString(1, name);
