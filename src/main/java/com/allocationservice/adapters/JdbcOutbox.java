@@ -284,11 +284,11 @@ final class JdbcOutbox {
      * outbox holds next to nothing, which for a queue that drains they mostly do.
      */
     static boolean lockRelay(Connection connection, String name) throws SQLException {
-        String planning = connection.isWrapperFor(PGConnection.class)
+        String roundSettings = connection.isWrapperFor(PGConnection.class)
                 ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
                 : "";
         try (PreparedStatement lock = connection.prepareStatement(
-                "SELECT name" + planning + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
+                "SELECT name" + roundSettings + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
             lock.setString(1, name);
             if (exists(lock)) {
                 return true;

@@ -42,14 +42,7 @@ final class JdbcProductRepository implements ProductRepository {
             + "AS n (orderid, sku) ON l.orderid = n.orderid AND l.sku = n.sku ";
     private static final String ANY = "ANY(CAST(? AS VARCHAR ARRAY))";
 
-    /**
-     * Every need of a group in one statement, its needs passed as arrays: one 'b' row per batch (or one
-     * with no batch, for a product that has none) and one 'l' row per line. Each part is a plain
-     * indexed lookup; a row that two parts find comes twice and is kept once. In order: the products
-     * named by SKU with their batches that have stock; the batches named, with their product's
-     * version, and the batches with stock of their SKUs; the batches of the lines named; the lines named; the lines on the batches named; the
-     * backorders of the SKUs, and of the batches' SKUs, that asked for them.
-     */
+    /** The products named by SKU, each with its batches that have stock (or one row with no batch). */
     private static final String STOCKED = "SELECT 'b', " + BATCH_COLUMNS + " FROM products p "
             + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = " + ANY;
 
@@ -59,6 +52,15 @@ final class JdbcProductRepository implements ProductRepository {
      */
     private static final String LOAD_FOR_ALLOCATIONS = STOCKED + " UNION ALL " + LINE_COLUMNS + ORDERS;
 
+    /**
+     * Every need of a group in one statement, its needs passed as arrays: one 'b' row per batch (or one
+     * with no batch, for a product that has none) and one 'l' row per line. Each part is a plain
+     * indexed lookup; a row that two parts find comes twice and is kept once. In order: the products
+     * named by SKU with their batches that have stock; the batches named, with their product's
+     * version, and the batches with stock of their SKUs; the batches of the lines named; the lines
+     * named; the lines on the batches named; the backorders of the SKUs, and of the batches' SKUs,
+     * that asked for them.
+     */
     private static final String LOAD = STOCKED
             + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
             + "WHERE b.reference = " + ANY
