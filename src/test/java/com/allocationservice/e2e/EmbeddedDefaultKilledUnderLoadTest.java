@@ -2,7 +2,7 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.allocationservice.integration.RedisMessages;
+import com.allocationservice.support.RedisMessages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

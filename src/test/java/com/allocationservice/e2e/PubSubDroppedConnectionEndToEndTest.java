@@ -3,7 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.RedisTestServer;
+import com.allocationservice.support.RedisTestServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.file.Path;

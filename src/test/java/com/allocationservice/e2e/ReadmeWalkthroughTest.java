@@ -2,7 +2,7 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.allocationservice.integration.OpenApiContract;
+import com.allocationservice.support.OpenApiContract;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -3,9 +3,9 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.RedisMessages;
-import com.allocationservice.integration.RedisTestServer;
-import com.allocationservice.integration.TestDatabase;
+import com.allocationservice.support.RedisMessages;
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;

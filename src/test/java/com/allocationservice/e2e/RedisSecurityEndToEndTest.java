@@ -3,10 +3,10 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.OpenApiContract;
-import com.allocationservice.integration.RedisTestServer;
-import com.allocationservice.integration.TestCertificates;
-import com.allocationservice.integration.TestDatabase;
+import com.allocationservice.support.OpenApiContract;
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestCertificates;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package com.allocationservice.e2e;
 
-import com.allocationservice.integration.OpenApiContract;
-import com.allocationservice.integration.Ports;
+import com.allocationservice.support.OpenApiContract;
+import com.allocationservice.support.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

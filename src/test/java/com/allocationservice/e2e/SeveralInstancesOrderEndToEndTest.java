@@ -3,8 +3,8 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.RedisTestServer;
-import com.allocationservice.integration.TestDatabase;
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestDatabase;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.TestDatabase;
+import com.allocationservice.support.TestDatabase;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;

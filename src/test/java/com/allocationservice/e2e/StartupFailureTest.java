@@ -2,7 +2,7 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.allocationservice.integration.TestDatabase;
+import com.allocationservice.support.TestDatabase;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;

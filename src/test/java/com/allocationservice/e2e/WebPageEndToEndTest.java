@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import com.allocationservice.integration.RedisTestServer;
+import com.allocationservice.support.RedisTestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

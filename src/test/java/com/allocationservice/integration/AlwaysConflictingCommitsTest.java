@@ -11,6 +11,7 @@ import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.TestDatabase;
 import com.allocationservice.views.Views;
 import io.javalin.Javalin;
 import java.net.URI;

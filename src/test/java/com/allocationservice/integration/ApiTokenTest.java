@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.allocationservice.support.TestDatabase;
 import io.javalin.router.Endpoint;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

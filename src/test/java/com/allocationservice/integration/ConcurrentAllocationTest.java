@@ -8,6 +8,7 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.TestDatabase;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;

@@ -7,6 +7,8 @@ import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestDatabase;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

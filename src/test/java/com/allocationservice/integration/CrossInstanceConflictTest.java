@@ -10,6 +10,7 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.TestDatabase;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;

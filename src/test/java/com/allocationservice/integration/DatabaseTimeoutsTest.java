@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.adapters.Database;
 import com.allocationservice.config.Settings;
+import com.allocationservice.support.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;

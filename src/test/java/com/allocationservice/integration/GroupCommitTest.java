@@ -13,6 +13,7 @@ import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;

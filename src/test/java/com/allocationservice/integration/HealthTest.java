@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static com.allocationservice.integration.TestService.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.TestDatabase;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.util.ArrayList;

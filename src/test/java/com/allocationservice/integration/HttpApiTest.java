@@ -5,6 +5,7 @@ import static com.allocationservice.integration.TestService.json;
 import static com.allocationservice.integration.TestService.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.TestDatabase;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

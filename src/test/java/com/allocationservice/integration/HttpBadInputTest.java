@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static com.allocationservice.integration.TestService.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;

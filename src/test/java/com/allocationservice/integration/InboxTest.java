@@ -11,7 +11,7 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.MessageBus;
-import com.allocationservice.unit.FakeNotifications;
+import com.allocationservice.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

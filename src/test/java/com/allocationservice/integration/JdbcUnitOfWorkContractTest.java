@@ -12,6 +12,7 @@ import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

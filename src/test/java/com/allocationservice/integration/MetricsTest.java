@@ -2,6 +2,7 @@ package com.allocationservice.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.TestDatabase;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

@@ -3,6 +3,8 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.allocationservice.support.OpenApiContract;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpResponse;

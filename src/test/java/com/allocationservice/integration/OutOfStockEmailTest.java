@@ -10,6 +10,8 @@ import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.Ports;
+import com.allocationservice.support.TestDatabase;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetup;

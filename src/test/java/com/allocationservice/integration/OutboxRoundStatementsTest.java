@@ -8,7 +8,7 @@ import com.allocationservice.adapters.EmailDestination;
 import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.adapters.RedisDestination;
 import com.allocationservice.service.EventPublisher;
-import com.allocationservice.unit.FakeNotifications;
+import com.allocationservice.support.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;

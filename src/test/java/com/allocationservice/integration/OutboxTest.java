@@ -10,6 +10,7 @@ import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;

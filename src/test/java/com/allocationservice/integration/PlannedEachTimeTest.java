@@ -7,6 +7,7 @@ import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;

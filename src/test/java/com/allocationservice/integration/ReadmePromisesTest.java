@@ -2,6 +2,8 @@ package com.allocationservice.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestDatabase;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;

@@ -6,6 +6,7 @@ import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.adapters.JdbcUnitOfWork;
+import com.allocationservice.support.TestDatabase;
 import java.time.LocalDate;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;

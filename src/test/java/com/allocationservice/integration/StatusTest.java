@@ -2,6 +2,8 @@ package com.allocationservice.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.sql.Connection;

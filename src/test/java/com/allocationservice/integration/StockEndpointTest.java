@@ -9,6 +9,8 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.OpenApiContract;
+import com.allocationservice.support.TestDatabase;
 import com.allocationservice.views.Views;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -2,6 +2,8 @@ package com.allocationservice.integration;
 
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.config.Settings;
+import com.allocationservice.support.OpenApiContract;
+import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

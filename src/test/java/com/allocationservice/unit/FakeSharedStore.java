@@ -5,6 +5,8 @@ import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.FakeProductRepository;
+import com.allocationservice.support.PartialLoads;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;

@@ -17,6 +17,7 @@ import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.FakeUnitOfWork;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,6 +10,7 @@ import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
 import com.allocationservice.service.Handlers;
+import com.allocationservice.support.FakeUnitOfWork;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

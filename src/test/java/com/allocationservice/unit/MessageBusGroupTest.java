@@ -17,6 +17,7 @@ import com.allocationservice.service.MessageBus.RetryPolicy;
 import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.FakeUnitOfWork;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;

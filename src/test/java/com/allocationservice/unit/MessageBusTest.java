@@ -20,6 +20,7 @@ import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.UnitOfWork;
+import com.allocationservice.support.FakeUnitOfWork;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,6 +8,7 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.support.FakeUnitOfWork;
 import org.junit.jupiter.api.Test;
 
 class MessageIdTest {

@@ -1,4 +1,4 @@
-package com.allocationservice.unit;
+package com.allocationservice.support;
 
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
@@ -22,7 +22,7 @@ public final class FakeProductRepository implements ProductRepository {
     private final Map<String, PartialLoads.Loaded> seen = new LinkedHashMap<>();
     private final Set<Need> loadedNeeds = new HashSet<>();
 
-    FakeProductRepository(Function<String, Optional<Product>> stored, Function<String, Optional<String>> skuOfBatch) {
+    public FakeProductRepository(Function<String, Optional<Product>> stored, Function<String, Optional<String>> skuOfBatch) {
         this.stored = stored;
         this.skuOfBatch = skuOfBatch;
     }
@@ -66,7 +66,7 @@ public final class FakeProductRepository implements ProductRepository {
         loadedNeeds.addAll(needs);
     }
 
-    Map<String, PartialLoads.Loaded> seen() {
+    public Map<String, PartialLoads.Loaded> seen() {
         return seen;
     }
 }

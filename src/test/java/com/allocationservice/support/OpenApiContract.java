@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,7 +62,7 @@ public final class OpenApiContract {
         }
     }
 
-    static List<String> problems(String method, String path, int status, String contentType, Iterable<String> headers,
+    public static List<String> problems(String method, String path, int status, String contentType, Iterable<String> headers,
             String body) {
         if (path.startsWith("/static/") && status < 400) {
             return List.of(); // the web page's files: assets of the page at "/", not part of the API

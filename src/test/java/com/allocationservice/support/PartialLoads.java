@@ -1,4 +1,4 @@
-package com.allocationservice.unit;
+package com.allocationservice.support;
 
 import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.LineAllocation;
@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * into what stayed in storage, as the JDBC repository writes only the rows it loaded.
  * RepositoryContractTest runs the same scenarios against both, so the two cannot drift apart.
  */
-final class PartialLoads {
+public final class PartialLoads {
 
     private PartialLoads() {
     }
@@ -52,14 +52,14 @@ final class PartialLoads {
      * A product handed out: the version it had when loaded (-1 for a new one), and the orders of the
      * lines and the references of the batches loaded.
      */
-    record Loaded(Product product, long version, Set<String> loadedOrders, Set<String> loadedBatches) {
+    public record Loaded(Product product, long version, Set<String> loadedOrders, Set<String> loadedBatches) {
 
-        boolean changed() {
+        public boolean changed() {
             return product.version() != version;
         }
 
         /** As it stands once committed: its lines and batches are now in storage as this product holds them. */
-        Loaded committed() {
+        public Loaded committed() {
             Set<String> orders = new HashSet<>(loadedOrders);
             orders.addAll(orderids(product.lines()));
             Set<String> batches = new HashSet<>(loadedBatches);
@@ -68,7 +68,7 @@ final class PartialLoads {
         }
 
         /** What storage holds once this is saved over {@code stored} (null for a new product). */
-        Product savedOver(Product stored) {
+        public Product savedOver(Product stored) {
             List<LineAllocation> lines = new ArrayList<>();
             List<Batch> batches = new ArrayList<>();
             if (stored != null) {
@@ -83,7 +83,7 @@ final class PartialLoads {
         }
     }
 
-    static Product copy(Product product) {
+    public static Product copy(Product product) {
         return new Product(product.sku(), copyOf(product.batches()), product.version(), product.lines());
     }
 

@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

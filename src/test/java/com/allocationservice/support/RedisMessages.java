@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package com.allocationservice.unit;
+package com.allocationservice.support;
 
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;

@@ -1,4 +1,4 @@
-package com.allocationservice.unit;
+package com.allocationservice.integration;
 
 import com.allocationservice.service.Notifications;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.support;
 
 import com.allocationservice.adapters.Database;
 import com.zaxxer.hikari.HikariDataSource;

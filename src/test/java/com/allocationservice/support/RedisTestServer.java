@@ -1,4 +1,4 @@
-package com.allocationservice.integration;
+package com.allocationservice.support;
 
 import java.io.File;
 import java.io.IOException;
