@@ -1,6 +1,6 @@
 package com.allocationservice.adapters;
 
-import com.allocationservice.domain.Batch;
+import com.allocationservice.adapters.ProductRows.BatchRow;
 import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
@@ -11,8 +11,6 @@ import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -24,85 +22,75 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
- * Maps products to three tables with plain JDBC. Any number of needs load in one query, with the
- * needs passed as arrays, so the statement text is the same for one command and for a hundred. It
- * keeps what it loaded of each product and, on commit, writes only what changed: a compare-and-set on
- * each product's version first ({@code UPDATE ... WHERE version = ?}, all products in one batch), then
- * the batches and lines that differ, one batched statement per kind of change for the whole group.
+ * Products in three tables, with plain JDBC. Any number of needs load in one query, the needs passed
+ * as arrays, so the statement text is the same for one command and for a hundred. It is the unit of
+ * work's identity map: it hands out each product once and remembers the rows it was loaded from, so
+ * that saving writes only what changed ({@link ProductRows}, {@link ProductWrites}).
  */
 final class JdbcProductRepository implements ProductRepository {
 
-    private static final String BATCH_COLUMNS = "p.sku, p.version, b.reference, b.purchased_quantity, "
-            + "b.allocated_quantity, b.eta, b.last_change_major, b.last_change_minor, CAST(NULL AS VARCHAR(255))";
-    private static final String LINE_COLUMNS = "SELECT 'l', l.sku, l.placed_version, l.orderid, l.qty, 0, "
+    private static final String BATCH_COLUMNS = "'batch' AS row_kind, p.sku, p.version, b.reference AS id, "
+            + "b.purchased_quantity AS qty, b.allocated_quantity AS allocated, b.eta, "
+            + "b.last_change_major AS change_major, b.last_change_minor AS change_minor, "
+            + "CAST(NULL AS VARCHAR(255)) AS batchref";
+    private static final String LINES = "SELECT 'line', l.sku, l.placed_version, l.orderid, l.qty, 0, "
             + "CAST(NULL AS DATE), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), l.batchref FROM order_lines l ";
-    private static final String ORDERS = "JOIN UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY)) "
-            + "AS n (orderid, sku) ON l.orderid = n.orderid AND l.sku = n.sku ";
-    private static final String ANY = "ANY(CAST(? AS VARCHAR ARRAY))";
+    private static final String NAMED_LINES = "JOIN UNNEST(CAST(:order_ids AS VARCHAR ARRAY), "
+            + "CAST(:order_skus AS VARCHAR ARRAY)) AS n (orderid, sku) ON l.orderid = n.orderid AND l.sku = n.sku ";
 
     /** The products named by SKU, each with its batches that have stock (or one row with no batch). */
-    private static final String STOCKED = "SELECT 'b', " + BATCH_COLUMNS + " FROM products p "
-            + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = " + ANY;
+    private static final String STOCKED = "SELECT " + BATCH_COLUMNS + " FROM products p "
+            + "LEFT JOIN batches b ON b.sku = p.sku AND b.has_stock WHERE p.sku = ANY(CAST(:skus AS VARCHAR ARRAY))";
 
     /**
      * What allocations alone need, the usual group: the products with their batches that have stock,
-     * and the lines named. Two parts instead of nine, so PostgreSQL plans it in a fraction of the time.
+     * and the lines named. Two parts instead of eight, so PostgreSQL plans it in a fraction of the time.
      */
-    private static final String LOAD_FOR_ALLOCATIONS = STOCKED + " UNION ALL " + LINE_COLUMNS + ORDERS;
+    private static final NamedSql LOAD_FOR_ALLOCATIONS = new NamedSql(STOCKED + " UNION ALL " + LINES + NAMED_LINES);
 
     /**
-     * Every need of a group in one statement, its needs passed as arrays: one 'b' row per batch (or one
-     * with no batch, for a product that has none) and one 'l' row per line. Each part is a plain
-     * indexed lookup; a row that two parts find comes twice and is kept once. In order: the products
-     * named by SKU with their batches that have stock; the batches named, with their product's
-     * version, and the batches with stock of their SKUs; the batches of the lines named; the lines
-     * named; the lines on the batches named; the backorders of the SKUs, and of the batches' SKUs,
-     * that asked for them.
+     * Every need of a group: one row per batch (or one with no batch, for a product that has none) and
+     * one per line. Each part is a plain indexed lookup; a row two parts find comes twice and is kept
+     * once. In order: the products named by SKU with their batches that have stock; the batches named,
+     * and the batches with stock of their SKUs; the batches of the lines named; the lines named; the
+     * lines on the batches named; the backorders of the SKUs, and of the batches' SKUs, that ask for them.
      */
-    private static final String LOAD = STOCKED
-            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
-            + "WHERE b.reference = " + ANY
-            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
-            + "WHERE b.has_stock AND b.sku IN (SELECT sku FROM batches WHERE reference = " + ANY + ")"
-            + " UNION ALL SELECT 'b', " + BATCH_COLUMNS + " FROM order_lines l " + ORDERS
+    private static final NamedSql LOAD = new NamedSql(STOCKED
+            + " UNION ALL SELECT " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
+            + "WHERE b.reference = ANY(CAST(:refs AS VARCHAR ARRAY))"
+            + " UNION ALL SELECT " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
+            + "WHERE b.has_stock AND b.sku IN (SELECT sku FROM batches WHERE reference = ANY(CAST(:refs AS VARCHAR ARRAY)))"
+            + " UNION ALL SELECT " + BATCH_COLUMNS + " FROM order_lines l " + NAMED_LINES
             + "JOIN batches b ON b.reference = l.batchref JOIN products p ON p.sku = b.sku"
-            + " UNION ALL " + LINE_COLUMNS + ORDERS
-            + " UNION ALL " + LINE_COLUMNS + "JOIN batches b ON l.sku = b.sku AND l.batchref = b.reference "
-            + "WHERE b.reference = " + ANY
-            + " UNION ALL " + LINE_COLUMNS + "WHERE l.batchref IS NULL AND l.sku = " + ANY
-            + " UNION ALL " + LINE_COLUMNS + "WHERE l.batchref IS NULL AND l.sku IN "
-            + "(SELECT sku FROM batches WHERE reference = " + ANY + ")";
+            + " UNION ALL " + LINES + NAMED_LINES
+            + " UNION ALL " + LINES + "JOIN batches b ON l.sku = b.sku AND l.batchref = b.reference "
+            + "WHERE b.reference = ANY(CAST(:refs AS VARCHAR ARRAY))"
+            + " UNION ALL " + LINES + "WHERE l.batchref IS NULL AND l.sku = ANY(CAST(:backorder_skus AS VARCHAR ARRAY))"
+            + " UNION ALL " + LINES + "WHERE l.batchref IS NULL AND l.sku IN "
+            + "(SELECT sku FROM batches WHERE reference = ANY(CAST(:backorder_refs AS VARCHAR ARRAY)))");
 
-    /** What a product looked like when loaded; absent for a product added in this unit of work. */
-    private record Loaded(long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
-    }
-
-    private record BatchRow(int purchased, int allocated, LocalDate eta, ChangeKey lastChange) {
-        static BatchRow of(Batch b) {
-            return new BatchRow(b.purchasedQuantity(), b.allocatedQuantity(), b.eta().orElse(null),
-                    b.lastChange().orElse(null));
+    /** A product handed out, and the rows it was loaded from (or last saved as). */
+    private record Tracked(Product product, ProductRows stored) {
+        /** Saving must compare-and-set its version: it changed, is new, or has events to write in its order. */
+        boolean toSave() {
+            return stored == null || product.version() != stored.version() || !product.pendingEvents().isEmpty();
         }
     }
 
     private final Supplier<Connection> connection;
-    private final Map<String, Product> seen = new LinkedHashMap<>();
-    private final Map<String, Loaded> loaded = new HashMap<>();
+    private final Map<String, Tracked> seen = new LinkedHashMap<>();
     private final Set<Need> loadedNeeds = new HashSet<>();
-    private final List<Product> claimed = new ArrayList<>();
 
     JdbcProductRepository(Supplier<Connection> connection) {
         this.connection = connection;
     }
 
-    Collection<Product> seen() {
-        return seen.values();
-    }
-
     @Override
     public void add(Product product) {
-        seen.put(product.sku(), product);
+        seen.put(product.sku(), new Tracked(product, null));
     }
 
     @Override
@@ -111,9 +99,9 @@ final class JdbcProductRepository implements ProductRepository {
             prefetch(List.of(need));
         }
         if (need.sku() != null) {
-            return Optional.ofNullable(seen.get(need.sku()));
+            return Optional.ofNullable(seen.get(need.sku())).map(Tracked::product);
         }
-        return seen.values().stream().filter(p -> p.batch(need.batchref()).isPresent()).findFirst();
+        return seen.values().stream().map(Tracked::product).filter(p -> p.batch(need.batchref()).isPresent()).findFirst();
     }
 
     /**
@@ -126,267 +114,106 @@ final class JdbcProductRepository implements ProductRepository {
                 .filter(n -> !loadedNeeds.contains(n) && (n.sku() == null || !seen.containsKey(n.sku())))
                 .distinct().toList();
         if (!todo.isEmpty()) {
-            query(todo).forEach((sku, state) -> {
-                if (!seen.containsKey(sku)) {
-                    List<Batch> batches = new ArrayList<>();
-                    state.batches().forEach((ref, row) -> batches.add(new Batch(ref, sku, row.purchased(), row.eta(),
-                            row.allocated(), row.lastChange())));
-                    seen.put(sku, new Product(sku, batches, state.version(), state.lines().values()));
-                    loaded.put(sku, state);
-                }
-            });
+            for (ProductRows rows : load(todo)) {
+                seen.putIfAbsent(rows.sku(), new Tracked(rows.toProduct(), rows));
+            }
         }
         loadedNeeds.addAll(needs);
     }
 
-    /** True when every need is an allocation's (a line of a named SKU, no backorders). */
+    /** The products to save, each with the version it was loaded at (null: new). */
+    Map<Product, Long> toSave() {
+        Map<Product, Long> products = new LinkedHashMap<>();
+        seen.values().stream().filter(Tracked::toSave)
+                .forEach(t -> products.put(t.product(), t.stored() == null ? null : t.stored().version()));
+        return products;
+    }
+
+    /** Writes what changed in these products since they were loaded (or last saved), and remembers them as saved. */
+    void save(Collection<Product> products) throws SQLException {
+        if (products.isEmpty()) {
+            return;
+        }
+        ProductRows.Changes changes = ProductRows.Changes.none();
+        List<ProductRows> saved = new ArrayList<>();
+        for (Product product : products) {
+            ProductRows now = ProductRows.of(product);
+            ProductRows stored = seen.get(product.sku()).stored();
+            (stored == null ? ProductRows.none(product.sku()) : stored).diff(now, changes);
+            saved.add(now);
+        }
+        ProductWrites.write(connection.get(), changes);
+        saved.forEach(rows -> seen.computeIfPresent(rows.sku(), (sku, t) -> new Tracked(t.product(), rows)));
+    }
+
     private static boolean allocationsOnly(List<Need> needs) {
         return needs.stream().allMatch(n -> n.sku() != null && n.orderid() != null && n.batchref() == null && !n.backorders());
     }
 
-    /** A product's rows as they come: its version from a 'b' row, its batches and lines. */
+    private List<ProductRows> load(List<Need> needs) {
+        Connection c = connection.get();
+        NamedSql sql = allocationsOnly(needs) ? LOAD_FOR_ALLOCATIONS : LOAD;
+        try (PreparedStatement st = sql.prepare(c)) {
+            // a plan kept from an empty order_lines would hash the whole table at every load once it grew
+            Database.planEachTime(st);
+            List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
+            Map<String, Object> values = new HashMap<>();
+            values.put("skus", texts(c, needs.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
+            values.put("order_ids", texts(c, lines.stream().map(Need::orderid)));
+            values.put("order_skus", texts(c, lines.stream().map(Need::sku)));
+            if (sql == LOAD) {
+                List<Need> backorders = needs.stream().filter(Need::backorders).toList();
+                values.put("refs", texts(c, needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct()));
+                values.put("backorder_skus", texts(c, backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
+                values.put("backorder_refs", texts(c, backorders.stream().filter(n -> n.sku() == null).map(Need::batchref)));
+            }
+            sql.bind(st, values);
+            return decode(st);
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);
+        }
+    }
+
+    private static java.sql.Array texts(Connection c, Stream<String> values) throws SQLException {
+        return c.createArrayOf("VARCHAR", values.toArray());
+    }
+
+    /** A product's rows as they come: its version from a batch row, its batches and lines. */
     private static final class Rows {
         Long version;
         final Map<String, BatchRow> batches = new LinkedHashMap<>();
         final Map<String, LineAllocation> lines = new LinkedHashMap<>();
     }
 
-    private Map<String, Loaded> query(List<Need> needs) {
-        Connection c = connection.get();
-        boolean allocationsOnly = allocationsOnly(needs);
-        try (PreparedStatement st = c.prepareStatement(allocationsOnly ? LOAD_FOR_ALLOCATIONS : LOAD)) {
-            // A plan kept from an empty order_lines hashed the whole table at every load once it had
-            // grown: 20 ms a load after 28,000 lines, until autovacuum analyzed it.
-            Database.planEachTime(st);
-            Object[] skus = needs.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
-            Object[] refs = needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct().toArray();
-            List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
-            Object[] orders = lines.stream().map(Need::orderid).toArray();
-            Object[] orderSkus = lines.stream().map(Need::sku).toArray();
-            List<Need> backorders = needs.stream().filter(Need::backorders).toList();
-            Object[] backorderSkus = backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct().toArray();
-            Object[] backorderRefs = backorders.stream().filter(n -> n.sku() == null).map(Need::batchref).toArray();
-            Object[][] params = allocationsOnly ? new Object[][] {skus, orders, orderSkus}
-                    : new Object[][] {skus, refs, refs, orders, orderSkus, orders, orderSkus, refs, backorderSkus, backorderRefs};
-            for (int i = 0; i < params.length; i++) {
-                st.setArray(i + 1, c.createArrayOf("VARCHAR", params[i]));
-            }
-            Map<String, Rows> products = new LinkedHashMap<>();
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    String sku = rs.getString(2);
-                    String id = rs.getString(4);
-                    Rows rows = products.computeIfAbsent(sku, s -> new Rows());
-                    if ("b".equals(rs.getString(1))) {
-                        rows.version = rs.getLong(3);
-                        if (id != null) {
-                            Date eta = rs.getDate(7);
-                            long major = rs.getLong(8);
-                            ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong(9));
-                            rows.batches.put(id, new BatchRow(rs.getInt(5), rs.getInt(6),
-                                    eta == null ? null : eta.toLocalDate(), lastChange));
-                        }
-                    } else {
-                        OrderLine line = new OrderLine(id, sku, rs.getInt(5));
-                        rows.lines.put(id, new LineAllocation(line, rs.getString(10), rs.getLong(3)));
+    private static List<ProductRows> decode(PreparedStatement st) throws SQLException {
+        Map<String, Rows> products = new LinkedHashMap<>();
+        try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                String sku = rs.getString("sku");
+                String id = rs.getString("id");
+                Rows rows = products.computeIfAbsent(sku, s -> new Rows());
+                if ("batch".equals(rs.getString("row_kind"))) {
+                    rows.version = rs.getLong("version");
+                    if (id != null) {
+                        Date eta = rs.getDate("eta");
+                        long major = rs.getLong("change_major");
+                        ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong("change_minor"));
+                        rows.batches.put(id, new BatchRow(id, sku, rs.getInt("qty"), rs.getInt("allocated"),
+                                eta == null ? null : eta.toLocalDate(), lastChange));
                     }
-                }
-            }
-            Map<String, Loaded> states = new LinkedHashMap<>();
-            products.forEach((sku, rows) -> {
-                if (rows.version != null) {
-                    states.put(sku, new Loaded(rows.version, rows.batches, rows.lines));
-                }
-            });
-            return states;
-        } catch (SQLException e) {
-            throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);
-        }
-    }
-
-    /**
-     * Compare-and-set on the version of every product to be saved: changed, new, or with events to
-     * write (an event raised with no change, such as out of stock, is written only if the product is
-     * still as seen, which also orders its outbox rows among the SKU's others). One batch of updates
-     * and one of inserts. Returns the SKUs another transaction changed first; the others are locked
-     * until the transaction ends and are what {@link #write} saves.
-     */
-    Set<String> claim() throws SQLException {
-        List<Product> updated = new ArrayList<>();
-        List<Product> created = new ArrayList<>();
-        for (Product product : seen.values()) {
-            Loaded before = loaded.get(product.sku());
-            if (before == null) {
-                created.add(product);
-            } else if (product.version() != before.version() || !product.pendingEvents().isEmpty()) {
-                updated.add(product);
-            }
-        }
-        Set<String> conflicted = new HashSet<>();
-        Connection c = connection.get();
-        if (!updated.isEmpty()) {
-            try (PreparedStatement st = c.prepareStatement("UPDATE products SET version = ? WHERE sku = ? AND version = ?")) {
-                for (Product product : updated) {
-                    st.setLong(1, product.version());
-                    st.setString(2, product.sku());
-                    st.setLong(3, loaded.get(product.sku()).version());
-                    st.addBatch();
-                }
-                conflicted.addAll(unchanged(st.executeBatch(), updated));
-            }
-        }
-        if (!created.isEmpty()) {
-            try (PreparedStatement st = c.prepareStatement(
-                    "INSERT INTO products (sku, version) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-                for (Product product : created) {
-                    st.setString(1, product.sku());
-                    st.setLong(2, product.version());
-                    st.addBatch();
-                }
-                conflicted.addAll(unchanged(st.executeBatch(), created));
-            }
-        }
-        claimed.clear();
-        updated.stream().filter(p -> !conflicted.contains(p.sku())).forEach(claimed::add);
-        created.stream().filter(p -> !conflicted.contains(p.sku())).forEach(claimed::add);
-        return conflicted;
-    }
-
-    /** The products claimed and not conflicted: those whose events go to the outbox. */
-    List<Product> claimed() {
-        return List.copyOf(claimed);
-    }
-
-    private static List<String> unchanged(int[] counts, List<Product> products) {
-        List<String> skus = new ArrayList<>();
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] == 0) {
-                skus.add(products.get(i).sku());
-            }
-        }
-        return skus;
-    }
-
-    /** Writes what changed in the claimed products: each kind of row change is one batched statement. */
-    void write() throws SQLException {
-        Statements writes = new Statements();
-        List<LineAllocation> inserted = new ArrayList<>();
-        for (Product product : claimed) {
-            Loaded before = loaded.getOrDefault(product.sku(), new Loaded(0, Map.of(), Map.of()));
-            for (Batch batch : product.batches()) {
-                BatchRow now = BatchRow.of(batch);
-                BatchRow then = before.batches().get(batch.reference());
-                if (!now.equals(then)) {
-                    writes.add(then == null ? INSERT_BATCH : UPDATE_BATCH, st -> {
-                        st.setInt(1, now.purchased());
-                        st.setInt(2, now.allocated());
-                        st.setObject(3, now.eta() == null ? null : Date.valueOf(now.eta()), Types.DATE);
-                        st.setObject(4, now.lastChange() == null ? null : now.lastChange().major(), Types.BIGINT);
-                        st.setObject(5, now.lastChange() == null ? null : now.lastChange().minor(), Types.BIGINT);
-                        st.setString(6, batch.reference());
-                        if (then == null) {
-                            st.setString(7, product.sku());
-                        }
-                    });
-                }
-            }
-            Map<String, LineAllocation> now = new HashMap<>();
-            product.lines().forEach(a -> now.put(a.line().orderid(), a));
-            for (String orderid : before.lines().keySet()) {
-                if (!now.containsKey(orderid)) {
-                    writes.add(DELETE_LINE, st -> {
-                        st.setString(1, orderid);
-                        st.setString(2, product.sku());
-                    });
-                }
-            }
-            for (LineAllocation allocation : now.values()) {
-                LineAllocation then = before.lines().get(allocation.line().orderid());
-                if (then == null) {
-                    inserted.add(allocation);
-                } else if (!allocation.equals(then)) {
-                    writes.add(UPDATE_LINE, st -> {
-                        st.setInt(1, allocation.line().qty());
-                        st.setString(2, allocation.batchref());
-                        st.setLong(3, allocation.sequence());
-                        st.setString(4, allocation.line().orderid());
-                        st.setString(5, product.sku());
-                    });
+                } else {
+                    // a line's version is the product's version when it was placed
+                    OrderLine line = new OrderLine(id, sku, rs.getInt("qty"));
+                    rows.lines.put(id, new LineAllocation(line, rs.getString("batchref"), rs.getLong("version")));
                 }
             }
         }
-        Connection c = connection.get();
-        writes.execute(c, INSERT_BATCH, UPDATE_BATCH, DELETE_LINE);
-        insertLines(c, inserted);
-        writes.execute(c, UPDATE_LINE);
-        for (Product product : claimed) {
-            loaded.put(product.sku(), snapshot(product));
-        }
-        claimed.clear();
-    }
-
-    private static final String INSERT_BATCH = "INSERT INTO batches (purchased_quantity, allocated_quantity, eta, "
-            + "last_change_major, last_change_minor, reference, sku) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    private static final String UPDATE_BATCH = "UPDATE batches SET purchased_quantity = ?, allocated_quantity = ?, "
-            + "eta = ?, last_change_major = ?, last_change_minor = ? WHERE reference = ?";
-    private static final String DELETE_LINE = "DELETE FROM order_lines WHERE orderid = ? AND sku = ?";
-    /** New lines, any number in one statement, as arrays (a line is inserted by every allocation). */
-    private static final String INSERT_LINES = "INSERT INTO order_lines (qty, batchref, placed_version, orderid, sku) "
-            + "SELECT * FROM UNNEST(CAST(? AS INTEGER ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), "
-            + "CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY))";
-    private static final String UPDATE_LINE = "UPDATE order_lines SET qty = ?, batchref = ?, placed_version = ? "
-            + "WHERE orderid = ? AND sku = ?";
-
-    private static void insertLines(Connection c, List<LineAllocation> lines) throws SQLException {
-        if (lines.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement st = c.prepareStatement(INSERT_LINES)) {
-            st.setArray(1, c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()));
-            st.setArray(2, c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()));
-            st.setArray(3, c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()));
-            st.setArray(4, c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()));
-            st.setArray(5, c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()));
-            st.executeUpdate();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Binder {
-        void bind(PreparedStatement st) throws SQLException;
-    }
-
-    /** Rows to write, by statement; each statement is prepared only if it has rows, and run as one batch. */
-    private static final class Statements {
-        private final Map<String, List<Binder>> rows = new HashMap<>();
-
-        void add(String sql, Binder binder) {
-            rows.computeIfAbsent(sql, s -> new ArrayList<>()).add(binder);
-        }
-
-        /** Runs the statements in this order (deletes before inserts, so a line can leave and come back). */
-        void execute(Connection c, String... order) throws SQLException {
-            for (String sql : order) {
-                List<Binder> binders = rows.get(sql);
-                if (binders == null) {
-                    continue;
-                }
-                try (PreparedStatement st = c.prepareStatement(sql)) {
-                    for (Binder binder : binders) {
-                        binder.bind(st);
-                        st.addBatch();
-                    }
-                    st.executeBatch();
-                }
+        List<ProductRows> loaded = new ArrayList<>();
+        products.forEach((sku, rows) -> {
+            if (rows.version != null) {
+                loaded.add(new ProductRows(sku, rows.version, rows.batches, rows.lines));
             }
-        }
-    }
-
-    private static Loaded snapshot(Product product) {
-        Map<String, BatchRow> batches = new LinkedHashMap<>();
-        product.batches().forEach(b -> batches.put(b.reference(), BatchRow.of(b)));
-        Map<String, LineAllocation> lines = new LinkedHashMap<>();
-        product.lines().forEach(a -> lines.put(a.line().orderid(), a));
-        return new Loaded(product.version(), batches, lines);
+        });
+        return loaded;
     }
 }

@@ -1,6 +1,5 @@
 package com.allocationservice.adapters;
 
-import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
@@ -10,9 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,12 +17,9 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
- * A database transaction. The connection is taken from the pool on first use, so a unit of work
- * that never touches storage (most event handlers) costs nothing.
- *
- * <p>Commit also writes the events raised by the saved products to the outbox, in the same
- * transaction (the book publishes from an event handler after the commit, so a crash in between
- * loses the message). The events stay with their products for the bus to collect.
+ * A database transaction. The connection is taken from the pool on first use. Commit writes the saved
+ * products' events to the outbox in the same transaction (the book publishes them after the commit,
+ * so a crash in between loses them).
  */
 public final class JdbcUnitOfWork implements UnitOfWork.Group {
 
@@ -33,12 +27,10 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private final Consumer<Set<String>> onOutboxWritten;
     private final H2FileSync sync;
     private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
-    /** How many of each product's pending events are already in the outbox (a second commit adds only new ones). */
-    private final Map<Product, Integer> outboxed = new IdentityHashMap<>();
     private Connection connection;
     private boolean committed;
-    /** The versions were claimed ({@link #claimVersions}) and commit writes what was not conflicted. */
-    private boolean claimed;
+    /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
+    private List<Product> claimed;
 
     private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync) {
         this.dataSource = dataSource;
@@ -65,36 +57,22 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         return products;
     }
 
-    /** Writes the claimed products and their new events to the outbox, then commits (claiming first if not yet done). */
+    /** Saves the claimed products (claiming them first if not yet done) and their events, then commits. */
     @Override
     public void commit() {
         try {
-            if (!claimed) {
-                Set<String> conflicted = products.claim();
-                if (!conflicted.isEmpty()) {
-                    throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
-                }
-            }
-            claimed = false;
-            List<Product> saved = products.claimed();
-            products.write();
-            List<JdbcOutbox.Raised> raised = new ArrayList<>();
-            Map<Product, Integer> counts = new IdentityHashMap<>();
-            for (Product product : saved) {
-                List<Event> pending = product.pendingEvents();
-                List<Long> versions = product.pendingEventVersions();
-                for (int i = outboxed.getOrDefault(product, 0); i < pending.size(); i++) {
-                    raised.add(new JdbcOutbox.Raised(pending.get(i), versions.get(i)));
-                }
-                counts.put(product, pending.size());
-            }
+            List<Product> saved = claimed != null ? claimed : claimOrFail();
+            claimed = null;
+            products.save(saved);
+            List<JdbcOutbox.Raised> raised = saved.stream().flatMap(p -> p.raised().stream())
+                    .map(r -> new JdbcOutbox.Raised(r.event(), r.version())).toList();
             Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
+            saved.forEach(Product::takeEvents);
             if (connection != null) {
                 connection.commit();
                 sync.afterCommit(connection);
             }
             committed = true;
-            outboxed.putAll(counts);
             if (!destinations.isEmpty()) {
                 onOutboxWritten.accept(destinations);
             }
@@ -106,12 +84,21 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     @Override
     public Set<String> claimVersions() {
         try {
-            Set<String> conflicted = products.claim();
-            claimed = true;
+            Map<Product, Long> toSave = products.toSave();
+            Set<String> conflicted = toSave.isEmpty() ? Set.of() : ProductWrites.claim(connection(), toSave);
+            claimed = toSave.keySet().stream().filter(p -> !conflicted.contains(p.sku())).toList();
             return conflicted;
         } catch (SQLException e) {
             throw JdbcErrors.translate("checking versions", e);
         }
+    }
+
+    private List<Product> claimOrFail() {
+        Set<String> conflicted = claimVersions();
+        if (!conflicted.isEmpty()) {
+            throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
+        }
+        return claimed;
     }
 
     @Override
@@ -145,13 +132,6 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         } catch (SQLException e) {
             throw JdbcErrors.translate("forgetting messages " + messageIds, e);
         }
-    }
-
-    @Override
-    public List<Event> collectNewEvents() {
-        List<Event> events = products.seen().stream().flatMap(p -> p.takeEvents().stream()).toList();
-        outboxed.clear();
-        return events;
     }
 
     @Override

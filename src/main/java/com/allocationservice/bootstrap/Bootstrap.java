@@ -15,9 +15,6 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
-import com.allocationservice.domain.Event.Allocated;
-import com.allocationservice.domain.Event.Deallocated;
-import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.entrypoints.AccessLog;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.entrypoints.RequestObserver;
@@ -54,40 +51,16 @@ public final class Bootstrap {
     private Bootstrap() {
     }
 
-    /**
-     * The production routes: no event has a handler. Where the book publishes events to Redis and
-     * emails out-of-stock notices from event handlers that run after the commit (chapters 9 and 11),
-     * here the unit of work writes every event to a transactional outbox with the change itself and
-     * {@link OutboxRelay} delivers them, so a crash after the commit cannot lose one. The switch is
-     * exhaustive, so a new event type needs a decision here.
-     */
-    public static final MessageBus.EventRoutes EVENT_ROUTES = event -> switch (event) {
-        case Allocated e -> List.of();
-        case Deallocated e -> List.of();
-        case OutOfStock e -> List.of();
-    };
-
-    /** The production command routes: each command to its one handler. */
-    public static final MessageBus.CommandHandler COMMAND_HANDLERS = (command, uow) -> switch (command) {
-        case Allocate c -> Handlers.allocate(c, uow);
-        case CreateBatch c -> {
-            Handlers.addBatch(c, uow);
-            yield null;
-        }
-        case ChangeBatchQuantity c -> Handlers.changeBatchQuantity(c, uow).orElse(null);
-        case Deallocate c -> {
-            Handlers.deallocate(c, uow);
-            yield null;
-        }
+    /** Each command to its one handler; the switch is exhaustive, so a command without a handler does not compile. */
+    public static final MessageBus.Routes ROUTES = command -> switch (command) {
+        case Allocate c -> Handlers.ALLOCATE;
+        case CreateBatch c -> Handlers.ADD_BATCH;
+        case ChangeBatchQuantity c -> Handlers.CHANGE_BATCH_QUANTITY;
+        case Deallocate c -> Handlers.DEALLOCATE;
     };
 
     public static MessageBus bus(UnitOfWork.Factory unitOfWork) {
-        return bus(unitOfWork, EVENT_ROUTES);
-    }
-
-    /** The bus with the command routes and these event routes (tests observe events through them). */
-    public static MessageBus bus(UnitOfWork.Factory unitOfWork, MessageBus.EventRoutes events) {
-        return new MessageBus(unitOfWork, COMMAND_HANDLERS, Handlers::needs, events, MessageBus.RetryPolicy.DEFAULT);
+        return new MessageBus(unitOfWork, ROUTES, MessageBus.RetryPolicy.DEFAULT);
     }
 
     /**
@@ -143,8 +116,6 @@ public final class Bootstrap {
             workers.add(RequestMetrics.bindJvm(meters));
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
             MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? destinations -> { } : relay::wake));
-            Gauge.builder("allocation_event_handling_failures", bus, MessageBus::failedEventHandlings)
-                    .description("Event handlings that failed every attempt").register(meters);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
             Gauge.builder("allocation_commands_waiting", bus, MessageBus::waitingCommands)

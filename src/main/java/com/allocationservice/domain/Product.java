@@ -39,9 +39,7 @@ public final class Product {
     private final String sku;
     private final List<Batch> batches;
     private final Map<String, LineAllocation> lines = new LinkedHashMap<>();
-    private final List<Event> events = new ArrayList<>();
-    /** The product's version right after the change that raised each event, index for index. */
-    private final List<Long> eventVersions = new ArrayList<>();
+    private final List<Raised> raised = new ArrayList<>();
     private long version;
 
     /** A product as stored: its batches, its version, and the lines loaded for this command. */
@@ -83,36 +81,38 @@ public final class Product {
         return Optional.ofNullable(lines.get(orderid));
     }
 
-    /** The events raised and not yet taken, in the order they happened; they stay to be taken. */
-    public List<Event> pendingEvents() {
-        return List.copyOf(events);
+    /**
+     * An event and the product's version right after the change that raised it: several commands may
+     * change a product before it is saved, and each message tells its own version.
+     */
+    public record Raised(Event event, long version) {
     }
 
-    /**
-     * The version the product had right after the change that raised each pending event, in the same
-     * order: several commands may change a product before it is saved, and each message tells its own.
-     */
-    public List<Long> pendingEventVersions() {
-        return List.copyOf(eventVersions);
+    /** The events raised and not yet taken, in the order they happened; they stay to be taken. */
+    public List<Event> pendingEvents() {
+        return raised.stream().map(Raised::event).toList();
+    }
+
+    /** The same events, each with the product's version right after the change that raised it. */
+    public List<Raised> raised() {
+        return List.copyOf(raised);
     }
 
     /** The events raised since the last call, in the order they happened. */
     public List<Event> takeEvents() {
-        List<Event> taken = List.copyOf(events);
-        events.clear();
-        eventVersions.clear();
+        List<Event> taken = pendingEvents();
+        raised.clear();
         return taken;
     }
 
     private void raise(Event event) {
-        events.add(event);
-        eventVersions.add(version);
+        raised.add(new Raised(event, version));
     }
 
     /** The product's state as it is now (batches, lines, events, version), to go back to with {@link #restore}. */
     public Snapshot snapshot() {
         return new Snapshot(batches.stream().map(Batch::copy).toList(), List.copyOf(lines.values()),
-                List.copyOf(events), List.copyOf(eventVersions), version);
+                List.copyOf(raised), version);
     }
 
     /** Puts the product back as it was when the snapshot was taken, undoing every change since. */
@@ -121,16 +121,13 @@ public final class Product {
         snapshot.batches().forEach(b -> batches.add(b.copy()));
         lines.clear();
         snapshot.lines().forEach(a -> lines.put(a.line().orderid(), a));
-        events.clear();
-        events.addAll(snapshot.events());
-        eventVersions.clear();
-        eventVersions.addAll(snapshot.eventVersions());
+        raised.clear();
+        raised.addAll(snapshot.raised());
         version = snapshot.version();
     }
 
     /** A product's state at one moment: see {@link #snapshot()}. */
-    public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Event> events,
-            List<Long> eventVersions, long version) {
+    public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Raised> raised, long version) {
     }
 
     public void addBatch(Batch batch) {

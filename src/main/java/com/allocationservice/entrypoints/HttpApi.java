@@ -7,7 +7,7 @@ import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.ConcurrencyConflict;
-import com.allocationservice.service.Handlers;
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.views.Views;
@@ -138,11 +138,9 @@ public final class HttpApi {
             config.routes.post("/allocate", ctx -> {
                 JsonBody body = body(ctx, "orderid", "sku", "qty");
                 String sku = body.text("sku");
-                Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
-                if (result instanceof Optional<?> batchref && batchref.isPresent()) {
-                    json(ctx, 202, Map.of("batchref", batchref.get()));
-                } else {
-                    message(ctx, 409, "Out of stock for sku " + sku);
+                switch (bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)))) {
+                    case Outcome.Allocated allocated -> json(ctx, 202, Map.of("batchref", allocated.batchref()));
+                    case Outcome.OutOfStock outOfStock -> message(ctx, 409, "Out of stock for sku " + outOfStock.sku());
                 }
             });
             config.routes.post("/deallocate", ctx -> {
@@ -153,13 +151,11 @@ public final class HttpApi {
             config.routes.post("/change_batch_quantity", ctx -> {
                 JsonBody body = body(ctx, "ref", "qty", "seq");
                 Long seq = body.optionalWholeNumber("seq");
-                Object result = bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0),
-                        seq == null ? null : ChangeKey.of(seq)));
-                if (result instanceof Handlers.Superseded s) {
-                    message(ctx, 200, "Superseded: batch " + s.batchref() + " already has change " + s.applied()
-                            + ", sent after " + s.key() + "; nothing changed");
-                } else {
-                    message(ctx, 200, "OK");
+                switch (bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0),
+                        seq == null ? null : ChangeKey.of(seq)))) {
+                    case Outcome.Done done -> message(ctx, 200, "OK");
+                    case Outcome.Superseded s -> message(ctx, 200, "Superseded: batch " + s.batchref()
+                            + " already has change " + s.applied() + ", sent after " + s.key() + "; nothing changed");
                 }
             });
             config.routes.get("/allocations/{orderid}", ctx -> {

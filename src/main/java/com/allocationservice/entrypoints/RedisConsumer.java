@@ -4,11 +4,14 @@ import com.allocationservice.config.RedisClients;
 import com.allocationservice.config.Settings;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.DomainException;
-import com.allocationservice.service.Handlers;
+import com.allocationservice.domain.Outcome.Done;
+import com.allocationservice.domain.Outcome.QuantityChange;
+import com.allocationservice.domain.Outcome.Superseded;
 import com.allocationservice.service.MessageBus;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -173,16 +176,21 @@ public final class RedisConsumer implements AutoCloseable {
                     : ChangeMessage.fromStream(data, entryId);
             messageId = message.id();
             String id = messageId != null ? messageId : entryId == null ? null : entryId.toString();
-            Object result = id == null ? bus.handle(message.command()) : bus.handle(message.command(), CHANNEL + ":" + id);
-            if (result instanceof MessageBus.Duplicate) {
+            ChangeBatchQuantity command = message.command();
+            Optional<QuantityChange> outcome = id == null ? Optional.of(bus.handle(command))
+                    : bus.handle(command, CHANNEL + ":" + id);
+            if (outcome.isEmpty()) {
                 duplicates.incrementAndGet();
                 log.info("Skipped {} message {}: handled before", source, id);
-            } else if (result instanceof Handlers.Superseded s) {
-                superseded.incrementAndGet();
-                log.info("Skipped {} message {}: change {} to batch {} was sent before {}, already applied", source,
-                        id, s.key(), s.batchref(), s.applied());
             } else {
-                handled.incrementAndGet();
+                switch (outcome.get()) {
+                    case Done done -> handled.incrementAndGet();
+                    case Superseded s -> {
+                        superseded.incrementAndGet();
+                        log.info("Skipped {} message {}: change {} to batch {} was sent before {}, already applied",
+                                source, id, s.key(), s.batchref(), s.applied());
+                    }
+                }
             }
             return Outcome.DONE;
         } catch (BadRequest | DomainException e) {

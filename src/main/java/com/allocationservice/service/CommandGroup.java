@@ -1,7 +1,7 @@
 package com.allocationservice.service;
 
 import com.allocationservice.domain.Command;
-import com.allocationservice.domain.Event;
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository.Need;
 import java.util.ArrayList;
@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Commands run together in one unit of work (chapters 6 and 7, grouped): the message ids recorded in
@@ -24,34 +25,50 @@ import java.util.concurrent.CompletableFuture;
  * commits and returns; if it throws, or returns without committing, the products it touched go back to
  * how they were before it ran, so the commands after it see nothing of it. A product that another unit
  * of work changed first is left out of the commit, and the commands that touched it are
- * {@link Conflicted}: the bus runs them again. Every command gets its own outcome.
+ * {@link Conflicted}: the bus runs them again. Every command gets its own result.
  */
 final class CommandGroup {
 
     /** What became of one command. */
-    sealed interface Outcome permits Done, Failed, Conflicted {
+    sealed interface Result permits Answer, Failed, Conflicted {
     }
 
-    /** Committed; {@code events} are those its handler raised. */
-    record Done(Object result, List<Event> events) implements Outcome {
+    /** The command is decided: kept with its handler's answer, or a duplicate message that changed nothing. */
+    sealed interface Answer extends Result permits Answered, Duplicate {
     }
 
-    record Failed(RuntimeException failure) implements Outcome {
+    record Answered(Outcome outcome) implements Answer {
+    }
+
+    record Duplicate() implements Answer {
+    }
+
+    record Failed(RuntimeException failure) implements Result {
     }
 
     /** Not kept: a product it touched was changed by another unit of work first. */
-    record Conflicted(ConcurrencyConflict conflict) implements Outcome {
+    record Conflicted(ConcurrencyConflict conflict) implements Result {
     }
 
-    /** A command waiting for its group, and the thread that sent it waiting for its outcome. */
+    /** A command bound to its handler, with what the handler declared it needs (computed once). */
+    record Routed(List<Need> needs, Function<UnitOfWork, Outcome> handle) {
+
+        /** Bootstrap's routes pair each command with the handler of its own type, so the raw call is safe. */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static Routed of(Command<?> command, Handler handler) {
+            return new Routed(List.copyOf(handler.needs(command)), uow -> handler.handle(command, uow));
+        }
+    }
+
+    /** A command waiting for its group, and the thread that sent it waiting for its result. */
     static final class Pending {
-        private final Command command;
+        private final Routed routed;
         private final String messageId;
         private final CompletableFuture<Boolean> turn = new CompletableFuture<>();
-        private Outcome outcome;
+        private Result result;
 
-        Pending(Command command, String messageId) {
-            this.command = command;
+        Pending(Routed routed, String messageId) {
+            this.routed = routed;
             this.messageId = messageId;
         }
 
@@ -60,89 +77,83 @@ final class CommandGroup {
             turn.complete(true);
         }
 
-        /** Tells the sender its outcome is there (a leader knows already). */
+        /** Tells the sender its result is there (a leader knows already). */
         void finish() {
-            if (outcome == null) {
-                outcome = new Failed(new IllegalStateException("the command's group ended without an outcome"));
+            if (result == null) {
+                result = new Failed(new IllegalStateException("the command's group ended without a result"));
             }
             turn.complete(false);
         }
 
-        /** Waits to lead a group (true) or for the outcome (false). */
+        /** Waits to lead a group (true) or for the result (false). */
         boolean awaitTurn() {
             return turn.join();
         }
 
-        Outcome outcome() {
-            return outcome;
+        Result result() {
+            return result;
         }
     }
 
     private final List<Pending> pendings;
-    private final MessageBus.CommandHandler handler;
-    private final MessageBus.CommandNeeds needs;
 
-    CommandGroup(List<Pending> pendings, MessageBus.CommandHandler handler, MessageBus.CommandNeeds needs) {
+    CommandGroup(List<Pending> pendings) {
         this.pendings = pendings;
-        this.handler = handler;
-        this.needs = needs;
     }
 
-    /** Gives every pending command an outcome. A failure of storage itself fails every command still open. */
+    /** Gives every pending command a result. A failure of storage itself fails every command still open. */
     void run(UnitOfWork.Factory unitOfWork) {
         List<Pending> open = new ArrayList<>(pendings);
-        Map<Pending, Scope> ran = new LinkedHashMap<>();
+        Map<Pending, Scope> kept = new LinkedHashMap<>();
         try (UnitOfWork.Group uow = unitOfWork.begin()) {
             open.removeAll(duplicates(uow, open));
-            List<Need> wanted = new ArrayList<>();
-            open.forEach(p -> wanted.addAll(needs.of(p.command)));
+            List<Need> wanted = open.stream().flatMap(p -> p.routed.needs().stream()).toList();
             if (!wanted.isEmpty()) {
                 uow.products().prefetch(wanted);
             }
             for (Pending pending : open) {
-                Scope scope = new Scope(uow.products(), needs.of(pending.command));
+                Scope scope = new Scope(uow.products(), pending.routed.needs());
                 try {
-                    Object result = handler.handle(pending.command, scope);
+                    Outcome outcome = pending.routed.handle().apply(scope);
                     if (scope.committed) {
                         scope.keep();
-                        ran.put(pending, scope);
+                        kept.put(pending, scope);
                     } else {
                         scope.undo();
                     }
-                    pending.outcome = new Done(result, scope.events());
+                    pending.result = new Answered(outcome);
                 } catch (ConcurrencyConflict conflict) {
                     scope.undo();
-                    pending.outcome = new Conflicted(conflict);
+                    pending.result = new Conflicted(conflict);
                 } catch (RuntimeException failure) {
                     scope.undo();
-                    pending.outcome = new Failed(failure);
+                    pending.result = new Failed(failure);
                 }
             }
-            Set<String> conflicted = ran.isEmpty() ? Set.of() : uow.claimVersions();
+            Set<String> conflicted = kept.isEmpty() ? Set.of() : uow.claimVersions();
             List<String> forget = new ArrayList<>();
             for (Pending pending : open) {
-                Scope scope = ran.get(pending);
+                Scope scope = kept.get(pending);
                 if (scope != null && scope.touches(conflicted)) {
-                    ran.remove(pending);
-                    pending.outcome = new Conflicted(new ConcurrencyConflict("another unit of work changed "
+                    kept.remove(pending);
+                    pending.result = new Conflicted(new ConcurrencyConflict("another unit of work changed "
                             + String.join(", ", scope.touchedSkus()) + " first"));
                 }
-                if (pending.messageId != null && !ran.containsKey(pending)) {
+                if (pending.messageId != null && !kept.containsKey(pending)) {
                     forget.add(pending.messageId);
                 }
             }
-            if (ran.isEmpty()) {
+            if (kept.isEmpty()) {
                 return; // nothing to keep: closing rolls back, message ids included
             }
             if (!forget.isEmpty()) {
                 uow.forgetMessages(forget);
             }
             uow.commit();
-            uow.collectNewEvents();
         } catch (RuntimeException failure) {
             for (Pending pending : open) {
-                if (pending.outcome == null || ran.containsKey(pending)) {
-                    pending.outcome = failure instanceof ConcurrencyConflict conflict
+                if (pending.result == null || kept.containsKey(pending)) {
+                    pending.result = failure instanceof ConcurrencyConflict conflict
                             ? new Conflicted(conflict) : new Failed(failure);
                 }
             }
@@ -150,8 +161,8 @@ final class CommandGroup {
     }
 
     /**
-     * Records the group's message ids; the commands of ids handled before are done as {@link MessageBus.Duplicate}.
-     * A second command with an id already in this group is run again later, once the first is decided.
+     * Records the group's message ids; the commands of ids handled before are {@link Duplicate}. A second
+     * command with an id already in this group is run again later, once the first is decided.
      */
     private static List<Pending> duplicates(UnitOfWork.Group uow, List<Pending> open) {
         List<Pending> withIds = new ArrayList<>();
@@ -164,7 +175,7 @@ final class CommandGroup {
             if (ids.add(pending.messageId)) {
                 withIds.add(pending);
             } else {
-                pending.outcome = new Conflicted(new ConcurrencyConflict("message " + pending.messageId
+                pending.result = new Conflicted(new ConcurrencyConflict("message " + pending.messageId
                         + " is being handled already"));
                 done.add(pending);
             }
@@ -173,7 +184,7 @@ final class CommandGroup {
             boolean[] fresh = uow.recordMessages(withIds.stream().map(p -> p.messageId).toList());
             for (int i = 0; i < fresh.length; i++) {
                 if (!fresh[i]) {
-                    withIds.get(i).outcome = new Done(new MessageBus.Duplicate(withIds.get(i).messageId), List.of());
+                    withIds.get(i).result = new Duplicate();
                     done.add(withIds.get(i));
                 }
             }
@@ -190,7 +201,6 @@ final class CommandGroup {
         private final List<Need> declared;
         private final Map<Product, Product.Snapshot> before = new IdentityHashMap<>();
         private final Map<String, Product> added = new LinkedHashMap<>();
-        private final List<Event> events = new ArrayList<>();
         private boolean committed;
 
         private final ProductRepository view = new ProductRepository() {
@@ -201,7 +211,7 @@ final class CommandGroup {
 
             @Override
             public Optional<Product> get(Need need) {
-                if (!declared.isEmpty() && !declared.contains(need)) {
+                if (!declared.contains(need)) {
                     // the group loaded what the command declared: anything else would come incomplete
                     throw new IllegalStateException("the handler of a command that declares " + declared
                             + " asked for " + need);
@@ -217,7 +227,6 @@ final class CommandGroup {
             }
         };
 
-        /** What the command declared it needs ({@link MessageBus.CommandNeeds}); empty: not declared, not checked. */
         Scope(ProductRepository shared, List<Need> declared) {
             this.shared = shared;
             this.declared = declared;
@@ -233,14 +242,8 @@ final class CommandGroup {
             committed = true;
         }
 
-        /** The command committed: its changes stand, and its events are those its products gained since it first touched them. */
+        /** The command committed: the products it created join the group's. */
         void keep() {
-            // equivalent mutant (removing this line): a product created in this scope has no line yet, so no event
-            added.values().forEach(p -> events.addAll(p.pendingEvents()));
-            before.forEach((product, then) -> {
-                List<Event> now = product.pendingEvents();
-                events.addAll(now.subList(Math.min(then.events().size(), now.size()), now.size()));
-            });
             added.values().forEach(shared::add);
         }
 
@@ -256,16 +259,6 @@ final class CommandGroup {
 
         boolean touches(Set<String> skus) {
             return touchedSkus().stream().anyMatch(skus::contains);
-        }
-
-        /** The events the command raised, once it is kept. */
-        List<Event> events() {
-            return List.copyOf(events);
-        }
-
-        @Override
-        public List<Event> collectNewEvents() {
-            return List.of();
         }
 
         @Override

@@ -1,6 +1,5 @@
 package com.allocationservice.service;
 
-import com.allocationservice.domain.Event;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -8,22 +7,20 @@ import java.util.Set;
 /**
  * One atomic piece of work, used as {@code try (var uow = unitOfWork.begin()) { ...; uow.commit(); }}
  * like the book's {@code with uow:}. Closing without committing rolls back. A unit of work belongs to
- * one thread; the bus opens a fresh one for every group of commands and every event handling (the
- * book shares one).
+ * one thread; the bus opens a fresh one for every group of commands (the book shares one).
  */
 public interface UnitOfWork extends AutoCloseable {
 
     ProductRepository products();
 
     /**
-     * Saves every product handed out, each with a compare-and-set on its version.
+     * Saves every product handed out, each with a compare-and-set on its version, and with them, in the
+     * same transaction, the events they raised, for delivery to other services (the outbox; the book
+     * publishes them from event handlers after the commit, so a crash in between loses them).
      *
      * @throws ConcurrencyConflict when another unit of work changed one of them first
      */
     void commit();
-
-    /** The events raised by the products this unit of work handed out, each returned once. */
-    List<Event> collectNewEvents();
 
     @Override
     void close();
@@ -52,7 +49,7 @@ public interface UnitOfWork extends AutoCloseable {
         Set<String> claimVersions();
     }
 
-    /** Opens units of work; the bus asks for one per group of commands and per event handling. */
+    /** Opens units of work; the bus asks for one per group of commands. */
     @FunctionalInterface
     interface Factory {
         Group begin();

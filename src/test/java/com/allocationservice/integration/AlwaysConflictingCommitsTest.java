@@ -70,11 +70,6 @@ class AlwaysConflictingCommitsTest {
         }
 
         @Override
-        public List<Event> collectNewEvents() {
-            return real.collectNewEvents();
-        }
-
-        @Override
         public void close() {
             real.close();
         }

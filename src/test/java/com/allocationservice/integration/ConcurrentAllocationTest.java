@@ -1,5 +1,7 @@
 package com.allocationservice.integration;
 
+import com.allocationservice.domain.Outcome;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
@@ -15,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,8 +60,10 @@ class ConcurrentAllocationTest {
                     answers.put(request, threads.submit(() -> {
                         start.await(30, TimeUnit.SECONDS);
                         try {
-                            Object result = bus.handle(new Allocate(request.orderid(), "LAMP", request.qty()));
-                            return ((Optional<?>) result).map(Object::toString).orElse(OUT_OF_STOCK);
+                            return switch (bus.handle(new Allocate(request.orderid(), "LAMP", request.qty()))) {
+                                case Outcome.Allocated allocated -> allocated.batchref();
+                                case Outcome.OutOfStock outOfStock -> OUT_OF_STOCK;
+                            };
                         } catch (ConcurrencyConflict e) {
                             return CONFLICT;
                         }

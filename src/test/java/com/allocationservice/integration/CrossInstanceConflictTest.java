@@ -1,5 +1,7 @@
 package com.allocationservice.integration;
 
+import com.allocationservice.domain.Outcome;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
@@ -17,7 +19,6 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CyclicBarrier;
@@ -46,15 +47,15 @@ class CrossInstanceConflictTest {
             buses.getFirst().handle(new CreateBatch("ship", "LAMP", 0, LocalDate.of(2031, 1, 1)));
 
             // allocations of 1 to 3 from every thread; keyed changes raising the ship's quantity, in shuffled order
-            List<List<Command>> work = new ArrayList<>();
+            List<List<Command<?>>> work = new ArrayList<>();
             Map<String, Integer> wanted = new HashMap<>();
-            List<Command> changes = new ArrayList<>();
+            List<Command<?>> changes = new ArrayList<>();
             for (int i = 1; i <= CHANGES; i++) {
                 changes.add(new ChangeBatchQuantity("ship", 5 * i, new ChangeKey(1_700_000_000_000L + i / 3, i % 3)));
             }
             Collections.shuffle(changes, new Random(42));
             for (int t = 0; t < 2 * THREADS_PER_BUS; t++) {
-                List<Command> commands = new ArrayList<>();
+                List<Command<?>> commands = new ArrayList<>();
                 for (int o = 0; o < ORDERS_PER_THREAD; o++) {
                     String orderid = "order-" + t + "-" + o;
                     int qty = 1 + (t + o) % 3;
@@ -72,13 +73,17 @@ class CrossInstanceConflictTest {
             try {
                 for (int t = 0; t < work.size(); t++) {
                     MessageBus bus = buses.get(t % 2);
-                    List<Command> commands = work.get(t);
+                    List<Command<?>> commands = work.get(t);
                     done.add(threads.submit(() -> {
                         start.await(30, TimeUnit.SECONDS);
-                        for (Command command : commands) {
-                            Object result = bus.handle(command);
+                        for (Command<?> command : commands) {
                             if (command instanceof Allocate a) {
-                                answered.put(a.orderid(), ((Optional<?>) result).map(Object::toString).orElse("none"));
+                                answered.put(a.orderid(), switch (bus.handle(a)) {
+                                    case Outcome.Allocated allocated -> allocated.batchref();
+                                    case Outcome.OutOfStock outOfStock -> "none";
+                                });
+                            } else {
+                                bus.handle(command);
                             }
                         }
                         return null;

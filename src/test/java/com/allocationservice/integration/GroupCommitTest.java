@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
@@ -11,7 +12,7 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
-import com.allocationservice.service.Handlers;
+import com.allocationservice.support.StubRoutes;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.support.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
@@ -48,16 +49,16 @@ class GroupCommitTest {
         try (TestDatabase db = TestDatabase.create(kind);
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             CountDownLatch open = new CountDownLatch(1);
-            MessageBus bus = new MessageBus(JdbcUnitOfWork.factory(db.dataSource()), (command, uow) -> {
+            MessageBus bus = new MessageBus(JdbcUnitOfWork.factory(db.dataSource()), StubRoutes.aroundProduction((command, uow) -> {
                 if (command == GATE) {
                     await().until(() -> open.getCount() == 0);
                 }
-                Object result = Bootstrap.COMMAND_HANDLERS.handle(command, uow);
+                Outcome result = StubRoutes.production(command, uow);
                 if (command instanceof Allocate a && a.orderid().equals("explodes")) {
                     throw new IllegalStateException("a handler that fails after changing the product");
                 }
                 return result;
-            }, Handlers::needs, event -> List.of(), MessageBus.RetryPolicy.DEFAULT);
+            }), MessageBus.RetryPolicy.DEFAULT);
             bus.handle(new CreateBatch("gate-batch", "GATE", 1, null));
             bus.handle(new CreateBatch("wh", "LAMP", 10, null));
             bus.handle(new CreateBatch("ship", "LAMP", 10, LocalDate.of(2031, 1, 1)));
@@ -85,17 +86,17 @@ class GroupCommitTest {
                     .toArray(CompletableFuture[]::new)).join();
 
             assertThat(bus.groups()).as("five alone, the gate, then one group of eleven").isEqualTo(7);
-            assertThat(results.get(0).join()).isEqualTo(Optional.of("wh"));
+            assertThat(results.get(0).join()).isEqualTo(new Outcome.Allocated("wh"));
             assertThat(failure(results.get(1))).isInstanceOf(DomainException.InvalidSku.class);
             assertThat(failure(results.get(2))).isInstanceOf(DomainException.LineConflict.class);
             assertThat(failure(results.get(3))).hasMessageContaining("fails after changing");
             assertThat(failure(results.get(4))).as("TABLE does not exist yet").isInstanceOf(DomainException.InvalidSku.class);
-            assertThat(results.get(5).join()).isNull();
-            assertThat(results.get(6).join()).isEqualTo(Optional.of("t1"));
-            assertThat(results.get(7).join()).isEqualTo(new MessageBus.Duplicate("m-seen"));
-            assertThat(results.get(8).join()).as("applied: nothing to report").isNull();
-            assertThat(results.get(9).join()).isNull();
-            assertThat(results.get(10).join()).isEqualTo(Optional.empty());
+            assertThat(results.get(5).join()).isEqualTo(Outcome.Done.DONE);
+            assertThat(results.get(6).join()).isEqualTo(Optional.of(new Outcome.Allocated("t1")));
+            assertThat(results.get(7).join()).as("a duplicate").isEqualTo(Optional.empty());
+            assertThat(results.get(8).join()).as("applied").isEqualTo(Outcome.Done.DONE);
+            assertThat(results.get(9).join()).isEqualTo(Outcome.Done.DONE);
+            assertThat(results.get(10).join()).isEqualTo(new Outcome.OutOfStock("LAMP"));
 
             // wh: 8 -> 5 with old (4) and o1 (3) on it: o1, placed last, moves to the ship; then o1 is freed
             assertThat(db.query("SELECT orderid || ' ' || COALESCE(batchref, '-') FROM order_lines WHERE sku <> 'GATE'",
@@ -126,12 +127,12 @@ class GroupCommitTest {
             AtomicInteger statements = new AtomicInteger();
             CountDownLatch open = new CountDownLatch(1);
             MessageBus bus = new MessageBus(JdbcUnitOfWork.factory(counting(db.dataSource(), statements)),
-                    (command, uow) -> {
+                    StubRoutes.aroundProduction((command, uow) -> {
                         if (command == GATE) {
                             await().until(() -> open.getCount() == 0);
                         }
-                        return Bootstrap.COMMAND_HANDLERS.handle(command, uow);
-                    }, Handlers::needs, event -> List.of(), MessageBus.RetryPolicy.DEFAULT);
+                        return StubRoutes.production(command, uow);
+                    }), MessageBus.RetryPolicy.DEFAULT);
             bus.handle(new CreateBatch("gate-batch", "GATE", 1, null));
             for (int sku = 0; sku < 20; sku++) {
                 bus.handle(new CreateBatch("b" + sku, "SKU-" + sku, 100, null));
@@ -188,7 +189,7 @@ class GroupCommitTest {
 
     /** Sends the command on a thread of its own and waits until it is seen waiting for the next group. */
     private static void send(MessageBus bus, ExecutorService threads, List<CompletableFuture<Object>> results,
-            Command command, String messageId) {
+            Command<?> command, String messageId) {
         int waiting = bus.waitingCommands();
         results.add(CompletableFuture.supplyAsync(
                 () -> messageId == null ? bus.handle(command) : bus.handle(command, messageId), threads));

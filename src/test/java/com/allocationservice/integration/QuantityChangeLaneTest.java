@@ -3,6 +3,7 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.entrypoints.RedisConsumer;
@@ -40,7 +41,7 @@ class QuantityChangeLaneTest {
                         start.await(30, TimeUnit.SECONDS);
                         for (int o = 0; o < ORDERS_PER_THREAD; o++) {
                             Object batch = fixture.bus.handle(new Allocate("o-" + thread + "-" + o, "LAMP", 1));
-                            assertThat(batch).isEqualTo(Optional.of("wh"));
+                            assertThat(batch).isEqualTo(new Outcome.Allocated("wh"));
                         }
                         return null;
                     }));

@@ -2,6 +2,7 @@ package com.allocationservice.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.service.MessageBus;
@@ -21,12 +22,12 @@ class SmokeTest {
             MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
             bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
             bus.handle(new Command.CreateBatch("b2", "LAMP", 10, LocalDate.of(2030, 1, 1)));
-            assertThat(bus.handle(new Command.Allocate("o1", "LAMP", 8))).isEqualTo(Optional.of("b1"));
-            assertThat(bus.handle(new Command.Allocate("o2", "LAMP", 8))).isEqualTo(Optional.of("b2"));
-            assertThat(bus.handle(new Command.Allocate("o1", "LAMP", 8))).isEqualTo(Optional.of("b1"));
+            assertThat(bus.handle(new Command.Allocate("o1", "LAMP", 8))).isEqualTo(new Outcome.Allocated("b1"));
+            assertThat(bus.handle(new Command.Allocate("o2", "LAMP", 8))).isEqualTo(new Outcome.Allocated("b2"));
+            assertThat(bus.handle(new Command.Allocate("o1", "LAMP", 8))).isEqualTo(new Outcome.Allocated("b1"));
             bus.handle(new Command.ChangeBatchQuantity("b1", 5));
             // o1 (8) left b1 and fits nowhere else: it waits as a backorder, and b1 is free again
-            assertThat(bus.handle(new Command.Allocate("o3", "LAMP", 2))).isEqualTo(Optional.of("b1"));
+            assertThat(bus.handle(new Command.Allocate("o3", "LAMP", 2))).isEqualTo(new Outcome.Allocated("b1"));
         }
     }
 }

@@ -4,6 +4,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.UnitOfWork;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
 
     private final Map<String, Product> stored = new LinkedHashMap<>();
     private final Set<String> handledMessages = new HashSet<>();
+    private final List<Event> outbox = new ArrayList<>();
     private int commits;
 
     @Override
@@ -35,6 +37,11 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
 
     public Set<String> handledMessages() {
         return Set.copyOf(handledMessages);
+    }
+
+    /** The events committed with their products, in order: what the JDBC unit of work writes to its outbox. */
+    public List<Event> outbox() {
+        return List.copyOf(outbox);
     }
 
     public int commits() {
@@ -84,8 +91,11 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
             }
             for (PartialLoads.Loaded loaded : products.seen().values()) {
                 String sku = loaded.product().sku();
-                if (loaded.changed() && !conflicted.contains(sku)) {
-                    stored.put(sku, loaded.savedOver(stored.get(sku)));
+                if (!conflicted.contains(sku)) {
+                    if (loaded.changed()) {
+                        stored.put(sku, loaded.savedOver(stored.get(sku)));
+                    }
+                    outbox.addAll(loaded.product().takeEvents());
                 }
             }
             products.seen().replaceAll((sku, loaded) -> conflicted.contains(sku) ? loaded : loaded.committed());
@@ -108,11 +118,6 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
         @Override
         public void forgetMessages(Collection<String> messageIds) {
             pendingMessages.removeAll(messageIds);
-        }
-
-        @Override
-        public List<Event> collectNewEvents() {
-            return products.seen().values().stream().flatMap(l -> l.product().takeEvents().stream()).toList();
         }
 
         @Override

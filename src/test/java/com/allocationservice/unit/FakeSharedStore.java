@@ -30,11 +30,17 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
     private final AtomicInteger begun = new AtomicInteger();
     private final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger conflicts = new AtomicInteger();
+    private final List<Event> outbox = new ArrayList<>();
 
     @Override
     public Work begin() {
         begun.incrementAndGet();
         return new Work();
+    }
+
+    /** The events committed with their products, in order: what the JDBC unit of work writes to its outbox. */
+    public synchronized List<Event> outbox() {
+        return List.copyOf(outbox);
     }
 
     /** A copy of the product as last committed. */
@@ -82,8 +88,11 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         }
         for (PartialLoads.Loaded loaded : seen.values()) {
             String sku = loaded.product().sku();
-            if (loaded.changed() && !conflicted.contains(sku)) {
-                stored.put(sku, loaded.savedOver(stored.get(sku)));
+            if (!conflicted.contains(sku)) {
+                if (loaded.changed()) {
+                    stored.put(sku, loaded.savedOver(stored.get(sku)));
+                }
+                outbox.addAll(loaded.product().takeEvents());
             }
         }
         seen.replaceAll((sku, loaded) -> conflicted.contains(sku) ? loaded : loaded.committed());
@@ -137,14 +146,6 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         @Override
         public void forgetMessages(Collection<String> messageIds) {
             throw new UnsupportedOperationException("these tests send no message ids");
-        }
-
-        @Override
-        public List<Event> collectNewEvents() {
-            checkUse();
-            List<Event> events = new ArrayList<>();
-            products.seen().values().forEach(loaded -> events.addAll(loaded.product().takeEvents()));
-            return events;
         }
 
         @Override

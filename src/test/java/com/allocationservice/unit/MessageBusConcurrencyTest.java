@@ -6,7 +6,7 @@ import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Batch;
 import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.CreateBatch;
-import com.allocationservice.domain.Event;
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
@@ -15,7 +15,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,8 +24,8 @@ import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * One bus, many real threads. Each message must get a unit of work of its own and each caller its own
- * results and events: the book's bus, with one unit of work and one queue in fields, fails here (the
+ * One bus, many real threads. Each group must get a unit of work of its own and each caller its own
+ * results: the book's bus, with one unit of work and one queue in fields, fails here (the
  * store's units of work refuse to be used by a thread that did not begin them, or after closing).
  */
 class MessageBusConcurrencyTest {
@@ -35,8 +34,7 @@ class MessageBusConcurrencyTest {
     private static final LocalDate TOMORROW = LocalDate.of(2026, 1, 11);
 
     private final FakeSharedStore store = new FakeSharedStore();
-    private final ThreadRecordingNotifications notifications = new ThreadRecordingNotifications();
-    private final MessageBus bus = Bootstrap.bus(store, notifications);
+    private final MessageBus bus = Bootstrap.bus(store);
     private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
 
     @Test
@@ -59,20 +57,18 @@ class MessageBusConcurrencyTest {
         for (int t = 0; t < THREADS; t++) {
             List<Object> expected = new ArrayList<>();
             for (int i = 0; i < allocations; i++) {
-                expected.add(i < stock ? Optional.of("batch-" + t) : Optional.empty());
+                expected.add(i < stock ? new Outcome.Allocated("batch-" + t) : new Outcome.OutOfStock("SKU-" + t));
             }
             assertThat(results.get(t)).as("results of thread %d", t).isEqualTo(expected);
-            assertThat(notifications.sentOn(threadName(t))).as("notifications sent on thread %d", t)
-                    .hasSize(allocations - stock)
-                    .containsOnly("Out of stock for SKU-" + t);
+            assertThat(store.outbox()).as("out-of-stock events of SKU-%d", t)
+                    .filteredOn(new OutOfStock("SKU-" + t)::equals).hasSize(allocations - stock);
             Product product = store.product("SKU-" + t).orElseThrow();
             assertThat(product.version()).isEqualTo(1 + stock);
             assertThat(product.batch("batch-" + t).orElseThrow().allocatedQuantity()).isEqualTo(stock);
         }
         assertThat(store.conflicts()).isZero();
         assertThat(bus.groupedCommands()).as("commands run in groups").isEqualTo(THREADS * (1 + allocations));
-        assertThat(store.begun()).as("units of work begun, one per group of commands and one per event handling")
-                .isEqualTo(bus.groups() + THREADS * (allocations - stock));
+        assertThat(store.begun()).as("units of work begun, one per group of commands").isEqualTo(bus.groups());
         assertThat(store.closed()).isEqualTo(store.begun());
     }
 
@@ -81,7 +77,7 @@ class MessageBusConcurrencyTest {
         bus.handle(new CreateBatch("warehouse", "HOT-SKU", 100, null));
         bus.handle(new CreateBatch("ship", "HOT-SKU", 100, TOMORROW));
         int allocations = 20;
-        Map<String, Optional<?>> allocated = new ConcurrentHashMap<>();
+        Map<String, String> allocated = new ConcurrentHashMap<>();
         Map<Integer, Integer> outOfStockAnswers = new ConcurrentHashMap<>();
         Queue<String> conflictAnswers = new ConcurrentLinkedQueue<>();
 
@@ -90,11 +86,9 @@ class MessageBusConcurrencyTest {
             for (int i = 0; i < allocations; i++) {
                 String orderid = t + "-" + i;
                 try {
-                    Optional<?> result = (Optional<?>) bus.handle(new Allocate(orderid, "HOT-SKU", 1));
-                    if (result.isPresent()) {
-                        allocated.put(orderid, result);
-                    } else {
-                        outOfStock++;
+                    switch (bus.handle(new Allocate(orderid, "HOT-SKU", 1))) {
+                        case Outcome.Allocated a -> allocated.put(orderid, a.batchref());
+                        case Outcome.OutOfStock o -> outOfStock++;
                     }
                 } catch (ConcurrencyConflict conflict) {
                     conflictAnswers.add(orderid);
@@ -116,16 +110,14 @@ class MessageBusConcurrencyTest {
         assertThat(product.batches().stream().mapToInt(Batch::allocatedQuantity).sum()).isEqualTo(allocated.size());
         assertThat(product.version()).isEqualTo(2 + allocated.size());
         assertThat(product.lines()).hasSize(allocated.size())
-                .allSatisfy(line -> assertThat(Optional.of(line.batchref()))
+                .allSatisfy(line -> assertThat(line.batchref())
                         .as("answer given for %s", line.line().orderid())
                         .isEqualTo(allocated.get(line.line().orderid())));
         if (allocated.size() > 100) {
             assertThat(product.batch("warehouse").orElseThrow().availableQuantity()).isZero();
         }
-        for (int t = 0; t < THREADS; t++) {
-            assertThat(notifications.sentOn(threadName(t))).as("notifications sent on thread %d", t)
-                    .hasSize(outOfStockAnswers.get(t));
-        }
+        assertThat(store.outbox()).as("an out-of-stock event for each such answer")
+                .filteredOn(OutOfStock.class::isInstance).hasSize(outOfStock);
         assertThat(store.conflicts()).as("every conflict was retried or answered")
                 .isEqualTo(bus.commandRetries() + conflictAnswers.size());
         assertThat(store.closed()).isEqualTo(store.begun());
@@ -156,24 +148,5 @@ class MessageBusConcurrencyTest {
 
     private static String threadName(int t) {
         return "bus-test-" + t;
-    }
-
-    /** Notes the thread every notification was sent on. */
-    /** Event routes whose one handler records each out-of-stock notice with the thread it ran on. */
-    private static final class ThreadRecordingNotifications implements MessageBus.EventRoutes {
-        private final Map<String, Queue<String>> byThread = new ConcurrentHashMap<>();
-
-        @Override
-        public List<MessageBus.EventHandler> handlersFor(Event event) {
-            if (!(event instanceof OutOfStock outOfStock)) {
-                return List.of();
-            }
-            return List.of((e, uow) -> byThread.computeIfAbsent(Thread.currentThread().getName(),
-                    name -> new ConcurrentLinkedQueue<>()).add("Out of stock for " + outOfStock.sku()));
-        }
-
-        List<String> sentOn(String threadName) {
-            return List.copyOf(byThread.getOrDefault(threadName, new ConcurrentLinkedQueue<>()));
-        }
     }
 }

@@ -3,6 +3,7 @@ package com.allocationservice.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.domain.Outcome;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.domain.Command.Allocate;
@@ -11,7 +12,7 @@ import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Product;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.service.ConcurrencyConflict;
-import com.allocationservice.service.Handlers;
+import com.allocationservice.support.StubRoutes;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
 import com.allocationservice.service.ProductRepository.Need;
@@ -52,7 +53,7 @@ class MessageBusGroupTest {
     private final CountDownLatch open = new CountDownLatch(1);
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
     private volatile Runnable beforeFirstRun = () -> { };
-    private final MessageBus bus = new MessageBus(this::begin, (command, uow) -> {
+    private final MessageBus bus = new MessageBus(this::begin, StubRoutes.aroundProduction((command, uow) -> {
         if (runs.computeIfAbsent(command, c -> new AtomicInteger()).incrementAndGet() == 1) {
             if (command == GATE) {
                 awaitOpen();
@@ -61,9 +62,9 @@ class MessageBusGroupTest {
         }
         if (command instanceof Allocate a && a.orderid().equals("no-commit")) {
             return uow.products().get(Need.line(a.sku(), a.orderid())).orElseThrow().allocate(new OrderLine("no-commit",
-                    a.sku(), a.qty()));
+                    a.sku(), a.qty())).<Outcome>map(Outcome.Allocated::new).orElseThrow();
         }
-        Object result = Bootstrap.COMMAND_HANDLERS.handle(command, uow);
+        Outcome result = StubRoutes.production(command, uow);
         if (command instanceof Allocate a && a.orderid().equals("explodes")) {
             throw new IllegalStateException("a handler that fails after changing the product");
         }
@@ -71,7 +72,7 @@ class MessageBusGroupTest {
             throw new ConcurrencyConflict("a handler that loses a race after changing the product");
         }
         return result;
-    }, Handlers::needs, event -> List.of(), new RetryPolicy(5, 1, Duration.ofMillis(1)));
+    }), new RetryPolicy(5, Duration.ofMillis(1)));
 
     @Test
     void each_command_of_a_group_gets_its_own_result_and_a_failing_one_harms_no_other() throws Exception {
@@ -85,12 +86,12 @@ class MessageBusGroupTest {
                 new Allocate("explodes", "LAMP", 4),
                 new Allocate("o4", "LAMP", 3));
 
-        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(0).get()).isEqualTo(new Outcome.Allocated("b1"));
         assertThat(outcome(results.get(1))).isInstanceOf(DomainException.InvalidSku.class);
         assertThat(outcome(results.get(2))).isInstanceOf(DomainException.LineConflict.class);
-        assertThat(results.get(3).get()).isEqualTo(Optional.empty());
+        assertThat(results.get(3).get()).isEqualTo(new Outcome.OutOfStock("LAMP"));
         assertThat(outcome(results.get(4))).hasMessageContaining("fails after changing");
-        assertThat(results.get(5).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(5).get()).isEqualTo(new Outcome.Allocated("b1"));
         assertThat(bus.groups()).as("the batch, the gate, then one group of six").isEqualTo(3);
         Product lamp = store.stored("LAMP").orElseThrow();
         assertThat(lamp.batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
@@ -108,9 +109,9 @@ class MessageBusGroupTest {
                 new Allocate("second", "LAMP", 3),
                 new Allocate("third", "LAMP", 2));
 
-        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
-        assertThat(results.get(1).get()).as("only 2 left after the gate and the first").isEqualTo(Optional.empty());
-        assertThat(results.get(2).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(0).get()).isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(results.get(1).get()).as("only 2 left after the gate and the first").isEqualTo(new Outcome.OutOfStock("LAMP"));
+        assertThat(results.get(2).get()).isEqualTo(new Outcome.Allocated("b1"));
         assertThat(store.stored("LAMP").orElseThrow().lines())
                 .extracting(a -> a.line().orderid() + " at version " + a.sequence())
                 .as("placed one after the other").containsExactlyInAnyOrder("gate at version 2",
@@ -133,8 +134,8 @@ class MessageBusGroupTest {
 
         List<CompletableFuture<Object>> results = inOneGroup(lamp, table);
 
-        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
-        assertThat(results.get(1).get()).isEqualTo(Optional.of("t1"));
+        assertThat(results.get(0).get()).isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(results.get(1).get()).isEqualTo(new Outcome.Allocated("t1"));
         assertThat(runs.get(lamp)).as("LAMP's command ran once").hasValue(1);
         assertThat(runs.get(table)).as("TABLE's command ran again").hasValue(2);
         assertThat(bus.commandRetries()).isEqualTo(1);
@@ -154,10 +155,10 @@ class MessageBusGroupTest {
                 new Allocate("o1", "TABLE", 2),
                 new Allocate("o2", "LAMP", 3));
 
-        assertThat(results.get(0).get()).as("run again, alone").isEqualTo(Optional.of("b1"));
-        assertThat(results.get(1).get()).as("answered, but nothing kept").isEqualTo(Optional.of("b1"));
-        assertThat(results.get(3).get()).isEqualTo(Optional.of("t1"));
-        assertThat(results.get(4).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(0).get()).as("run again, alone").isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(results.get(1).get()).as("answered, but nothing kept").isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(results.get(3).get()).isEqualTo(new Outcome.Allocated("t1"));
+        assertThat(results.get(4).get()).isEqualTo(new Outcome.Allocated("b1"));
         assertThat(runs.get(new Allocate("conflicts", "LAMP", 4))).hasValue(2);
         assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity())
                 .as("the gate, o2, then the conflicting command once").isEqualTo(1 + 3 + 4);
@@ -190,7 +191,7 @@ class MessageBusGroupTest {
         List<CompletableFuture<Object>> results = inOneGroupWithIds(new Allocate("o1", "LAMP", 1), "m1",
                 new Allocate("o2", "NO-SUCH-SKU", 1), "m2", new Allocate("no-commit", "LAMP", 1), "m3");
 
-        assertThat(results.get(0).get()).isEqualTo(Optional.of("b1"));
+        assertThat(results.get(0).get()).isEqualTo(Optional.of(new Outcome.Allocated("b1")));
         assertThat(outcome(results.get(1))).isInstanceOf(DomainException.InvalidSku.class);
         assertThat(store.handledMessages()).as("neither the failed command's nor the uncommitted one's").containsExactly("m1");
     }
@@ -258,7 +259,7 @@ class MessageBusGroupTest {
         }
         long groupsBefore = bus.groups();
         open.countDown();
-        assertThat(gate.join()).isEqualTo(Optional.of("b1"));
+        assertThat(gate.join()).isEqualTo(new Outcome.Allocated("b1"));
         CompletableFuture.allOf(results.stream().map(f -> f.exceptionally(e -> null))
                 .toArray(CompletableFuture[]::new)).join();
         assertThat(bus.groups() - groupsBefore).as("one group for all of them, plus retries")

@@ -647,9 +647,9 @@ class ProductTest {
             product.changeBatchQuantity("b1", 3);
 
             assertThat(product.pendingEvents()).hasSize(4);
-            assertThat(product.pendingEventVersions()).containsExactly(start + 1, start + 1, start + 2, start + 2);
+            assertThat(product.raised()).extracting(Product.Raised::version).containsExactly(start + 1, start + 1, start + 2, start + 2);
             product.takeEvents();
-            assertThat(product.pendingEventVersions()).isEmpty();
+            assertThat(product.raised()).isEmpty();
         }
 
         @Test
@@ -673,7 +673,7 @@ class ProductTest {
         private static String describe(Product product) {
             return product.version() + " " + product.batches().stream()
                     .map(b -> b.reference() + " " + b.purchasedQuantity() + "/" + b.allocatedQuantity()).toList()
-                    + " " + product.lines() + " " + product.pendingEvents() + " " + product.pendingEventVersions();
+                    + " " + product.lines() + " " + product.raised();
         }
 
         @Test

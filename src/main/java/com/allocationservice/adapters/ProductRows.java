@@ -1,0 +1,78 @@
+package com.allocationservice.adapters;
+
+import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
+import com.allocationservice.domain.LineAllocation;
+import com.allocationservice.domain.Product;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What of a product is in its tables: its version, the rows of its batches and of its lines, as loaded
+ * or as last saved. The difference between two of them is what saving has to write.
+ */
+record ProductRows(String sku, long version, Map<String, BatchRow> batches, Map<String, LineAllocation> lines) {
+
+    record BatchRow(String reference, String sku, int purchased, int allocated, LocalDate eta, ChangeKey lastChange) {
+        static BatchRow of(Batch b) {
+            return new BatchRow(b.reference(), b.sku(), b.purchasedQuantity(), b.allocatedQuantity(), b.eta().orElse(null),
+                    b.lastChange().orElse(null));
+        }
+    }
+
+    /** The rows to write to go from one state to the next, by kind. */
+    record Changes(List<BatchRow> newBatches, List<BatchRow> changedBatches, List<LineAllocation> goneLines,
+            List<LineAllocation> newLines, List<LineAllocation> changedLines) {
+        static Changes none() {
+            return new Changes(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                    new ArrayList<>());
+        }
+    }
+
+    /** A product nobody stored yet: no rows. */
+    static ProductRows none(String sku) {
+        return new ProductRows(sku, 0, Map.of(), Map.of());
+    }
+
+    static ProductRows of(Product product) {
+        Map<String, BatchRow> batches = new LinkedHashMap<>();
+        product.batches().forEach(b -> batches.put(b.reference(), BatchRow.of(b)));
+        Map<String, LineAllocation> lines = new LinkedHashMap<>();
+        product.lines().forEach(a -> lines.put(a.line().orderid(), a));
+        return new ProductRows(product.sku(), product.version(), batches, lines);
+    }
+
+    Product toProduct() {
+        List<Batch> list = batches.values().stream().map(row -> new Batch(row.reference(), sku, row.purchased(),
+                row.eta(), row.allocated(), row.lastChange())).toList();
+        return new Product(sku, list, version, lines.values());
+    }
+
+    /** Adds to {@code changes} what must be written for these rows to become {@code now}. */
+    void diff(ProductRows now, Changes changes) {
+        now.batches.forEach((ref, row) -> {
+            BatchRow then = batches.get(ref);
+            if (then == null) {
+                changes.newBatches().add(row);
+            } else if (!then.equals(row)) {
+                changes.changedBatches().add(row);
+            }
+        });
+        lines.forEach((orderid, then) -> {
+            if (!now.lines.containsKey(orderid)) {
+                changes.goneLines().add(then);
+            }
+        });
+        now.lines.forEach((orderid, line) -> {
+            LineAllocation then = lines.get(orderid);
+            if (then == null) {
+                changes.newLines().add(line);
+            } else if (!then.equals(line)) {
+                changes.changedLines().add(line);
+            }
+        });
+    }
+}

@@ -1,0 +1,132 @@
+package com.allocationservice.adapters;
+
+import com.allocationservice.adapters.ProductRows.BatchRow;
+import com.allocationservice.domain.LineAllocation;
+import com.allocationservice.domain.Product;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The statements that save products: a compare-and-set on each product's version first, then the
+ * rows that changed, one batched statement per kind of change for a whole group of commands.
+ */
+final class ProductWrites {
+
+    private static final NamedSql UPDATE_VERSION = new NamedSql(
+            "UPDATE products SET version = :version WHERE sku = :sku AND version = :loaded_version");
+    private static final NamedSql INSERT_PRODUCT = new NamedSql(
+            "INSERT INTO products (sku, version) VALUES (:sku, :version) ON CONFLICT DO NOTHING");
+    private static final NamedSql INSERT_BATCH = new NamedSql("INSERT INTO batches (reference, sku, "
+            + "purchased_quantity, allocated_quantity, eta, last_change_major, last_change_minor) "
+            + "VALUES (:reference, :sku, :purchased, :allocated, :eta, :change_major, :change_minor)");
+    private static final NamedSql UPDATE_BATCH = new NamedSql("UPDATE batches SET purchased_quantity = :purchased, "
+            + "allocated_quantity = :allocated, eta = :eta, last_change_major = :change_major, "
+            + "last_change_minor = :change_minor WHERE reference = :reference AND sku = :sku");
+    private static final NamedSql DELETE_LINE = new NamedSql("DELETE FROM order_lines WHERE orderid = :orderid AND sku = :sku");
+    /** New lines, any number in one statement, as arrays (every allocation inserts one). */
+    private static final NamedSql INSERT_LINES = new NamedSql("INSERT INTO order_lines (qty, batchref, placed_version, "
+            + "orderid, sku) SELECT * FROM UNNEST(CAST(:qtys AS INTEGER ARRAY), CAST(:batchrefs AS VARCHAR ARRAY), "
+            + "CAST(:versions AS BIGINT ARRAY), CAST(:orderids AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY))");
+    private static final NamedSql UPDATE_LINE = new NamedSql("UPDATE order_lines SET qty = :qty, batchref = :batchref, "
+            + "placed_version = :version WHERE orderid = :orderid AND sku = :sku");
+
+    private ProductWrites() {
+    }
+
+    /**
+     * Compare-and-set on the version of each product ({@code null}: new, inserted if no one else did).
+     * Returns the SKUs another transaction changed first; the others stay locked until the transaction
+     * ends.
+     */
+    static Set<String> claim(Connection c, Map<Product, Long> loadedVersions) throws SQLException {
+        List<Product> updated = new ArrayList<>();
+        List<Product> created = new ArrayList<>();
+        loadedVersions.forEach((product, loaded) -> (loaded == null ? created : updated).add(product));
+        Set<String> conflicted = new HashSet<>();
+        conflicted.addAll(unchanged(c, UPDATE_VERSION, updated, p -> Map.of("sku", p.sku(), "version", p.version(),
+                "loaded_version", loadedVersions.get(p))));
+        conflicted.addAll(unchanged(c, INSERT_PRODUCT, created, p -> Map.of("sku", p.sku(), "version", p.version())));
+        return conflicted;
+    }
+
+    /** Writes the changes; lines that leave go before lines that come, so a line can leave and come back. */
+    static void write(Connection c, ProductRows.Changes changes) throws SQLException {
+        batch(c, INSERT_BATCH, changes.newBatches(), ProductWrites::batchValues);
+        batch(c, UPDATE_BATCH, changes.changedBatches(), ProductWrites::batchValues);
+        batch(c, DELETE_LINE, changes.goneLines(), a -> Map.of("orderid", a.line().orderid(), "sku", a.line().sku()));
+        insertLines(c, changes.newLines());
+        batch(c, UPDATE_LINE, changes.changedLines(), ProductWrites::lineValues);
+    }
+
+    private static Map<String, Object> batchValues(BatchRow row) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("reference", row.reference());
+        values.put("sku", row.sku());
+        values.put("purchased", row.purchased());
+        values.put("allocated", row.allocated());
+        values.put("eta", row.eta());
+        values.put("change_major", row.lastChange() == null ? null : row.lastChange().major());
+        values.put("change_minor", row.lastChange() == null ? null : row.lastChange().minor());
+        return values;
+    }
+
+    private static Map<String, Object> lineValues(LineAllocation a) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("qty", a.line().qty());
+        values.put("batchref", a.batchref());
+        values.put("version", a.sequence());
+        values.put("orderid", a.line().orderid());
+        values.put("sku", a.line().sku());
+        return values;
+    }
+
+    private static void insertLines(Connection c, List<LineAllocation> lines) throws SQLException {
+        if (lines.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = INSERT_LINES.prepare(c)) {
+            INSERT_LINES.bind(st, Map.of(
+                    "qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()),
+                    "batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()),
+                    "versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()),
+                    "orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()),
+                    "skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray())));
+            st.executeUpdate();
+        }
+    }
+
+    /** Runs the statement once per row, as one batch; returns the update counts. */
+    private static <T> int[] batch(Connection c, NamedSql sql, List<T> rows, Function<T, Map<String, ?>> values)
+            throws SQLException {
+        if (rows.isEmpty()) {
+            return new int[0];
+        }
+        try (PreparedStatement st = sql.prepare(c)) {
+            for (T row : rows) {
+                sql.bind(st, values.apply(row));
+                st.addBatch();
+            }
+            return st.executeBatch();
+        }
+    }
+
+    private static List<String> unchanged(Connection c, NamedSql sql, List<Product> products,
+            Function<Product, Map<String, ?>> values) throws SQLException {
+        int[] counts = batch(c, sql, products, values);
+        List<String> skus = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                skus.add(products.get(i).sku());
+            }
+        }
+        return skus;
+    }
+}
