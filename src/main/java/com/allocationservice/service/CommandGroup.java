@@ -53,10 +53,11 @@ final class CommandGroup {
     /** A command bound to its handler, with what the handler declared it needs (computed once). */
     record Routed(List<Need> needs, Function<UnitOfWork, Outcome> handle) {
 
-        /** Bootstrap's routes pair each command with the handler of its own type, so the raw call is safe. */
+        /** Bootstrap's routes pair each command with the handler of its own type, so the raw calls are safe. */
         @SuppressWarnings({"unchecked", "rawtypes"})
         static Routed of(Command<?> command, Handler handler) {
-            return new Routed(List.copyOf(handler.needs(command)), uow -> handler.handle(command, uow));
+            List<Need> needs = List.copyOf((List<Need>) handler.needs().apply(command));
+            return new Routed(needs, uow -> (Outcome) handler.body().handle(command, needs, uow));
         }
     }
 

@@ -4,16 +4,18 @@ import com.allocationservice.domain.Command;
 import com.allocationservice.domain.Outcome;
 import com.allocationservice.service.ProductRepository.Need;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * One command's handler, as in the book: load the aggregate, call one domain method, commit, answer.
- * What it reads is declared beside it, so that the bus loads a whole group's products in one query
- * before any handler runs; the unit of work it gets hands out only what it declared.
+ * One command's handler, as in the book (load the aggregate, call one domain method, commit, answer),
+ * with what it reads declared beside it: the bus loads a whole group's needs in one query before any
+ * handler runs, then hands each handler the needs it declared. Its unit of work hands out only those.
  */
-public interface Handler<C extends Command<R>, R extends Outcome> {
+public record Handler<C extends Command<R>, R extends Outcome>(Function<C, List<Need>> needs, Body<C, R> body) {
 
-    /** The products {@link #handle} reads, each with what it reads of it. */
-    List<Need> needs(C command);
-
-    R handle(C command, UnitOfWork uow);
+    @FunctionalInterface
+    public interface Body<C, R> {
+        /** Handles the command; {@code needs} are those declared for it, in their order. */
+        R handle(C command, List<Need> needs, UnitOfWork uow);
+    }
 }

@@ -19,64 +19,44 @@ public final class Handlers {
     private Handlers() {
     }
 
-    public static final Handler<CreateBatch, Done> ADD_BATCH = new Handler<>() {
-        @Override
-        public List<Need> needs(CreateBatch command) {
-            return List.of(Need.batch(command.ref()), Need.backorders(command.sku()));
-        }
-
-        @Override
-        public Done handle(CreateBatch command, UnitOfWork uow) {
-            List<Need> needs = needs(command);
-            ProductRepository products = uow.products();
-            if (products.get(needs.get(0)).isPresent()) {
-                throw new DomainException.DuplicateBatch(command.ref());
-            }
-            Product product = products.get(needs.get(1)).orElseGet(() -> {
-                Product created = Product.create(command.sku());
-                products.add(created);
-                return created;
+    public static final Handler<CreateBatch, Done> ADD_BATCH = new Handler<>(
+            command -> List.of(Need.batch(command.ref()), Need.backorders(command.sku())),
+            (command, needs, uow) -> {
+                ProductRepository products = uow.products();
+                if (products.get(needs.get(0)).isPresent()) {
+                    throw new DomainException.DuplicateBatch(command.ref());
+                }
+                Product product = products.get(needs.get(1)).orElseGet(() -> {
+                    Product created = Product.create(command.sku());
+                    products.add(created);
+                    return created;
+                });
+                product.addBatch(new Batch(command.ref(), command.sku(), command.qty(), command.eta()));
+                uow.commit();
+                return Done.DONE;
             });
-            product.addBatch(new Batch(command.ref(), command.sku(), command.qty(), command.eta()));
-            uow.commit();
-            return Done.DONE;
-        }
-    };
 
-    public static final Handler<Allocate, Outcome.Allocation> ALLOCATE = new Handler<>() {
-        @Override
-        public List<Need> needs(Allocate command) {
-            return List.of(Need.line(command.sku(), command.orderid()));
-        }
+    public static final Handler<Allocate, Outcome.Allocation> ALLOCATE = new Handler<>(
+            command -> List.of(Need.line(command.sku(), command.orderid())),
+            (command, needs, uow) -> {
+                Product product = uow.products().get(needs.getFirst())
+                        .orElseThrow(() -> new DomainException.InvalidSku(command.sku()));
+                Outcome.Allocation outcome = product.allocate(new OrderLine(command.orderid(), command.sku(), command.qty()))
+                        .<Outcome.Allocation>map(Outcome.Allocated::new)
+                        .orElseGet(() -> new Outcome.OutOfStock(command.sku()));
+                uow.commit();
+                return outcome;
+            });
 
-        @Override
-        public Outcome.Allocation handle(Allocate command, UnitOfWork uow) {
-            OrderLine line = new OrderLine(command.orderid(), command.sku(), command.qty());
-            Product product = uow.products().get(needs(command).getFirst())
-                    .orElseThrow(() -> new DomainException.InvalidSku(command.sku()));
-            Outcome.Allocation outcome = product.allocate(line)
-                    .<Outcome.Allocation>map(Outcome.Allocated::new)
-                    .orElseGet(() -> new Outcome.OutOfStock(command.sku()));
-            uow.commit();
-            return outcome;
-        }
-    };
-
-    public static final Handler<Deallocate, Done> DEALLOCATE = new Handler<>() {
-        @Override
-        public List<Need> needs(Deallocate command) {
-            return List.of(Need.lineAndBackorders(command.sku(), command.orderid()));
-        }
-
-        @Override
-        public Done handle(Deallocate command, UnitOfWork uow) {
-            Product product = uow.products().get(needs(command).getFirst())
-                    .orElseThrow(() -> new DomainException.UnknownLine(command.orderid(), command.sku()));
-            product.deallocate(command.orderid());
-            uow.commit();
-            return Done.DONE;
-        }
-    };
+    public static final Handler<Deallocate, Done> DEALLOCATE = new Handler<>(
+            command -> List.of(Need.lineAndBackorders(command.sku(), command.orderid())),
+            (command, needs, uow) -> {
+                Product product = uow.products().get(needs.getFirst())
+                        .orElseThrow(() -> new DomainException.UnknownLine(command.orderid(), command.sku()));
+                product.deallocate(command.orderid());
+                uow.commit();
+                return Done.DONE;
+            });
 
     /**
      * A change whose key is not after the batch's is {@link Outcome.Superseded}. The batch's key is
@@ -84,20 +64,14 @@ public final class Handlers {
      * are one atomic step across instances; finding a change superseded needs no such guard, since a
      * batch's key only ever grows.
      */
-    public static final Handler<ChangeBatchQuantity, Outcome.QuantityChange> CHANGE_BATCH_QUANTITY = new Handler<>() {
-        @Override
-        public List<Need> needs(ChangeBatchQuantity command) {
-            return List.of(Need.batch(command.ref()));
-        }
-
-        @Override
-        public Outcome.QuantityChange handle(ChangeBatchQuantity command, UnitOfWork uow) {
-            Product product = uow.products().get(needs(command).getFirst())
-                    .orElseThrow(() -> new DomainException.UnknownBatch(command.ref()));
-            boolean applied = product.changeBatchQuantity(command.ref(), command.qty(), command.key());
-            uow.commit();
-            return applied ? Done.DONE : new Outcome.Superseded(command.ref(), command.key(),
-                    product.batch(command.ref()).flatMap(Batch::lastChange).orElse(null));
-        }
-    };
+    public static final Handler<ChangeBatchQuantity, Outcome.QuantityChange> CHANGE_BATCH_QUANTITY = new Handler<>(
+            command -> List.of(Need.batch(command.ref())),
+            (command, needs, uow) -> {
+                Product product = uow.products().get(needs.getFirst())
+                        .orElseThrow(() -> new DomainException.UnknownBatch(command.ref()));
+                boolean applied = product.changeBatchQuantity(command.ref(), command.qty(), command.key());
+                uow.commit();
+                return applied ? Done.DONE : new Outcome.Superseded(command.ref(), command.key(),
+                        product.batch(command.ref()).flatMap(Batch::lastChange).orElse(null));
+            });
 }

@@ -24,33 +24,26 @@ public final class StubRoutes {
 
     /** The production handlers' needs, and {@code handle} in place of their handling (it may call {@link #production}). */
     public static MessageBus.Routes aroundProduction(BiFunction<Command<?>, UnitOfWork, Outcome> handle) {
-        return to(command -> production(command).needs(command), handle);
+        return to(StubRoutes::productionNeeds, handle);
     }
 
     /** What the production handler of the command does. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
     public static Outcome production(Command<?> command, UnitOfWork uow) {
-        return (Outcome) production(command).handle(command, uow);
+        Handler handler = Bootstrap.ROUTES.handlerFor(command);
+        return (Outcome) handler.body().handle(command, productionNeeds(command), uow);
     }
 
-    @SuppressWarnings({"rawtypes", "unchecked"})
     public static MessageBus.Routes to(Function<Command<?>, List<Need>> needs,
             BiFunction<Command<?>, UnitOfWork, Outcome> handle) {
-        Handler stub = new Handler() {
-            @Override
-            public List<Need> needs(Command command) {
-                return needs.apply(command);
-            }
-
-            @Override
-            public Outcome handle(Command command, UnitOfWork uow) {
-                return handle.apply(command, uow);
-            }
-        };
+        Handler<?, ?> stub = new Handler<Command<Outcome>, Outcome>(needs::apply,
+                (command, declared, uow) -> handle.apply(command, uow));
         return command -> stub;
     }
 
-    @SuppressWarnings("rawtypes")
-    private static Handler production(Command<?> command) {
-        return Bootstrap.ROUTES.handlerFor(command);
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static List<Need> productionNeeds(Command<?> command) {
+        Function needs = Bootstrap.ROUTES.handlerFor(command).needs();
+        return (List<Need>) needs.apply(command);
     }
 }
