@@ -123,7 +123,7 @@ public final class Batch {
 
     @Override
     public int hashCode() {
-        return reference.hashCode(); // equivalent mutant (0): still consistent with equals, only slower in a hash map
+        return reference.hashCode();
     }
 
     @Override

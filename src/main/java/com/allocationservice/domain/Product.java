@@ -201,7 +201,6 @@ public final class Product {
         }
         batch.changePurchasedQuantity(qty, key);
         version++;
-        // equivalent mutant (<= 0): with nothing over-allocated the loop below stops at once
         if (batch.availableQuantity() < 0) {
             List<LineAllocation> onBatch = lines.values().stream()
                     .filter(a -> reference.equals(a.batchref()))
