@@ -24,7 +24,7 @@ class ReadmePromisesTest {
             "allocation_outbox_backlog", "allocation_outbox_parked", "allocation_outbox_set_aside_total",
             "allocation_outbox_published_total", "allocation_outbox_failures_total",
             "allocation_out_of_stock_emails_sent_total", "allocation_out_of_stock_emails_suppressed_total",
-            "allocation_event_handling_failures", "allocation_command_retries", "allocation_commands_waiting",
+            "allocation_command_retries", "allocation_commands_waiting",
             "allocation_commit_groups_total", "allocation_commit_grouped_commands_total");
 
     private RedisTestServer redis;
