@@ -4,6 +4,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.service.Backoff;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Array;
@@ -38,8 +39,8 @@ final class JdbcOutbox {
     static final String PUBSUB = "pubsub";
     static final String STREAM = "stream";
     static final String EMAIL = "email";
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration LAST_RETRY = Duration.ofMinutes(5);
+    /** A refused row's pause before its next attempt, by its refused attempts before. */
+    private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5), false);
     private static final int MAX_ERROR_LENGTH = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -206,10 +207,9 @@ final class JdbcOutbox {
             String error = e.getValue().length() > MAX_ERROR_LENGTH
                     ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
             if (attempts < maxAttempts) {
-                Duration pause = FIRST_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
                 retried.add(row);
                 retriedAttempts.add(attempts);
-                retryAt.add(now.plus(pause.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause).atOffset(ZoneOffset.UTC));
+                retryAt.add(now.plus(RETRY.delay(attempts - 1)).atOffset(ZoneOffset.UTC));
                 retriedErrors.add(error);
             } else {
                 parked.add(row);
