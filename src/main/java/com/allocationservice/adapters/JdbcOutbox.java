@@ -15,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -25,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
@@ -185,6 +186,13 @@ final class JdbcOutbox {
         }
     }
 
+    /** One more refused attempt of a row: its attempts, this one counted, and the error cut to fit its column. */
+    private record Refusal(Row row, int attempts, String error) {
+        Refusal(Row row, String error) {
+            this(row, row.attempts() + 1, error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error);
+        }
+    }
+
     /**
      * Records one more refused attempt for each of these rows: a row still under maxAttempts is tried
      * again after a pause that doubles with each attempt (one second up to five minutes); the others
@@ -194,39 +202,22 @@ final class JdbcOutbox {
      */
     static List<Row> refused(Connection connection, Map<Row, String> refused, Instant now, int maxAttempts)
             throws SQLException {
-        List<Row> retried = new ArrayList<>();
-        List<Row> parked = new ArrayList<>();
-        List<Integer> retriedAttempts = new ArrayList<>();
-        List<OffsetDateTime> retryAt = new ArrayList<>();
-        List<String> retriedErrors = new ArrayList<>();
-        List<Integer> parkedAttempts = new ArrayList<>();
-        List<String> parkedErrors = new ArrayList<>();
-        for (Map.Entry<Row, String> e : refused.entrySet()) {
-            Row row = e.getKey();
-            int attempts = row.attempts() + 1;
-            String error = e.getValue().length() > MAX_ERROR_LENGTH
-                    ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
-            if (attempts < maxAttempts) {
-                retried.add(row);
-                retriedAttempts.add(attempts);
-                retryAt.add(now.plus(RETRY.delay(attempts - 1)).atOffset(ZoneOffset.UTC));
-                retriedErrors.add(error);
-            } else {
-                parked.add(row);
-                parkedAttempts.add(attempts);
-                parkedErrors.add(error);
-            }
-        }
+        Map<Boolean, List<Refusal>> last = refused.entrySet().stream()
+                .map(e -> new Refusal(e.getKey(), e.getValue()))
+                .collect(Collectors.partitioningBy(r -> r.attempts() >= maxAttempts));
+        List<Refusal> retried = last.get(false);
+        List<Refusal> parked = last.get(true);
         if (!retried.isEmpty()) {
             try (PreparedStatement retry = connection.prepareStatement("UPDATE outbox SET (attempts, retry_at, "
                     + "last_error) = (SELECT u.attempts, u.retry_at, u.error FROM UNNEST(" + BIGINTS + ", " + INTS
                     + ", " + TIMESTAMPS + ", " + TEXTS + ") AS u(id, attempts, retry_at, error) WHERE u.id = outbox.id) "
                     + "WHERE id = ANY(" + BIGINTS + ")")) {
-                Array ids = ids(connection, retried);
+                Array ids = array(connection, "bigint", retried, r -> r.row().id());
                 retry.setArray(1, ids);
-                retry.setArray(2, connection.createArrayOf("integer", retriedAttempts.toArray()));
-                retry.setArray(3, connection.createArrayOf("timestamptz", retryAt.toArray()));
-                retry.setArray(4, connection.createArrayOf("varchar", retriedErrors.toArray()));
+                retry.setArray(2, array(connection, "integer", retried, Refusal::attempts));
+                retry.setArray(3, array(connection, "timestamptz", retried,
+                        r -> now.plus(RETRY.delay(r.attempts() - 1)).atOffset(ZoneOffset.UTC)));
+                retry.setArray(4, array(connection, "varchar", retried, Refusal::error));
                 retry.setArray(5, ids);
                 retry.executeUpdate();
             }
@@ -238,13 +229,13 @@ final class JdbcOutbox {
                     + "o.payload, u.attempts, u.error, ? FROM outbox o JOIN UNNEST(" + BIGINTS + ", " + INTS + ", "
                     + TEXTS + ") AS u(id, attempts, error) ON u.id = o.id")) {
                 park.setTimestamp(1, Timestamp.from(now));
-                park.setArray(2, ids(connection, parked));
-                park.setArray(3, connection.createArrayOf("integer", parkedAttempts.toArray()));
-                park.setArray(4, connection.createArrayOf("varchar", parkedErrors.toArray()));
+                park.setArray(2, array(connection, "bigint", parked, r -> r.row().id()));
+                park.setArray(3, array(connection, "integer", parked, Refusal::attempts));
+                park.setArray(4, array(connection, "varchar", parked, Refusal::error));
                 park.executeUpdate();
             }
         }
-        return parked;
+        return parked.stream().map(Refusal::row).toList();
     }
 
     /** Deletes these rows in one statement. */
@@ -254,18 +245,15 @@ final class JdbcOutbox {
         }
         try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(" + BIGINTS + ")")) {
             Database.planEachTime(st); // a plan kept from an empty outbox reads it whole
-            st.setArray(1, ids(connection, rows));
+            st.setArray(1, array(connection, "bigint", rows, Row::id));
             st.executeUpdate();
         }
     }
 
-    /** The rows' ids as an SQL array, for {@code = ANY(...)} and {@code UNNEST(...)}. */
-    private static Array ids(Connection connection, List<Row> rows) throws SQLException {
-        Long[] ids = new Long[rows.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rows.get(i).id();
-        }
-        return connection.createArrayOf("bigint", ids);
+    /** One column of these items as an SQL array of this type, for {@code = ANY(...)} and {@code UNNEST(...)}. */
+    private static <T> Array array(Connection connection, String type, List<T> items, Function<T, Object> column)
+            throws SQLException {
+        return connection.createArrayOf(type, items.stream().map(column).toArray());
     }
 
     /**
