@@ -260,23 +260,10 @@ final class JdbcOutbox {
      * Takes the named relay lock (one per destination loop) within the connection's transaction;
      * false when another relay holds it. A lock row deleted by hand (say, every table emptied) is put
      * back, or no relay would ever run.
-     *
-     * <p>On PostgreSQL the same statement sets two things for the rest of the round. The commit does
-     * not wait for its WAL to reach the disk (synchronous_commit off): a round lost in a crash only
-     * delivers its rows again, which at-least-once delivery allows, and the relay stops adding a disk
-     * flush to every group commit's. And bitmap scans are off. A bitmap
-     * scan of the outbox visits every index entry of the destination at every round, those of the rows
-     * delivered since the last vacuum included (thousands under load: a millisecond a round); an index
-     * scan in id order stops after the batch and marks the dead entries it passes, so the next round
-     * skips them (a tenth of that). The planner picks the bitmap scan whenever its statistics say the
-     * outbox holds next to nothing, which for a queue that drains they mostly do.
      */
     static boolean lockRelay(Connection connection, String name) throws SQLException {
-        String roundSettings = connection.isWrapperFor(PGConnection.class)
-                ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
-                : "";
         try (PreparedStatement lock = connection.prepareStatement(
-                "SELECT name" + roundSettings + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
+                "SELECT name FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
             lock.setString(1, name);
             if (exists(lock)) {
                 return true;
@@ -285,6 +272,22 @@ final class JdbcOutbox {
                     "INSERT INTO outbox_relay_lock (name) VALUES (?) ON CONFLICT DO NOTHING")) {
                 restore.setString(1, name);
                 return restore.executeUpdate() == 1 && exists(lock);
+            }
+        }
+    }
+
+    /**
+     * On PostgreSQL, sets two things for the rest of the relay round's transaction. Its commit does not
+     * wait for the disk: a round lost in a crash only delivers its rows again, which at-least-once
+     * delivery allows. And bitmap scans are off: the planner, told by its statistics that a draining
+     * queue holds next to nothing, would pick one that revisits every dead index entry of the outbox at
+     * each round, where an index scan in id order stops after the batch (bench/PROFILE.md).
+     */
+    static void roundSettings(Connection connection) throws SQLException {
+        if (connection.isWrapperFor(PGConnection.class)) {
+            try (PreparedStatement settings = connection.prepareStatement("SELECT "
+                    + "set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)")) {
+                settings.execute();
             }
         }
     }

@@ -270,6 +270,7 @@ public final class OutboxRelay implements AutoCloseable {
                         c.rollback();
                         return false;
                     }
+                    JdbcOutbox.roundSettings(c);
                     Instant now = Instant.now();
                     List<JdbcOutbox.Row> rows = JdbcOutbox.due(c, destination.rows(), now, destination.batchSize());
                     if (rows.isEmpty()) {
