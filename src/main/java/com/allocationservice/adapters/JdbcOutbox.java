@@ -163,8 +163,8 @@ final class JdbcOutbox {
         String sql = destinations.size() == 1 ? one
                 : String.join(" UNION ALL ", destinations.stream().map(d -> one).toList()) + " ORDER BY id LIMIT ?";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
-            // The outbox drains to nothing and vacuum truncates it; a plan kept from then walked a later
-            // backlog with nested loops (rounds of 10 s and more, the relay falling ever further behind).
+            // The outbox drains to nothing and vacuum truncates it; a plan kept from then would walk a
+            // later backlog with nested loops (OutboxRoundStatementsTest).
             Database.planEachTime(st);
             int i = 1;
             for (String destination : destinations) {

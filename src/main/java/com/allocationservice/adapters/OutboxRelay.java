@@ -40,8 +40,8 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Duration INBOX_PRUNE_INTERVAL = Duration.ofHours(1);
     /**
      * While rows trickle in, a loop starts a round at most this often, so the rows of the commits in
-     * between go out together: under load one round per group commit doubled the transactions the
-     * database ran. A round that read a full batch is followed at once.
+     * between go out together, in one transaction rather than one each. A round that read a full batch
+     * is followed at once.
      */
     private static final Duration GATHER = Duration.ofMillis(10);
 

@@ -353,7 +353,6 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     private static String redactedRaw(String raw) {
         int start = raw.indexOf("//");
         int at = raw.lastIndexOf('@');
-        // equivalent mutant (at >= start): raw holds '/' at start and '@' at at, so they never meet
         return start >= 0 && at > start ? raw.substring(0, start + 2) + "***" + raw.substring(at) : raw;
     }
 

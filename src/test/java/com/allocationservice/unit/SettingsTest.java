@@ -294,6 +294,7 @@ class SettingsTest {
         assertThat(q.redact("refused q-pass-88")).isEqualTo("refused ***");
     }
 
+    /** PIT's surviving mutant of the redaction's {@code at > start} to {@code at >= start} is equivalent: '/' and '@' never share a place. */
     @Test
     void a_malformed_redis_url_is_quoted_with_its_credentials_masked() {
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "ftp://u:hunter2@x")))
