@@ -74,16 +74,32 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         }
 
         String show(Settings settings) {
-            Object value = in.apply(settings);
-            if (value instanceof Optional<?> optional) {
-                value = optional.isPresent() ? optional.get() : "";
-            }
+            Object value = value(settings);
             String text = value.toString();
             return switch (shown) {
                 case PLAIN -> text;
                 case PASSWORD_MASKED -> value instanceof URI url ? redacted(url) : redactedJdbcUrl(text);
                 case SECRET -> text.isEmpty() ? "" : "***";
             };
+        }
+
+        /** What {@link #redact} masks of this variable's value: all of a secret, the passwords in a URL. */
+        List<String> secrets(Settings settings) {
+            Object value = value(settings);
+            return switch (shown) {
+                case PLAIN -> List.of();
+                case PASSWORD_MASKED -> value instanceof URI url ? passwords(url) : passwords(value.toString());
+                case SECRET -> List.of(value.toString());
+            };
+        }
+
+        /** The value in the settings, an empty optional as an empty string. */
+        private Object value(Settings settings) {
+            Object value = in.apply(settings);
+            if (value instanceof Optional<?> optional) {
+                return optional.isPresent() ? optional.get() : "";
+            }
+            return value;
         }
     }
 
@@ -263,23 +279,35 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      * from other libraries' exceptions, which may quote a URL.
      */
     public String redact(String text) {
-        List<String> secrets = new ArrayList<>(List.of(dbPassword));
-        Matcher inUrl = JDBC_PASSWORD.matcher(dbUrl);
-        while (inUrl.find()) {
-            secrets.add(inUrl.group(1) != null ? inUrl.group(1) : inUrl.group(2));
-        }
-        redisUrl.map(URI::getRawUserInfo).map(info -> info.substring(info.indexOf(':') + 1)).ifPresent(password -> {
-            secrets.add(password);
-            secrets.add(URLDecoder.decode(password, StandardCharsets.UTF_8));
-        });
-        apiToken.ifPresent(secrets::add);
         String redacted = redactedJdbcUrl(text);
-        for (String secret : secrets) {
-            if (!secret.isEmpty()) {
-                redacted = redacted.replace(secret, "***");
+        for (Variable<?> variable : VARIABLES) {
+            for (String secret : variable.secrets(this)) {
+                if (!secret.isEmpty()) {
+                    redacted = redacted.replace(secret, "***");
+                }
             }
         }
         return redacted;
+    }
+
+    /** The passwords written in a JDBC URL. */
+    private static List<String> passwords(String jdbcUrl) {
+        List<String> passwords = new ArrayList<>();
+        Matcher inUrl = JDBC_PASSWORD.matcher(jdbcUrl);
+        while (inUrl.find()) {
+            passwords.add(inUrl.group(1) != null ? inUrl.group(1) : inUrl.group(2));
+        }
+        return passwords;
+    }
+
+    /** A URL's password, as written (percent-encoded) and decoded; none without user info. */
+    private static List<String> passwords(URI url) {
+        String info = url.getRawUserInfo();
+        if (info == null) {
+            return List.of();
+        }
+        String password = info.substring(info.indexOf(':') + 1);
+        return List.of(password, URLDecoder.decode(password, StandardCharsets.UTF_8));
     }
 
     /** A password in a JDBC URL: a {@code password=} parameter (1), or in {@code //user:password@} (2). */
