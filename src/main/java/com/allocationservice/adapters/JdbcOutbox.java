@@ -4,6 +4,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.service.Backoff;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Array;
@@ -14,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
@@ -38,8 +40,8 @@ final class JdbcOutbox {
     static final String PUBSUB = "pubsub";
     static final String STREAM = "stream";
     static final String EMAIL = "email";
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration LAST_RETRY = Duration.ofMinutes(5);
+    /** A refused row's pause before its next attempt, by its refused attempts before. */
+    private static final Backoff RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5), false);
     private static final int MAX_ERROR_LENGTH = 1000;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -161,8 +163,8 @@ final class JdbcOutbox {
         String sql = destinations.size() == 1 ? one
                 : String.join(" UNION ALL ", destinations.stream().map(d -> one).toList()) + " ORDER BY id LIMIT ?";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
-            // The outbox drains to nothing and vacuum truncates it; a plan kept from then walked a later
-            // backlog with nested loops (rounds of 10 s and more, the relay falling ever further behind).
+            // The outbox drains to nothing and vacuum truncates it; a plan kept from then would walk a
+            // later backlog with nested loops (OutboxRoundStatementsTest).
             Database.planEachTime(st);
             int i = 1;
             for (String destination : destinations) {
@@ -184,6 +186,13 @@ final class JdbcOutbox {
         }
     }
 
+    /** One more refused attempt of a row: its attempts, this one counted, and the error cut to fit its column. */
+    private record Refusal(Row row, int attempts, String error) {
+        Refusal(Row row, String error) {
+            this(row, row.attempts() + 1, error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error);
+        }
+    }
+
     /**
      * Records one more refused attempt for each of these rows: a row still under maxAttempts is tried
      * again after a pause that doubles with each attempt (one second up to five minutes); the others
@@ -193,40 +202,22 @@ final class JdbcOutbox {
      */
     static List<Row> refused(Connection connection, Map<Row, String> refused, Instant now, int maxAttempts)
             throws SQLException {
-        List<Row> retried = new ArrayList<>();
-        List<Row> parked = new ArrayList<>();
-        List<Integer> retriedAttempts = new ArrayList<>();
-        List<OffsetDateTime> retryAt = new ArrayList<>();
-        List<String> retriedErrors = new ArrayList<>();
-        List<Integer> parkedAttempts = new ArrayList<>();
-        List<String> parkedErrors = new ArrayList<>();
-        for (Map.Entry<Row, String> e : refused.entrySet()) {
-            Row row = e.getKey();
-            int attempts = row.attempts() + 1;
-            String error = e.getValue().length() > MAX_ERROR_LENGTH
-                    ? e.getValue().substring(0, MAX_ERROR_LENGTH) : e.getValue();
-            if (attempts < maxAttempts) {
-                Duration pause = FIRST_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
-                retried.add(row);
-                retriedAttempts.add(attempts);
-                retryAt.add(now.plus(pause.compareTo(LAST_RETRY) > 0 ? LAST_RETRY : pause).atOffset(ZoneOffset.UTC));
-                retriedErrors.add(error);
-            } else {
-                parked.add(row);
-                parkedAttempts.add(attempts);
-                parkedErrors.add(error);
-            }
-        }
+        Map<Boolean, List<Refusal>> last = refused.entrySet().stream()
+                .map(e -> new Refusal(e.getKey(), e.getValue()))
+                .collect(Collectors.partitioningBy(r -> r.attempts() >= maxAttempts));
+        List<Refusal> retried = last.get(false);
+        List<Refusal> parked = last.get(true);
         if (!retried.isEmpty()) {
             try (PreparedStatement retry = connection.prepareStatement("UPDATE outbox SET (attempts, retry_at, "
                     + "last_error) = (SELECT u.attempts, u.retry_at, u.error FROM UNNEST(" + BIGINTS + ", " + INTS
                     + ", " + TIMESTAMPS + ", " + TEXTS + ") AS u(id, attempts, retry_at, error) WHERE u.id = outbox.id) "
                     + "WHERE id = ANY(" + BIGINTS + ")")) {
-                Array ids = ids(connection, retried);
+                Array ids = array(connection, "bigint", retried, r -> r.row().id());
                 retry.setArray(1, ids);
-                retry.setArray(2, connection.createArrayOf("integer", retriedAttempts.toArray()));
-                retry.setArray(3, connection.createArrayOf("timestamptz", retryAt.toArray()));
-                retry.setArray(4, connection.createArrayOf("varchar", retriedErrors.toArray()));
+                retry.setArray(2, array(connection, "integer", retried, Refusal::attempts));
+                retry.setArray(3, array(connection, "timestamptz", retried,
+                        r -> now.plus(RETRY.delay(r.attempts() - 1)).atOffset(ZoneOffset.UTC)));
+                retry.setArray(4, array(connection, "varchar", retried, Refusal::error));
                 retry.setArray(5, ids);
                 retry.executeUpdate();
             }
@@ -238,13 +229,13 @@ final class JdbcOutbox {
                     + "o.payload, u.attempts, u.error, ? FROM outbox o JOIN UNNEST(" + BIGINTS + ", " + INTS + ", "
                     + TEXTS + ") AS u(id, attempts, error) ON u.id = o.id")) {
                 park.setTimestamp(1, Timestamp.from(now));
-                park.setArray(2, ids(connection, parked));
-                park.setArray(3, connection.createArrayOf("integer", parkedAttempts.toArray()));
-                park.setArray(4, connection.createArrayOf("varchar", parkedErrors.toArray()));
+                park.setArray(2, array(connection, "bigint", parked, r -> r.row().id()));
+                park.setArray(3, array(connection, "integer", parked, Refusal::attempts));
+                park.setArray(4, array(connection, "varchar", parked, Refusal::error));
                 park.executeUpdate();
             }
         }
-        return parked;
+        return parked.stream().map(Refusal::row).toList();
     }
 
     /** Deletes these rows in one statement. */
@@ -254,41 +245,25 @@ final class JdbcOutbox {
         }
         try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(" + BIGINTS + ")")) {
             Database.planEachTime(st); // a plan kept from an empty outbox reads it whole
-            st.setArray(1, ids(connection, rows));
+            st.setArray(1, array(connection, "bigint", rows, Row::id));
             st.executeUpdate();
         }
     }
 
-    /** The rows' ids as an SQL array, for {@code = ANY(...)} and {@code UNNEST(...)}. */
-    private static Array ids(Connection connection, List<Row> rows) throws SQLException {
-        Long[] ids = new Long[rows.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = rows.get(i).id();
-        }
-        return connection.createArrayOf("bigint", ids);
+    /** One column of these items as an SQL array of this type, for {@code = ANY(...)} and {@code UNNEST(...)}. */
+    private static <T> Array array(Connection connection, String type, List<T> items, Function<T, Object> column)
+            throws SQLException {
+        return connection.createArrayOf(type, items.stream().map(column).toArray());
     }
 
     /**
      * Takes the named relay lock (one per destination loop) within the connection's transaction;
      * false when another relay holds it. A lock row deleted by hand (say, every table emptied) is put
      * back, or no relay would ever run.
-     *
-     * <p>On PostgreSQL the same statement sets two things for the rest of the round. The commit does
-     * not wait for its WAL to reach the disk (synchronous_commit off): a round lost in a crash only
-     * delivers its rows again, which at-least-once delivery allows, and the relay stops adding a disk
-     * flush to every group commit's. And bitmap scans are off. A bitmap
-     * scan of the outbox visits every index entry of the destination at every round, those of the rows
-     * delivered since the last vacuum included (thousands under load: a millisecond a round); an index
-     * scan in id order stops after the batch and marks the dead entries it passes, so the next round
-     * skips them (a tenth of that). The planner picks the bitmap scan whenever its statistics say the
-     * outbox holds next to nothing, which for a queue that drains they mostly do.
      */
     static boolean lockRelay(Connection connection, String name) throws SQLException {
-        String roundSettings = connection.isWrapperFor(PGConnection.class)
-                ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
-                : "";
         try (PreparedStatement lock = connection.prepareStatement(
-                "SELECT name" + roundSettings + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
+                "SELECT name FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
             lock.setString(1, name);
             if (exists(lock)) {
                 return true;
@@ -297,6 +272,22 @@ final class JdbcOutbox {
                     "INSERT INTO outbox_relay_lock (name) VALUES (?) ON CONFLICT DO NOTHING")) {
                 restore.setString(1, name);
                 return restore.executeUpdate() == 1 && exists(lock);
+            }
+        }
+    }
+
+    /**
+     * On PostgreSQL, sets two things for the rest of the relay round's transaction. Its commit does not
+     * wait for the disk: a round lost in a crash only delivers its rows again, which at-least-once
+     * delivery allows. And bitmap scans are off: the planner, told by its statistics that a draining
+     * queue holds next to nothing, would pick one that revisits every dead index entry of the outbox at
+     * each round, where an index scan in id order stops after the batch (bench/PROFILE.md).
+     */
+    static void roundSettings(Connection connection) throws SQLException {
+        if (connection.isWrapperFor(PGConnection.class)) {
+            try (PreparedStatement settings = connection.prepareStatement("SELECT "
+                    + "set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)")) {
+                settings.execute();
             }
         }
     }

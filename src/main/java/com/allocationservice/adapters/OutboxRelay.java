@@ -1,5 +1,6 @@
 package com.allocationservice.adapters;
 
+import com.allocationservice.service.Backoff;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.service.Notifications;
 import java.sql.Connection;
@@ -34,12 +35,13 @@ import org.slf4j.LoggerFactory;
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** The pause after a failed round: a destination or database that is down is not hammered. */
+    private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), false);
     private static final Duration INBOX_PRUNE_INTERVAL = Duration.ofHours(1);
     /**
      * While rows trickle in, a loop starts a round at most this often, so the rows of the commits in
-     * between go out together: under load one round per group commit doubled the transactions the
-     * database ran. A round that read a full batch is followed at once.
+     * between go out together, in one transaction rather than one each. A round that read a full batch
+     * is followed at once.
      */
     private static final Duration GATHER = Duration.ofMillis(10);
 
@@ -223,10 +225,11 @@ public final class OutboxRelay implements AutoCloseable {
         }
 
         private void run() {
-            Backoff backoff = new Backoff();
+            int failedInARow = 0;
             Instant nextInboxPrune = Instant.MIN;
             while (running) {
                 boolean more = false;
+                Duration pause = Duration.ZERO;
                 long started = System.nanoTime();
                 try {
                     more = round();
@@ -234,10 +237,13 @@ public final class OutboxRelay implements AutoCloseable {
                         pruneInbox();
                         nextInboxPrune = Instant.now().plus(INBOX_PRUNE_INTERVAL);
                     }
+                    failedInARow = 0;
                 } catch (SQLException | RuntimeException e) {
-                    backoff.failed(e);
+                    failures.incrementAndGet();
+                    pause = BACKOFF.delay(failedInARow++);
+                    log.warn("Outbox relay to {} failed, its rows stay; retrying in {}: {}", destination.name(), pause,
+                            e.toString());
                 }
-                Duration pause = backoff.pause();
                 if (!pause.isZero() && running) {
                     sleep(pause);
                 } else if (!more && running) {
@@ -255,31 +261,6 @@ public final class OutboxRelay implements AutoCloseable {
             }
         }
 
-        private final class Backoff {
-            private Duration pause = Duration.ZERO;
-            private boolean failedThisRound;
-
-            void failed(Exception e) {
-                failures.incrementAndGet();
-                pause = pause.isZero() ? Duration.ofMillis(100) : pause.multipliedBy(2);
-                if (pause.compareTo(MAX_BACKOFF) > 0) {
-                    pause = MAX_BACKOFF;
-                }
-                failedThisRound = true;
-                log.warn("Outbox relay to {} failed, its rows stay; retrying in {}: {}", destination.name(), pause,
-                        e.toString());
-            }
-
-            /** The pause before the next round: zero after a round that did not fail. */
-            Duration pause() {
-                if (!failedThisRound) {
-                    pause = Duration.ZERO;
-                }
-                failedThisRound = false;
-                return pause;
-            }
-        }
-
         /** One round in one transaction; true when a full batch was read and more may be waiting. */
         private boolean round() throws SQLException {
             try (Connection c = dataSource.getConnection()) {
@@ -289,6 +270,7 @@ public final class OutboxRelay implements AutoCloseable {
                         c.rollback();
                         return false;
                     }
+                    JdbcOutbox.roundSettings(c);
                     Instant now = Instant.now();
                     List<JdbcOutbox.Row> rows = JdbcOutbox.due(c, destination.rows(), now, destination.batchSize());
                     if (rows.isEmpty()) {

@@ -6,13 +6,17 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Everything the service reads from its environment. {@link #fromEnvironment} refuses an unknown
@@ -46,15 +50,119 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     public static final String DEFAULT_NOTIFY_FROM = "allocations@example.com";
     public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
 
-    private static final Set<String> KNOWN = Set.of(
-            "ALLOCATION_HTTP_PORT", "ALLOCATION_DB_URL", "ALLOCATION_DB_USER", "ALLOCATION_DB_PASSWORD",
-            "ALLOCATION_DB_POOL_SIZE", "ALLOCATION_REDIS_URL", "ALLOCATION_SMTP_HOST", "ALLOCATION_SMTP_PORT",
-            "ALLOCATION_NOTIFY_FROM", "ALLOCATION_NOTIFY_TO", "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS",
-            "ALLOCATION_RELAY_ENABLED", "ALLOCATION_CONSUMER_ENABLED", "ALLOCATION_DB_CONNECT_TIMEOUT_MS",
-            "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "ALLOCATION_DB_LOCK_TIMEOUT_MS",
-            "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "ALLOCATION_SMTP_TIMEOUT_MS",
-            "ALLOCATION_STREAM_MAX_DELIVERIES", "ALLOCATION_OUTBOX_MAX_ATTEMPTS", "ALLOCATION_API_TOKEN",
-            "ALLOCATION_LOG_FORMAT", "ALLOCATION_ACCESS_LOG");
+    /** How a value is shown in {@link #toString}: as it is, with a password in it masked, or only whether it is set. */
+    private enum Shown {
+        PLAIN, PASSWORD_MASKED, SECRET
+    }
+
+    /**
+     * One environment variable: its name, the text read when it is unset (or blank, unless it is a
+     * secret, whose every character counts), how that text is read (an {@link IllegalArgumentException}
+     * says what is wrong with it), how its value is shown, and where its value is in the settings.
+     */
+    private record Variable<T>(String name, String fallback, Function<String, T> parser, Shown shown,
+            Function<Settings, ?> in) {
+
+        /** The name as a field: ALLOCATION_DB_POOL_SIZE is dbPoolSize. */
+        String label() {
+            String[] words = name.substring("ALLOCATION_".length()).toLowerCase(Locale.ROOT).split("_");
+            StringBuilder label = new StringBuilder(words[0]);
+            for (int i = 1; i < words.length; i++) {
+                label.append(Character.toUpperCase(words[i].charAt(0))).append(words[i], 1, words[i].length());
+            }
+            return label.toString();
+        }
+
+        String show(Settings settings) {
+            Object value = value(settings);
+            String text = value.toString();
+            return switch (shown) {
+                case PLAIN -> text;
+                case PASSWORD_MASKED -> value instanceof URI url ? redacted(url) : redactedJdbcUrl(text);
+                case SECRET -> text.isEmpty() ? "" : "***";
+            };
+        }
+
+        /** What {@link #redact} masks of this variable's value: all of a secret, the passwords in a URL. */
+        List<String> secrets(Settings settings) {
+            Object value = value(settings);
+            return switch (shown) {
+                case PLAIN -> List.of();
+                case PASSWORD_MASKED -> value instanceof URI url ? passwords(url) : passwords(value.toString());
+                case SECRET -> List.of(value.toString());
+            };
+        }
+
+        /** The value in the settings, an empty optional as an empty string. */
+        private Object value(Settings settings) {
+            Object value = in.apply(settings);
+            if (value instanceof Optional<?> optional) {
+                return optional.isPresent() ? optional.get() : "";
+            }
+            return value;
+        }
+    }
+
+    private static final Variable<Integer> HTTP_PORT = new Variable<>("ALLOCATION_HTTP_PORT", "8080",
+            whole(0, 65535), Shown.PLAIN, Settings::httpPort);
+    private static final Variable<String> DB_URL = new Variable<>("ALLOCATION_DB_URL", EMBEDDED_DB_URL,
+            Settings::jdbcUrl, Shown.PASSWORD_MASKED, Settings::dbUrl);
+    /** Unset, the user is sa on H2 and postgres on PostgreSQL. */
+    private static final Variable<String> DB_USER = new Variable<>("ALLOCATION_DB_USER", "",
+            Function.identity(), Shown.PLAIN, Settings::dbUser);
+    private static final Variable<String> DB_PASSWORD = new Variable<>("ALLOCATION_DB_PASSWORD", "",
+            Function.identity(), Shown.SECRET, Settings::dbPassword);
+    private static final Variable<Integer> DB_POOL_SIZE = new Variable<>("ALLOCATION_DB_POOL_SIZE", "8",
+            whole(1, 1000), Shown.PLAIN, Settings::dbPoolSize);
+    private static final Variable<Optional<URI>> REDIS_URL = new Variable<>("ALLOCATION_REDIS_URL", "",
+            Settings::redis, Shown.PASSWORD_MASKED, Settings::redisUrl);
+    private static final Variable<String> SMTP_HOST = new Variable<>("ALLOCATION_SMTP_HOST", "",
+            String::strip, Shown.PLAIN, s -> s.smtp().map(Smtp::host));
+    private static final Variable<Integer> SMTP_PORT = new Variable<>("ALLOCATION_SMTP_PORT", "25",
+            whole(1, 65535), Shown.PLAIN, s -> s.smtp().map(Smtp::port));
+    private static final Variable<String> NOTIFY_FROM = new Variable<>("ALLOCATION_NOTIFY_FROM", DEFAULT_NOTIFY_FROM,
+            Settings::address, Shown.PLAIN, Settings::notifyFrom);
+    private static final Variable<String> NOTIFY_TO = new Variable<>("ALLOCATION_NOTIFY_TO", DEFAULT_NOTIFY_TO,
+            Settings::address, Shown.PLAIN, Settings::notifyTo);
+    private static final Variable<Duration> OUT_OF_STOCK_EMAIL_WINDOW = new Variable<>(
+            "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", "900", whole(0, 7 * 24 * 3600).andThen(Duration::ofSeconds),
+            Shown.PLAIN, s -> s.outOfStockEmailWindow().toSeconds());
+    private static final Variable<Boolean> RELAY_ENABLED = new Variable<>("ALLOCATION_RELAY_ENABLED", "true",
+            Settings::flag, Shown.PLAIN, Settings::relayEnabled);
+    private static final Variable<Boolean> CONSUMER_ENABLED = new Variable<>("ALLOCATION_CONSUMER_ENABLED", "true",
+            Settings::flag, Shown.PLAIN, Settings::consumerEnabled);
+    private static final Variable<Duration> DB_CONNECT_TIMEOUT = millis("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "5000",
+            Timeouts::dbConnect);
+    private static final Variable<Duration> DB_SOCKET_TIMEOUT = millis("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "30000",
+            Timeouts::dbSocket);
+    private static final Variable<Duration> DB_STATEMENT_TIMEOUT = millis("ALLOCATION_DB_STATEMENT_TIMEOUT_MS",
+            "10000", Timeouts::dbStatement);
+    private static final Variable<Duration> DB_LOCK_TIMEOUT = millis("ALLOCATION_DB_LOCK_TIMEOUT_MS", "5000",
+            Timeouts::dbLock);
+    private static final Variable<Duration> REDIS_CONNECT_TIMEOUT = millis("ALLOCATION_REDIS_CONNECT_TIMEOUT_MS",
+            "2000", Timeouts::redisConnect);
+    private static final Variable<Duration> REDIS_SOCKET_TIMEOUT = millis("ALLOCATION_REDIS_SOCKET_TIMEOUT_MS",
+            "5000", Timeouts::redisSocket);
+    private static final Variable<Duration> SMTP_TIMEOUT = millis("ALLOCATION_SMTP_TIMEOUT_MS", "10000",
+            Timeouts::smtp);
+    private static final Variable<Integer> STREAM_MAX_DELIVERIES = new Variable<>("ALLOCATION_STREAM_MAX_DELIVERIES",
+            "5", whole(1, 1000), Shown.PLAIN, Settings::streamMaxDeliveries);
+    private static final Variable<Integer> OUTBOX_MAX_ATTEMPTS = new Variable<>("ALLOCATION_OUTBOX_MAX_ATTEMPTS",
+            "10", whole(1, 1000), Shown.PLAIN, Settings::outboxMaxAttempts);
+    private static final Variable<Optional<String>> API_TOKEN = new Variable<>("ALLOCATION_API_TOKEN", "",
+            Settings::token, Shown.SECRET, Settings::apiToken);
+    private static final Variable<LogFormat> LOG_FORMAT = new Variable<>("ALLOCATION_LOG_FORMAT", "text",
+            raw -> LogFormat.of(raw).orElseThrow(() -> new IllegalArgumentException("must be text or json, was '"
+                    + raw + "'")), Shown.PLAIN, Settings::logFormat);
+    private static final Variable<Boolean> ACCESS_LOG = new Variable<>("ALLOCATION_ACCESS_LOG", "false",
+            Settings::flag, Shown.PLAIN, Settings::accessLog);
+
+    /** Every variable, in the order {@link #toString} shows them. */
+    private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
+            REDIS_URL, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW, RELAY_ENABLED,
+            CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
+            REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
+            API_TOKEN, LOG_FORMAT, ACCESS_LOG);
 
     /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
     public enum LogFormat {
@@ -110,78 +218,59 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     public static Settings fromEnvironment(Map<String, String> env) {
         List<String> problems = new ArrayList<>();
-        Set<String> unknown = new TreeSet<>();
-        for (String name : env.keySet()) {
-            if (name.startsWith("ALLOCATION_") && !KNOWN.contains(name)) {
-                unknown.add(name);
+        Set<String> known = new TreeSet<>(VARIABLES.stream().map(Variable::name).toList());
+        env.keySet().stream().filter(name -> name.startsWith("ALLOCATION_") && !known.contains(name)).sorted()
+                .forEach(name -> problems.add(name + " is not a setting this service knows (known: "
+                        + String.join(", ", known) + ")"));
+        Map<Variable<?>, Object> values = new HashMap<>();
+        for (Variable<?> variable : VARIABLES) {
+            String raw = env.get(variable.name());
+            String text = raw == null || raw.isBlank() && variable.shown() != Shown.SECRET ? variable.fallback() : raw;
+            try {
+                values.put(variable, variable.parser().apply(text));
+            } catch (IllegalArgumentException e) {
+                problems.add(variable.name() + " " + e.getMessage());
             }
         }
-        unknown.forEach(name -> problems.add(name + " is not a setting this service knows (known: "
-                + String.join(", ", new TreeSet<>(KNOWN)) + ")"));
-
-        int port = integer(env, "ALLOCATION_HTTP_PORT", 8080, 0, 65535, problems);
-        int poolSize = integer(env, "ALLOCATION_DB_POOL_SIZE", 8, 1, 1000, problems);
-        String url = env.getOrDefault("ALLOCATION_DB_URL", "").strip();
-        if (url.isEmpty()) {
-            url = EMBEDDED_DB_URL;
-        } else if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
-            problems.add("ALLOCATION_DB_URL must be a jdbc:postgresql: or jdbc:h2: URL, was '" + redactedJdbcUrl(url) + "'");
+        if (get(values, SMTP_HOST).isEmpty() && env.containsKey(SMTP_PORT.name())) {
+            problems.add(SMTP_PORT.name() + " is set but " + SMTP_HOST.name() + " is not");
         }
-        String user = env.getOrDefault("ALLOCATION_DB_USER", url.startsWith("jdbc:h2:") ? "sa" : "postgres");
-        String password = env.getOrDefault("ALLOCATION_DB_PASSWORD", "");
-
-        Optional<URI> redis = redisUrl(env.getOrDefault("ALLOCATION_REDIS_URL", "").strip(), problems);
-        String smtpHost = env.getOrDefault("ALLOCATION_SMTP_HOST", "").strip();
-        int smtpPort = integer(env, "ALLOCATION_SMTP_PORT", 25, 1, 65535, problems);
-        if (smtpHost.isEmpty() && env.containsKey("ALLOCATION_SMTP_PORT")) {
-            problems.add("ALLOCATION_SMTP_PORT is set but ALLOCATION_SMTP_HOST is not");
+        Duration socket = get(values, DB_SOCKET_TIMEOUT);
+        Duration statement = get(values, DB_STATEMENT_TIMEOUT);
+        if (socket != null && statement != null && socket.compareTo(statement) <= 0) {
+            problems.add(DB_SOCKET_TIMEOUT.name() + " must be greater than " + DB_STATEMENT_TIMEOUT.name() + " ("
+                    + socket.toMillis() + " <= " + statement.toMillis() + ")");
         }
-        Optional<Smtp> smtp = smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, smtpPort));
-        String from = address(env, "ALLOCATION_NOTIFY_FROM", DEFAULT_NOTIFY_FROM, problems);
-        String to = address(env, "ALLOCATION_NOTIFY_TO", DEFAULT_NOTIFY_TO, problems);
-        int window = integer(env, "ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", 900, 0, 7 * 24 * 3600, problems);
-        boolean relay = flag(env, "ALLOCATION_RELAY_ENABLED", problems);
-        boolean consumer = flag(env, "ALLOCATION_CONSUMER_ENABLED", problems);
-        Timeouts timeouts = new Timeouts(
-                millis(env, "ALLOCATION_DB_CONNECT_TIMEOUT_MS", 5_000, problems),
-                millis(env, "ALLOCATION_DB_SOCKET_TIMEOUT_MS", 30_000, problems),
-                millis(env, "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", 10_000, problems),
-                millis(env, "ALLOCATION_DB_LOCK_TIMEOUT_MS", 5_000, problems),
-                millis(env, "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", 2_000, problems),
-                millis(env, "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", 5_000, problems),
-                millis(env, "ALLOCATION_SMTP_TIMEOUT_MS", 10_000, problems));
-        if (timeouts.dbSocket().compareTo(timeouts.dbStatement()) <= 0) {
-            problems.add("ALLOCATION_DB_SOCKET_TIMEOUT_MS must be greater than ALLOCATION_DB_STATEMENT_TIMEOUT_MS ("
-                    + timeouts.dbSocket().toMillis() + " <= " + timeouts.dbStatement().toMillis() + ")");
-        }
-        int maxDeliveries = integer(env, "ALLOCATION_STREAM_MAX_DELIVERIES", 5, 1, 1000, problems);
-        int maxAttempts = integer(env, "ALLOCATION_OUTBOX_MAX_ATTEMPTS", 10, 1, 1000, problems);
-        Optional<String> token = token(env, problems);
-        LogFormat logFormat = LogFormat.of(env.get("ALLOCATION_LOG_FORMAT")).orElseGet(() -> {
-            problems.add("ALLOCATION_LOG_FORMAT must be text or json, was '" + env.get("ALLOCATION_LOG_FORMAT") + "'");
-            return LogFormat.TEXT; // equivalent mutant (null): a reported problem makes fromEnvironment throw
-        });
-        boolean accessLog = flag(env, "ALLOCATION_ACCESS_LOG", false, problems);
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
-        return new Settings(port, url, user, password, poolSize, redis, smtp, from, to,
-                Duration.ofSeconds(window), relay, consumer, timeouts, maxDeliveries, maxAttempts, token, logFormat,
-                accessLog);
+        String url = get(values, DB_URL);
+        String user = get(values, DB_USER);
+        String smtpHost = get(values, SMTP_HOST);
+        return new Settings(get(values, HTTP_PORT), url,
+                user.isEmpty() ? url.startsWith("jdbc:h2:") ? "sa" : "postgres" : user, get(values, DB_PASSWORD),
+                get(values, DB_POOL_SIZE), get(values, REDIS_URL),
+                smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, get(values, SMTP_PORT))),
+                get(values, NOTIFY_FROM), get(values, NOTIFY_TO), get(values, OUT_OF_STOCK_EMAIL_WINDOW),
+                get(values, RELAY_ENABLED), get(values, CONSUMER_ENABLED),
+                new Timeouts(get(values, DB_CONNECT_TIMEOUT), socket, statement, get(values, DB_LOCK_TIMEOUT),
+                        get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
+                        get(values, SMTP_TIMEOUT)),
+                get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
+                get(values, LOG_FORMAT), get(values, ACCESS_LOG));
     }
 
-    /** Secrets (the database password, the API token, a Redis URL's password) are masked. */
+    /** This variable's value as read; null when it was malformed (and a problem reported). */
+    @SuppressWarnings("unchecked") // values holds each variable's own parser's result
+    private static <T> T get(Map<Variable<?>, Object> values, Variable<T> variable) {
+        return (T) values.get(variable);
+    }
+
+    /** Every variable by the name of its field, its value shown as {@link Variable#shown} says: secrets masked. */
     @Override
     public String toString() {
-        return "Settings[httpPort=" + httpPort + ", dbUrl=" + redactedJdbcUrl(dbUrl) + ", dbUser=" + dbUser
-                + ", dbPassword=" + (dbPassword.isEmpty() ? "" : "***") + ", dbPoolSize=" + dbPoolSize
-                + ", redisUrl=" + redisUrl.map(Settings::redacted).orElse("") + ", smtp=" + smtp
-                + ", notifyFrom=" + notifyFrom + ", notifyTo=" + notifyTo
-                + ", outOfStockEmailWindow=" + outOfStockEmailWindow + ", relayEnabled=" + relayEnabled
-                + ", consumerEnabled=" + consumerEnabled + ", timeouts=" + timeouts
-                + ", streamMaxDeliveries=" + streamMaxDeliveries + ", outboxMaxAttempts=" + outboxMaxAttempts
-                + ", apiToken=" + (apiToken.isPresent() ? "***" : "") + ", logFormat=" + logFormat
-                + ", accessLog=" + accessLog + "]";
+        return VARIABLES.stream().map(v -> v.label() + "=" + v.show(this))
+                .collect(Collectors.joining(", ", "Settings[", "]"));
     }
 
     /**
@@ -190,23 +279,35 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      * from other libraries' exceptions, which may quote a URL.
      */
     public String redact(String text) {
-        List<String> secrets = new ArrayList<>(List.of(dbPassword));
-        Matcher inUrl = JDBC_PASSWORD.matcher(dbUrl);
-        while (inUrl.find()) {
-            secrets.add(inUrl.group(1) != null ? inUrl.group(1) : inUrl.group(2));
-        }
-        redisUrl.map(URI::getRawUserInfo).map(info -> info.substring(info.indexOf(':') + 1)).ifPresent(password -> {
-            secrets.add(password);
-            secrets.add(URLDecoder.decode(password, StandardCharsets.UTF_8));
-        });
-        apiToken.ifPresent(secrets::add);
         String redacted = redactedJdbcUrl(text);
-        for (String secret : secrets) {
-            if (!secret.isEmpty()) {
-                redacted = redacted.replace(secret, "***");
+        for (Variable<?> variable : VARIABLES) {
+            for (String secret : variable.secrets(this)) {
+                if (!secret.isEmpty()) {
+                    redacted = redacted.replace(secret, "***");
+                }
             }
         }
         return redacted;
+    }
+
+    /** The passwords written in a JDBC URL. */
+    private static List<String> passwords(String jdbcUrl) {
+        List<String> passwords = new ArrayList<>();
+        Matcher inUrl = JDBC_PASSWORD.matcher(jdbcUrl);
+        while (inUrl.find()) {
+            passwords.add(inUrl.group(1) != null ? inUrl.group(1) : inUrl.group(2));
+        }
+        return passwords;
+    }
+
+    /** A URL's password, as written (percent-encoded) and decoded; none without user info. */
+    private static List<String> passwords(URI url) {
+        String info = url.getRawUserInfo();
+        if (info == null) {
+            return List.of();
+        }
+        String password = info.substring(info.indexOf(':') + 1);
+        return List.of(password, URLDecoder.decode(password, StandardCharsets.UTF_8));
     }
 
     /** A password in a JDBC URL: a {@code password=} parameter (1), or in {@code //user:password@} (2). */
@@ -230,90 +331,83 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         return url.toString().replace(userInfo + "@", masked + "@");
     }
 
-    private static Optional<String> token(Map<String, String> env, List<String> problems) {
-        String raw = env.get("ALLOCATION_API_TOKEN");
-        if (raw == null || raw.isEmpty()) {
-            return Optional.empty();
-        }
-        if (raw.length() < 16 || !raw.matches("[\\x21-\\x7E]+")) {
-            // the value itself is never echoed: it is a secret
-            problems.add("ALLOCATION_API_TOKEN must be at least 16 printable characters without spaces");
-        }
-        return Optional.of(raw);
+    private static Variable<Duration> millis(String name, String fallback, Function<Timeouts, Duration> in) {
+        return new Variable<>(name, fallback, whole(1, 3_600_000).andThen(Duration::ofMillis), Shown.PLAIN,
+                s -> in.apply(s.timeouts()).toMillis());
     }
 
-    private static Duration millis(Map<String, String> env, String name, int fallback, List<String> problems) {
-        return Duration.ofMillis(integer(env, name, fallback, 1, 3_600_000, problems));
+    private static Function<String, Integer> whole(int min, int max) {
+        return raw -> {
+            try {
+                int value = Integer.parseInt(raw.strip());
+                if (value >= min && value <= max) {
+                    return value;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException("must be a whole number from " + min + " to " + max + ", was '" + raw
+                    + "'");
+        };
     }
 
-    private static Optional<URI> redisUrl(String raw, List<String> problems) {
-        if (raw.isEmpty()) {
+    private static String jdbcUrl(String raw) {
+        String url = raw.strip();
+        if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
+            throw new IllegalArgumentException("must be a jdbc:postgresql: or jdbc:h2: URL, was '"
+                    + redactedJdbcUrl(url) + "'");
+        }
+        return url;
+    }
+
+    private static Optional<URI> redis(String raw) {
+        String text = raw.strip();
+        if (text.isEmpty()) {
             return Optional.empty();
         }
         try {
-            URI uri = new URI(raw);
+            URI uri = new URI(text);
             if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null) {
                 return Optional.of(uri);
             }
         } catch (URISyntaxException ignored) {
             // reported below
         }
-        problems.add("ALLOCATION_REDIS_URL must look like redis[s]://[[user]:password@]host:port[/db], was '"
-                + redactedRaw(raw) + "'");
-        return Optional.empty();
+        throw new IllegalArgumentException("must look like redis[s]://[[user]:password@]host:port[/db], was '"
+                + redactedRaw(text) + "'");
     }
 
     /** A malformed URL may still hold a password: everything between "//" and the last "@" goes. */
     private static String redactedRaw(String raw) {
         int start = raw.indexOf("//");
         int at = raw.lastIndexOf('@');
-        // equivalent mutant (at >= start): raw holds '/' at start and '@' at at, so they never meet
         return start >= 0 && at > start ? raw.substring(0, start + 2) + "***" + raw.substring(at) : raw;
     }
 
-    private static String address(Map<String, String> env, String name, String fallback, List<String> problems) {
-        String value = env.getOrDefault(name, "").strip();
-        if (value.isEmpty()) {
-            return fallback;
-        }
+    private static String address(String raw) {
+        String value = raw.strip();
         if (!value.matches("[^@\\s]+@[^@\\s]+")) {
-            problems.add(name + " must be an email address, was '" + value + "'");
+            throw new IllegalArgumentException("must be an email address, was '" + value + "'");
         }
         return value;
     }
 
-    private static boolean flag(Map<String, String> env, String name, List<String> problems) {
-        return flag(env, name, true, problems);
-    }
-
-    private static boolean flag(Map<String, String> env, String name, boolean fallback, List<String> problems) {
-        String raw = env.getOrDefault(name, "").strip();
-        return switch (raw) {
-            case "" -> fallback;
+    private static boolean flag(String raw) {
+        return switch (raw.strip()) {
             case "true" -> true;
             case "false" -> false;
-            default -> {
-                problems.add(name + " must be true or false, was '" + raw + "'");
-                yield fallback;
-            }
+            default -> throw new IllegalArgumentException("must be true or false, was '" + raw.strip() + "'");
         };
     }
 
-    private static int integer(Map<String, String> env, String name, int fallback, int min, int max,
-            List<String> problems) {
-        String raw = env.get(name);
-        if (raw == null || raw.isBlank()) {
-            return fallback;
+    private static Optional<String> token(String raw) {
+        if (raw.isEmpty()) {
+            return Optional.empty();
         }
-        try {
-            int value = Integer.parseInt(raw.strip());
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
+        if (raw.length() < 16 || !raw.matches("[\\x21-\\x7E]+")) {
+            // the value itself is never echoed: it is a secret
+            throw new IllegalArgumentException("must be at least 16 printable characters without spaces");
         }
-        problems.add(name + " must be a whole number from " + min + " to " + max + ", was '" + raw + "'");
-        return fallback; // equivalent mutant (any int): with a problem reported, fromEnvironment throws and drops it
+        return Optional.of(raw);
     }
 }

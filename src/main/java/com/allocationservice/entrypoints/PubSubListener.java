@@ -1,5 +1,6 @@
 package com.allocationservice.entrypoints;
 
+import com.allocationservice.service.Backoff;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,20 +25,23 @@ final class PubSubListener {
     private final RedisConsumer consumer;
     private final RedisClient redis;
     private final Duration pingEvery;
+    private final Backoff reconnect;
     private volatile Subscription subscription;
 
-    PubSubListener(RedisConsumer consumer, RedisClient redis, Duration pingEvery) {
+    PubSubListener(RedisConsumer consumer, RedisClient redis, Duration pingEvery, Backoff reconnect) {
         this.consumer = consumer;
         this.redis = redis;
         this.pingEvery = pingEvery;
+        this.reconnect = reconnect;
     }
 
     void run() {
         Thread pinger = Thread.ofVirtual().name("redis-consumer-pubsub-ping").start(this::ping);
-        Duration backoff = RedisConsumer.FIRST_BACKOFF;
+        int failedInARow = 0;
         while (!consumer.stopped()) {
             Subscription attempt = new Subscription();
             subscription = attempt;
+            RuntimeException lost = null;
             try {
                 redis.subscribe(attempt, RedisConsumer.CHANNEL);
             } catch (RuntimeException e) {
@@ -45,12 +49,15 @@ final class PubSubListener {
                     break;
                 }
                 consumer.countFailure(e);
-                log.warn("Subscription to {} lost, retrying in {} ms: {}", RedisConsumer.CHANNEL, backoff.toMillis(),
-                        e.toString());
+                lost = e;
             }
-            backoff = attempt.subscribed ? RedisConsumer.FIRST_BACKOFF : backoff;
-            consumer.pauseFor(backoff);
-            backoff = consumer.longer(backoff);
+            failedInARow = attempt.subscribed ? 0 : failedInARow;
+            Duration pause = reconnect.delay(failedInARow++);
+            if (lost != null) {
+                log.warn("Subscription to {} lost, retrying in {} ms: {}", RedisConsumer.CHANNEL, pause.toMillis(),
+                        lost.toString());
+            }
+            consumer.pauseFor(pause);
         }
         pinger.interrupt();
     }

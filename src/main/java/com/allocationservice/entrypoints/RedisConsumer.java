@@ -7,6 +7,7 @@ import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Outcome.Done;
 import com.allocationservice.domain.Outcome.QuantityChange;
 import com.allocationservice.domain.Outcome.Superseded;
+import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
 import java.net.URI;
 import java.time.Duration;
@@ -44,16 +45,16 @@ public final class RedisConsumer implements AutoCloseable {
     public static final String GROUP = "allocation";
     public static final String DEAD_LETTER_STREAM = "change_batch_quantity.dead_letter";
 
-    static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Logger log = LoggerFactory.getLogger(RedisConsumer.class);
 
     /**
      * @param consumerName unique per process: the group remembers what each consumer has pending
      * @param claimIdle how long an entry stays pending before another consumer claims it
      * @param block how long one read waits for new entries; bounds how long closing takes
+     * @param reconnect the pause after Redis failed, by the number of failures in a row before
      * @param maxDeliveries a stream entry that fails on this delivery (the group's count) is dead-lettered
      */
-    public record Options(String consumerName, Duration claimIdle, Duration block, Duration maxBackoff,
+    public record Options(String consumerName, Duration claimIdle, Duration block, Backoff reconnect,
             int maxDeliveries) {
         public Options {
             if (maxDeliveries < 1) {
@@ -63,19 +64,19 @@ public final class RedisConsumer implements AutoCloseable {
 
         public static Options defaults() {
             return new Options("allocation-" + UUID.randomUUID(), Duration.ofSeconds(30), Duration.ofMillis(500),
-                    Duration.ofSeconds(5), 5);
+                    new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), false), 5);
         }
 
         public Options withConsumerName(String name) {
-            return new Options(name, claimIdle, block, maxBackoff, maxDeliveries);
+            return new Options(name, claimIdle, block, reconnect, maxDeliveries);
         }
 
         public Options withClaimIdle(Duration idle) {
-            return new Options(consumerName, idle, block, maxBackoff, maxDeliveries);
+            return new Options(consumerName, idle, block, reconnect, maxDeliveries);
         }
 
         public Options withMaxDeliveries(int max) {
-            return new Options(consumerName, claimIdle, block, maxBackoff, max);
+            return new Options(consumerName, claimIdle, block, reconnect, max);
         }
     }
 
@@ -107,7 +108,7 @@ public final class RedisConsumer implements AutoCloseable {
         this.redis = RedisClients.create(redisUrl, timeouts);
         this.options = Objects.requireNonNull(options);
         this.deadLetters = new DeadLetters(redis);
-        this.pubSub = new PubSubListener(this, redis, timeouts.redisSocket().dividedBy(3));
+        this.pubSub = new PubSubListener(this, redis, timeouts.redisSocket().dividedBy(3), options.reconnect());
         StreamGroupReader stream = new StreamGroupReader(this, redis, options);
         this.pubSubThread = Thread.ofPlatform().daemon().name("redis-consumer-pubsub").unstarted(pubSub::run);
         this.streamThread = Thread.ofPlatform().daemon().name("redis-consumer-stream").unstarted(stream::run);
@@ -228,11 +229,6 @@ public final class RedisConsumer implements AutoCloseable {
             Thread.currentThread().interrupt();
             stopping.countDown();
         }
-    }
-
-    Duration longer(Duration backoff) {
-        Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : doubled;
     }
 
     private static void join(Thread thread) {

@@ -39,7 +39,7 @@ final class StreamGroupReader {
     }
 
     void run() {
-        Duration backoff = RedisConsumer.FIRST_BACKOFF;
+        int failedInARow = 0;
         boolean groupReady = false;
         long nextClaim = System.nanoTime();
         XReadGroupParams read = XReadGroupParams.xReadGroupParams().count(10).block((int) options.block().toMillis());
@@ -56,7 +56,7 @@ final class StreamGroupReader {
                 List<Map.Entry<String, List<StreamEntry>>> batches = redis.xreadGroup(RedisConsumer.GROUP,
                         options.consumerName(), read,
                         Map.of(RedisConsumer.STREAM, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
-                backoff = RedisConsumer.FIRST_BACKOFF;
+                failedInARow = 0;
                 if (batches != null) {
                     for (Map.Entry<String, List<StreamEntry>> batch : batches) {
                         for (StreamEntry entry : batch.getValue()) {
@@ -70,10 +70,10 @@ final class StreamGroupReader {
                 }
                 groupReady = false;
                 consumer.countFailure(e);
-                log.warn("Reading stream {} failed, retrying in {} ms: {}", RedisConsumer.STREAM, backoff.toMillis(),
+                Duration pause = options.reconnect().delay(failedInARow++);
+                log.warn("Reading stream {} failed, retrying in {} ms: {}", RedisConsumer.STREAM, pause.toMillis(),
                         e.toString());
-                consumer.pauseFor(backoff);
-                backoff = consumer.longer(backoff);
+                consumer.pauseFor(pause);
             }
         }
     }

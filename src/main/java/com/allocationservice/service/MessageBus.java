@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,8 +39,10 @@ public final class MessageBus {
         Handler<?, ?> handlerFor(Command<?> command);
     }
 
-    public record RetryPolicy(int commandAttempts, Duration backoff) {
-        public static final RetryPolicy DEFAULT = new RetryPolicy(20, Duration.ofMillis(2));
+    /** How often a command that lost a race runs again, and how long it waits before each run. */
+    public record RetryPolicy(int commandAttempts, Backoff backoff) {
+        public static final RetryPolicy DEFAULT = new RetryPolicy(20,
+                new Backoff(Duration.ofMillis(4), Duration.ofMillis(128), true));
 
         public RetryPolicy {
             if (commandAttempts < 1) {
@@ -133,7 +134,7 @@ public final class MessageBus {
                         throw conflicted.conflict();
                     }
                     commandRetries.incrementAndGet();
-                    pause(attempt);
+                    pause(retryPolicy.backoff().delay(attempt - 1));
                 }
             }
         }
@@ -193,13 +194,9 @@ public final class MessageBus {
         group.forEach(CommandGroup.Pending::finish);
     }
 
-    /** Backs off for half the ceiling (backoff times 2 to the attempt, up to 64 times) plus a random part of the rest. */
-    private void pause(int attempt) {
-        long ceiling = retryPolicy.backoff().toNanos() << Math.min(attempt, 6);
-        long half = ceiling / 2;
-        long nanos = half + ThreadLocalRandom.current().nextLong(Math.max(half, 1));
+    private static void pause(Duration pause) {
         try {
-            Thread.sleep(Duration.ofNanos(nanos));
+            Thread.sleep(pause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while backing off", e);

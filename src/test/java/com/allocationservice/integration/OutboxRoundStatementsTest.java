@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class OutboxRoundStatementsTest {
 
-    /** Statements a round may run: lock, due rows, email bookkeeping (read, update, insert), retry, park, delete. */
-    private static final int MAX_STATEMENTS_PER_ROUND = 8;
+    /** Statements a round may run: lock, round settings, due rows, email bookkeeping (read, update, insert), retry, park, delete. */
+    private static final int MAX_STATEMENTS_PER_ROUND = 9;
     private static final int MESSAGES = 700;
     private static final String REFUSED_SKU = "SKU-0";
 

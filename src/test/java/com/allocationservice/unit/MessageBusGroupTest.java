@@ -13,6 +13,7 @@ import com.allocationservice.domain.Product;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.support.StubRoutes;
+import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
 import com.allocationservice.service.ProductRepository.Need;
@@ -72,7 +73,7 @@ class MessageBusGroupTest {
             throw new ConcurrencyConflict("a handler that loses a race after changing the product");
         }
         return result;
-    }), new RetryPolicy(5, Duration.ofMillis(1)));
+    }), new RetryPolicy(5, new Backoff(Duration.ofMillis(1), Duration.ofMillis(64), true)));
 
     @Test
     void each_command_of_a_group_gets_its_own_result_and_a_failing_one_harms_no_other() throws Exception {

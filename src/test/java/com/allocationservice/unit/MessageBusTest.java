@@ -15,6 +15,7 @@ import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Outcome;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
 import com.allocationservice.service.ProductRepository.Need;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /** The bus's own rules, with stub handlers: what reaches the caller, what is retried, what is counted. */
 class MessageBusTest {
 
-    private static final RetryPolicy QUICK = new RetryPolicy(4, Duration.ZERO);
+    private static final RetryPolicy QUICK = new RetryPolicy(4, new Backoff(Duration.ZERO, Duration.ZERO, true));
     private static final Allocate ALLOCATE = new Allocate("o1", "LAMP", 1);
     private static final Outcome.Allocated ON_B1 = new Outcome.Allocated("b1");
     private static final Need LAMP = Need.lineAndBackorders("LAMP", "o0");
@@ -91,7 +92,7 @@ class MessageBusTest {
     @Test
     void the_default_policy_retries_conflicts_a_bounded_number_of_times() {
         assertThat(RetryPolicy.DEFAULT.commandAttempts()).isBetween(2, 50);
-        assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new RetryPolicy(0, QUICK.backoff())).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

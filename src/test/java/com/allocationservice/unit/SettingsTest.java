@@ -294,11 +294,52 @@ class SettingsTest {
         assertThat(q.redact("refused q-pass-88")).isEqualTo("refused ***");
     }
 
+    /** PIT's surviving mutant of the redaction's {@code at > start} to {@code at >= start} is equivalent: '/' and '@' never share a place. */
     @Test
     void a_malformed_redis_url_is_quoted_with_its_credentials_masked() {
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "ftp://u:hunter2@x")))
                 .hasMessageContaining("was 'ftp://***@x'");
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "//u:hunter2@x")))
                 .hasMessageContaining("was '//***@x'");
+    }
+
+    @Test
+    void the_settings_text_shows_every_variable_by_its_field_name_with_secrets_masked() {
+        Settings s = Settings.fromEnvironment(Map.ofEntries(
+                Map.entry("ALLOCATION_DB_URL", "jdbc:postgresql://db/x?password=pw1"),
+                Map.entry("ALLOCATION_DB_PASSWORD", "pw2"),
+                Map.entry("ALLOCATION_REDIS_URL", "redis://u:pw3@cache:6379/1"),
+                Map.entry("ALLOCATION_SMTP_HOST", "mail"),
+                Map.entry("ALLOCATION_SMTP_PORT", "2525"),
+                Map.entry("ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", "61"),
+                Map.entry("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1001"),
+                Map.entry("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "30002"),
+                Map.entry("ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "1003"),
+                Map.entry("ALLOCATION_DB_LOCK_TIMEOUT_MS", "1004"),
+                Map.entry("ALLOCATION_REDIS_CONNECT_TIMEOUT_MS", "1005"),
+                Map.entry("ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "1006"),
+                Map.entry("ALLOCATION_SMTP_TIMEOUT_MS", "1007"),
+                Map.entry("ALLOCATION_API_TOKEN", "t".repeat(16))));
+
+        assertThat(s.toString()).isEqualTo("Settings[httpPort=8080, dbUrl=jdbc:postgresql://db/x?password=***, "
+                + "dbUser=postgres, dbPassword=***, dbPoolSize=8, redisUrl=redis://u:***@cache:6379/1, smtpHost=mail, "
+                + "smtpPort=2525, notifyFrom=allocations@example.com, notifyTo=stock@made.com, "
+                + "outOfStockEmailWindowSeconds=61, relayEnabled=true, consumerEnabled=true, dbConnectTimeoutMs=1001, "
+                + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
+                + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
+                + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false]");
+        assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
+    }
+
+    @Test
+    void a_blank_variable_takes_its_default_but_a_blank_secret_is_kept_as_written() {
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "  ", "ALLOCATION_RELAY_ENABLED", " ",
+                "ALLOCATION_DB_PASSWORD", " "));
+        assertThat(s.httpPort()).isEqualTo(8080);
+        assertThat(s.relayEnabled()).isTrue();
+        assertThat(s.dbPassword()).isEqualTo(" ");
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "")).apiToken()).isEmpty();
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "   ")))
+                .hasMessageContaining("ALLOCATION_API_TOKEN must be at least 16");
     }
 }
