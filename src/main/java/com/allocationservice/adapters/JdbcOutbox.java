@@ -4,6 +4,7 @@ import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
+import com.allocationservice.domain.Product.Raised;
 import com.allocationservice.service.Backoff;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,10 +56,6 @@ final class JdbcOutbox {
     static final String TEXTS = "CAST(? AS VARCHAR ARRAY)";
     static final String TIMESTAMPS = "CAST(? AS TIMESTAMP WITH TIME ZONE ARRAY)";
 
-    /** An event and the version of the product that raised it, as saved in this transaction. */
-    record Raised(Event event, long version) {
-    }
-
     /** A row as the relay reads it; attempts counts the earlier attempts its destination refused. */
     record Row(long id, String messageId, String destination, String type, String sku, Instant occurredAt,
             String payload, int attempts) {
@@ -103,47 +100,46 @@ final class JdbcOutbox {
         }
     }
 
-    /** Inserts the rows of these events in one statement; returns the destinations they are for. */
+    /** One row to insert: a message for one destination. */
+    private record NewRow(UUID messageId, String destination, Raised raised, String payload) {
+    }
+
+    private static final NamedSql INSERT = new NamedSql("INSERT INTO outbox "
+            + "(message_id, destination, type, sku, product_version, occurred_at, payload) "
+            + "SELECT u.m, u.d, u.t, u.s, u.v, :occurred_at, u.p FROM UNNEST(CAST(:ids AS UUID ARRAY), "
+            + "CAST(:destinations AS VARCHAR ARRAY), CAST(:types AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY), "
+            + "CAST(:versions AS BIGINT ARRAY), CAST(:payloads AS VARCHAR ARRAY)) "
+            + "WITH ORDINALITY AS u (m, d, t, s, v, p, n) ORDER BY u.n");
+
+    /**
+     * Inserts the rows of these events in one statement, as arrays, in the order raised (so their ids
+     * follow it); returns the destinations they are for.
+     */
     static Set<String> write(Connection connection, List<Raised> raised, Instant now) throws SQLException {
         if (raised.isEmpty()) {
             return Set.of();
         }
         Instant occurredAt = now.truncatedTo(ChronoUnit.MICROS);
-        List<Object> ids = new ArrayList<>();
-        List<Object> destinations = new ArrayList<>();
-        List<Object> types = new ArrayList<>();
-        List<Object> skus = new ArrayList<>();
-        List<Object> versions = new ArrayList<>();
-        List<Object> payloads = new ArrayList<>();
+        List<NewRow> rows = new ArrayList<>();
         for (Raised r : raised) {
             UUID id = UUID.randomUUID();
             String payload = payload(id, r.event(), r.version(), occurredAt);
             for (String destination : r.event() instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL)
                     : List.of(PUBSUB, STREAM)) {
-                ids.add(id);
-                destinations.add(destination);
-                types.add(type(r.event()));
-                skus.add(r.event().sku());
-                versions.add(r.version());
-                payloads.add(payload);
+                rows.add(new NewRow(id, destination, r, payload));
             }
         }
-        // every row in one statement, as arrays, in the order raised (WITH ORDINALITY): ids follow it
-        try (PreparedStatement st = connection.prepareStatement("INSERT INTO outbox "
-                + "(message_id, destination, type, sku, product_version, occurred_at, payload) "
-                + "SELECT u.m, u.d, u.t, u.s, u.v, ?, u.p FROM UNNEST(CAST(? AS UUID ARRAY), CAST(? AS VARCHAR ARRAY), "
-                + "CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR ARRAY)) "
-                + "WITH ORDINALITY AS u (m, d, t, s, v, p, n) ORDER BY u.n")) {
-            st.setTimestamp(1, Timestamp.from(occurredAt));
-            st.setArray(2, connection.createArrayOf("UUID", ids.toArray()));
-            st.setArray(3, connection.createArrayOf("VARCHAR", destinations.toArray()));
-            st.setArray(4, connection.createArrayOf("VARCHAR", types.toArray()));
-            st.setArray(5, connection.createArrayOf("VARCHAR", skus.toArray()));
-            st.setArray(6, connection.createArrayOf("BIGINT", versions.toArray()));
-            st.setArray(7, connection.createArrayOf("VARCHAR", payloads.toArray()));
+        try (PreparedStatement st = INSERT.prepare(connection)) {
+            INSERT.bind(st, Map.of("occurred_at", Timestamp.from(occurredAt),
+                    "ids", array(connection, "UUID", rows, NewRow::messageId),
+                    "destinations", array(connection, "VARCHAR", rows, NewRow::destination),
+                    "types", array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
+                    "skus", array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
+                    "versions", array(connection, "BIGINT", rows, r -> r.raised().version()),
+                    "payloads", array(connection, "VARCHAR", rows, NewRow::payload)));
             st.executeUpdate();
         }
-        return Set.copyOf(destinations.stream().map(String.class::cast).toList());
+        return rows.stream().map(NewRow::destination).collect(Collectors.toSet());
     }
 
     /**

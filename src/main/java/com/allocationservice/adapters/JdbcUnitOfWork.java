@@ -64,8 +64,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             List<Product> saved = claimed != null ? claimed : claimOrFail();
             claimed = null;
             products.save(saved);
-            List<JdbcOutbox.Raised> raised = saved.stream().flatMap(p -> p.raised().stream())
-                    .map(r -> new JdbcOutbox.Raised(r.event(), r.version())).toList();
+            List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
             Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
             saved.forEach(Product::takeEvents);
             if (connection != null) {
