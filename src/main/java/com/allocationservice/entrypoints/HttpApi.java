@@ -1,10 +1,7 @@
 package com.allocationservice.entrypoints;
 
-import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.Command.Allocate;
-import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
-import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.Handlers;
@@ -130,31 +127,25 @@ public final class HttpApi {
             });
 
             config.routes.post("/add_batch", ctx -> {
-                JsonBody body = body(ctx, "ref", "sku", "qty", "eta");
-                String ref = body.text("ref");
-                bus.handle(new CreateBatch(ref, body.text("sku"), body.integer("qty", 1), body.optionalDate("eta")));
-                json(ctx, 201, Map.of("ref", ref));
+                CreateBatch command = body(ctx, CommandBodies.ADD_BATCH).command();
+                bus.handle(command);
+                json(ctx, 201, Map.of("ref", command.ref()));
             });
             config.routes.post("/allocate", ctx -> {
-                JsonBody body = body(ctx, "orderid", "sku", "qty");
-                String sku = body.text("sku");
-                Object result = bus.handle(new Allocate(body.text("orderid"), sku, body.integer("qty", 1)));
+                Allocate command = body(ctx, CommandBodies.ALLOCATE).command();
+                Object result = bus.handle(command);
                 if (result instanceof Optional<?> batchref && batchref.isPresent()) {
                     json(ctx, 202, Map.of("batchref", batchref.get()));
                 } else {
-                    message(ctx, 409, "Out of stock for sku " + sku);
+                    message(ctx, 409, "Out of stock for sku " + command.sku());
                 }
             });
             config.routes.post("/deallocate", ctx -> {
-                JsonBody body = body(ctx, "orderid", "sku");
-                bus.handle(new Deallocate(body.text("orderid"), body.text("sku")));
+                bus.handle(body(ctx, CommandBodies.DEALLOCATE).command());
                 message(ctx, 200, "OK");
             });
             config.routes.post("/change_batch_quantity", ctx -> {
-                JsonBody body = body(ctx, "ref", "qty", "seq");
-                Long seq = body.optionalWholeNumber("seq");
-                Object result = bus.handle(new ChangeBatchQuantity(body.text("ref"), body.integer("qty", 0),
-                        seq == null ? null : ChangeKey.of(seq)));
+                Object result = bus.handle(body(ctx, CommandBodies.CHANGE_BATCH_QUANTITY).command());
                 if (result instanceof Handlers.Superseded s) {
                     message(ctx, 200, "Superseded: batch " + s.batchref() + " already has change " + s.applied()
                             + ", sent after " + s.key() + "; nothing changed");
@@ -268,8 +259,8 @@ public final class HttpApi {
         message(ctx, 503, "Storage is unavailable; try again later");
     }
 
-    private static JsonBody body(Context ctx, String... fields) {
-        return JsonBody.read(ctx.contentType(), ctx.contentLength(), ctx.bodyInputStream(), fields);
+    private static <T extends Record> T body(Context ctx, JsonBody<T> body) {
+        return body.read(ctx.contentType(), ctx.contentLength(), ctx.bodyInputStream());
     }
 
     private static void message(Context ctx, int status, String message) {
