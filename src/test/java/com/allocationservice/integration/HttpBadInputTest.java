@@ -140,6 +140,17 @@ class HttpBadInputTest {
         assertThat(api.snapshot()).isEqualTo(before);
     }
 
+    @Test
+    void a_404_a_route_answers_keeps_its_own_message() {
+        HttpResponse<String> noOrder = api.get("/allocations/nobody");
+        HttpResponse<String> noFile = api.get("/static/nothing.js");
+
+        assertThat(noOrder.statusCode()).isEqualTo(404);
+        assertThat(json(noOrder).path("message").asText()).isEqualTo("No allocations for order nobody");
+        assertThat(noFile.statusCode()).isEqualTo(404);
+        assertThat(json(noFile).path("message").asText()).isEqualTo("No such file: /static/nothing.js");
+    }
+
     static Stream<Arguments> malformedHttp() {
         return Stream.of(
                 Arguments.of("bad percent-encoding", "GET /allocations/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "400"),
