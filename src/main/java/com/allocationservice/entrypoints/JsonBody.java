@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +40,8 @@ import java.util.stream.Collectors;
 public final class JsonBody<T extends Record> {
 
     public static final int MAX_BYTES = 16 * 1024;
+    private static final Pattern JSON_TYPE = Pattern.compile("application/json\\s*(;.*)?");
+    private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
 
     private static final ObjectReader READER = JsonMapper.builder(pooledBuffers())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -81,7 +84,7 @@ public final class JsonBody<T extends Record> {
 
     /** Reads a request body; {@code declaredLength} is its Content-Length, or -1 when it has none. */
     public T read(String contentType, long declaredLength, InputStream body) {
-        if (contentType == null || !contentType.toLowerCase().strip().matches("application/json\\s*(;.*)?")) {
+        if (contentType == null || !JSON_TYPE.matcher(contentType.toLowerCase().strip()).matches()) {
             throw new BadRequest("Content-Type must be application/json, was " + (contentType == null ? "missing" : "'" + contentType + "'"));
         }
         byte[] bytes = readLimited(declaredLength, body);
@@ -188,7 +191,7 @@ public final class JsonBody<T extends Record> {
         public LocalDate deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             String field = p.currentName();
             String text = p.hasToken(JsonToken.VALUE_STRING) ? p.getText() : "";
-            if (!text.matches("\\d{4}-\\d{2}-\\d{2}")) {
+            if (!DATE.matcher(text).matches()) {
                 throw new BadRequest("Field '" + field + "' must be a date as YYYY-MM-DD or null");
             }
             try {
