@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -97,18 +98,14 @@ public final class JsonBody<T extends Record> {
     /** Binds one JSON object, and nothing after it. */
     public T parse(byte[] bytes) {
         try (JsonParser parser = reader.createParser(bytes)) {
-            JsonToken first = parser.nextToken();
-            T value = null;
-            if (first == JsonToken.START_OBJECT) {
-                value = reader.readValue(parser);
-            } else {
-                parser.skipChildren();
-            }
-            if (first != null && parser.nextToken() != null) {
+            T value = parser.nextToken() == JsonToken.START_OBJECT ? reader.readValue(parser) : null;
+            JsonNode other = value == null ? reader.readTree(parser) : null;
+            if (parser.nextToken() != null) {
                 throw new BadRequest("Body must hold one JSON object, but more follows it at " + where(parser.currentLocation()));
             }
             if (value == null) {
-                throw new BadRequest("Body must be a JSON object, was " + kind(first));
+                throw new BadRequest("Body must be a JSON object, was "
+                        + (other == null ? "nothing" : other.getNodeType().toString().toLowerCase()));
             }
             return value;
         } catch (JsonProcessingException e) {
@@ -133,17 +130,6 @@ public final class JsonBody<T extends Record> {
                             + (wrongType.getTargetType() == String.class ? "a string" : "a whole number"));
             case StreamConstraintsException tooMuch -> new BadRequest("Body is not valid JSON: nested too deeply or too large");
             default -> new BadRequest("Body is not valid JSON at " + where(e.getLocation()) + ": " + plain(e.getOriginalMessage()));
-        };
-    }
-
-    private static String kind(JsonToken token) {
-        return switch (token) {
-            case null -> "nothing";
-            case START_ARRAY -> "array";
-            case VALUE_STRING -> "string";
-            case VALUE_NULL -> "null";
-            case VALUE_TRUE, VALUE_FALSE -> "boolean";
-            default -> "number";
         };
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.entrypoints.BadRequest;
+import com.allocationservice.entrypoints.CommandBodies;
 import com.allocationservice.entrypoints.JsonBody;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -186,6 +187,19 @@ class JsonBodyTest {
     @MethodSource("wrongTypes")
     void a_field_of_the_wrong_type_is_refused_naming_it(Bad bad) {
         assertThatThrownBy(() -> line(bad.body())).isInstanceOf(BadRequest.class).hasMessage(bad.message());
+    }
+
+    @Test
+    void each_command_body_refuses_an_unknown_field_listing_its_own_fields_in_order() {
+        assertUnknown(CommandBodies.AddBatch.class, "ref, sku, qty, eta");
+        assertUnknown(CommandBodies.Allocate.class, "orderid, sku, qty");
+        assertUnknown(CommandBodies.Deallocate.class, "orderid, sku");
+        assertUnknown(CommandBodies.ChangeBatchQuantity.class, "ref, qty, seq");
+    }
+
+    private static void assertUnknown(Class<? extends Record> body, String fields) {
+        assertThatThrownBy(() -> JsonBody.strict(body).parse(bytes("{\"ETA\": null}")))
+                .isInstanceOf(BadRequest.class).hasMessage("Unknown field 'ETA'; expected only " + fields);
     }
 
     @Test
