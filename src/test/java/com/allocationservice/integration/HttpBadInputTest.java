@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Bad input through the server: a bad body (a few per endpoint; JsonBodyTest reads every kind
+ * Bad input through the server: a bad body (a few per endpoint; JsonBodyTest and FieldsTest read every kind
  * directly), an unknown route or method, malformed HTTP. Each gets a 4xx JSON answer whose
  * {@code message} names the problem, and leaves the database exactly as it was.
  */
@@ -56,7 +56,7 @@ class HttpBadInputTest {
     /**
      * The wiring only: that each endpoint reads its body through JsonBody with its own fields, types
      * and minimums, and that a refusal becomes a 400 (413 for a body over the limit). Every way a body
-     * can be bad is read directly in JsonBodyTest.
+     * can be bad is read directly in JsonBodyTest and FieldsTest.
      */
     Stream<Bad> badBodies() {
         return Stream.of(
