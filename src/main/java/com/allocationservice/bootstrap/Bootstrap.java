@@ -126,8 +126,8 @@ public final class Bootstrap {
                     .description("Commands run in those groups (divided by the groups: the mean group size)")
                     .register(meters);
             Views views = new Views(dataSource, healthProbe);
-            http = HttpApi.create(bus, views, meters::scrape, operatorStatus(settings, views, workers),
-                    migrated::join, settings.apiToken(), requestObserver(settings, meters));
+            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, operatorStatus(settings, views, workers),
+                    migrated::join, settings.apiToken(), requestObserver(settings, meters)));
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {

@@ -87,7 +87,7 @@ class AlwaysConflictingCommitsTest {
         Bootstrap.bus(real).handle(new CreateBatch("b1", "LAMP", 10, null));
         List<String> before = rows();
         MessageBus bus = Bootstrap.bus(() -> new Conflicting(real.begin()));
-        app = HttpApi.create(bus, new Views(db.dataSource()), () -> "").start(0);
+        app = HttpApi.create(HttpApi.Dependencies.of(bus, new Views(db.dataSource()))).start(0);
 
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + app.port() + "/allocate"))

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Bad input through the server: a bad body (a few per endpoint; JsonBodyTest reads every kind
+ * Bad input through the server: a bad body (a few per endpoint; JsonBodyTest and FieldsTest read every kind
  * directly), an unknown route or method, malformed HTTP. Each gets a 4xx JSON answer whose
  * {@code message} names the problem, and leaves the database exactly as it was.
  */
@@ -57,7 +57,7 @@ class HttpBadInputTest {
     /**
      * The wiring only: that each endpoint reads its body through JsonBody with its own fields, types
      * and minimums, and that a refusal becomes a 400 (413 for a body over the limit). Every way a body
-     * can be bad is read directly in JsonBodyTest.
+     * can be bad is read directly in JsonBodyTest and FieldsTest.
      */
     Stream<Bad> badBodies() {
         return Stream.of(
@@ -139,6 +139,17 @@ class HttpBadInputTest {
         assertThat(response.statusCode()).isEqualTo(status);
         assertClearJsonMessage(response, path);
         assertThat(api.snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void a_404_a_route_answers_keeps_its_own_message() {
+        HttpResponse<String> noOrder = api.get("/allocations/nobody");
+        HttpResponse<String> noFile = api.get("/static/nothing.js");
+
+        assertThat(noOrder.statusCode()).isEqualTo(404);
+        assertThat(json(noOrder).path("message").asText()).isEqualTo("No allocations for order nobody");
+        assertThat(noFile.statusCode()).isEqualTo(404);
+        assertThat(json(noFile).path("message").asText()).isEqualTo("No such file: /static/nothing.js");
     }
 
     static Stream<Arguments> malformedHttp() {

@@ -42,7 +42,7 @@ class StockEndpointTest {
             bus.handle(new Allocate("o4", "TABLE", 1));
             bus.handle(new ChangeBatchQuantity("ship-1", 0)); // o2 and o3 fit nowhere else: backorders
 
-            Javalin app = HttpApi.create(bus, new Views(db.dataSource()), () -> "").start(0);
+            Javalin app = HttpApi.create(HttpApi.Dependencies.of(bus, new Views(db.dataSource()))).start(0);
             try {
                 HttpResponse<String> response = get(app, "/products/LAMP/stock");
                 assertThat(response.statusCode()).isEqualTo(200);
@@ -67,7 +67,7 @@ class StockEndpointTest {
     void answers_404_with_a_message_for_an_unknown_sku(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
             MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
-            Javalin app = HttpApi.create(bus, new Views(db.dataSource()), () -> "").start(0);
+            Javalin app = HttpApi.create(HttpApi.Dependencies.of(bus, new Views(db.dataSource()))).start(0);
             try {
                 HttpResponse<String> response = get(app, "/products/NOPE/stock");
                 assertThat(response.statusCode()).isEqualTo(404);
