@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
@@ -48,15 +49,7 @@ class ConsumerAndRelaySwitchesEndToEndTest {
 
     @AfterEach
     void stop() {
-        if (worker != null) {
-            worker.close();
-        }
-        if (httpOnly != null) {
-            httpOnly.close();
-        }
-        redis.close();
-        redisServer.close();
-        db.close();
+        Closing.all(worker, httpOnly, redis, redisServer, db);
     }
 
     @Test

@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.TestDatabase;
 import java.net.URI;
 import java.nio.file.Path;
@@ -59,9 +60,7 @@ class DatabaseStallTest {
 
     @AfterEach
     void stop() {
-        service.close();
-        line.close();
-        db.close();
+        Closing.all(service, line, db);
     }
 
     @Test

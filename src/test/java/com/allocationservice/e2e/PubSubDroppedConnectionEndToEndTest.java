@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisTestServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -46,10 +47,7 @@ class PubSubDroppedConnectionEndToEndTest {
 
     @AfterEach
     void stop() {
-        service.close();
-        redis.close();
-        proxy.close();
-        redisServer.close();
+        Closing.all(service, redis, proxy, redisServer);
     }
 
     @Test

@@ -2,6 +2,7 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.OpenApiContract;
 import java.io.IOException;
 import java.net.URI;
@@ -40,7 +41,7 @@ class ReadmeWalkthroughTest {
 
     @AfterEach
     void stop() {
-        service.close();
+        Closing.all(service);
     }
 
     @Test

@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
@@ -58,10 +59,7 @@ class RedisMessagesEndToEndTest {
 
     @AfterEach
     void stop() {
-        service.close();
-        redis.close();
-        redisServer.close();
-        db.close();
+        Closing.all(service, redis, redisServer, db);
     }
 
     @Test

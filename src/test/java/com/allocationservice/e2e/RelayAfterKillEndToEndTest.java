@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
@@ -45,14 +46,7 @@ class RelayAfterKillEndToEndTest {
 
     @AfterEach
     void stop() {
-        if (relaying != null) {
-            relaying.close();
-        }
-        if (killed != null) {
-            killed.close();
-        }
-        redis.close();
-        db.close();
+        Closing.all(relaying, killed, redis, db);
     }
 
     @Test

@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
@@ -65,10 +66,7 @@ class ServiceKilledUnderLoadTest {
 
     @AfterEach
     void stop() {
-        service.close();
-        redisLine.close();
-        redis.close();
-        db.close();
+        Closing.all(service, redisLine, redis, db);
     }
 
     @Test

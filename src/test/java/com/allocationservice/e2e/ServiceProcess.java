@@ -87,14 +87,19 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Awaitility.await("the service answers /health").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new AssertionError("the service exited: " + log());
-                    }
-                    return get("/health").status() == 200;
-                });
+        try {
+            Awaitility.await("the service answers /health").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new AssertionError("the service exited: " + log());
+                        }
+                        return get("/health").status() == 200;
+                    });
+        } catch (RuntimeException | Error e) {
+            kill(); // never healthy: when start() throws, no one holds this object to close it
+            throw e;
+        }
     }
 
     public int port() {

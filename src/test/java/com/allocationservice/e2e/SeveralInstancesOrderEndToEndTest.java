@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -69,10 +71,9 @@ class SeveralInstancesOrderEndToEndTest {
 
     @AfterEach
     void stop() {
-        services.forEach(ServiceProcess::close);
-        redis.close();
-        redisServer.close();
-        db.close();
+        List<AutoCloseable> resources = new ArrayList<>(services);
+        resources.addAll(Arrays.asList(redis, redisServer, db));
+        Closing.all(resources);
     }
 
     @Test

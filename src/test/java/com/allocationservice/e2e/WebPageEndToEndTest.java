@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisTestServer;
 import java.io.IOException;
 import java.net.URI;
@@ -58,18 +59,8 @@ class WebPageEndToEndTest {
 
     @AfterEach
     void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (driverService != null) {
-            driverService.stop();
-        }
-        if (service != null) {
-            service.close();
-        }
-        if (redisServer != null) {
-            redisServer.close();
-        }
+        Closing.all(browser == null ? null : browser::quit, driverService == null ? null : driverService::stop,
+                service, redisServer);
     }
 
     @Test

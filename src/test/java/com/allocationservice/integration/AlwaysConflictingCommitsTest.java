@@ -18,8 +18,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -99,5 +102,40 @@ class AlwaysConflictingCommitsTest {
         assertThat(response.body()).contains("Too many concurrent changes");
         assertThat(bus.commandRetries()).isEqualTo(MessageBus.RetryPolicy.DEFAULT.commandAttempts() - 1);
         assertThat(rows()).isEqualTo(before).contains("batch b1 10/0");
+    }
+
+    /**
+     * The same answer from the real service (its composition root, its retry policy) on PostgreSQL,
+     * where the conflict is real: a trigger makes every {@code UPDATE products} change no row, so the
+     * JDBC unit of work's version compare-and-set itself finds the product changed, on every attempt.
+     */
+    @Test
+    void a_version_update_that_never_lands_answers_409_on_each_route_that_changes_a_product() throws Exception {
+        try (TestService api = TestService.start(TestDatabase.Kind.POSTGRES)) {
+            assertThat(api.post("/add_batch", TestService.body(Map.of("ref", "b1", "sku", "LAMP", "qty", 10)))
+                    .statusCode()).isEqualTo(201);
+            try (Connection c = api.db().dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE FUNCTION another_instance_won() RETURNS trigger LANGUAGE plpgsql"
+                        + " AS 'BEGIN RETURN NULL; END'");
+                st.execute("CREATE TRIGGER another_instance_always_wins BEFORE UPDATE ON products"
+                        + " FOR EACH ROW EXECUTE FUNCTION another_instance_won()");
+                c.commit();
+            }
+            List<String> before = api.snapshot();
+
+            for (String[] request : List.of(
+                    new String[] {"/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 2}"},
+                    new String[] {"/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 5}"},
+                    new String[] {"/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 3}"})) {
+                HttpResponse<String> response = api.post(request[0], request[1]);
+
+                assertThat(response.statusCode()).as(request[0]).isEqualTo(409);
+                assertThat(TestService.message(response)).as(request[0])
+                        .isEqualTo("Too many concurrent changes to the same product; try again");
+            }
+            assertThat(api.service().bus().commandRetries())
+                    .isEqualTo(3L * (MessageBus.RetryPolicy.DEFAULT.commandAttempts() - 1));
+            assertThat(api.snapshot()).isEqualTo(before);
+        }
     }
 }

@@ -140,6 +140,31 @@ class HttpApiTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
+    void allocations_leave_out_backordered_lines_which_orders_still_shows(TestDatabase.Kind kind) {
+        start(kind);
+        addBatch("b-lamp", "LAMP", 10, null);
+        addBatch("b-table", "TABLE", 10, null);
+        allocate("o1", "LAMP", 1);
+        allocate("o1", "TABLE", 2);
+        allocate("o2", "TABLE", 3);
+        assertThat(api.post("/change_batch_quantity", body(Map.of("ref", "b-table", "qty", 0))).statusCode())
+                .isEqualTo(200); // both TABLE lines fit nowhere now: backordered
+
+        HttpResponse<String> partly = api.get("/allocations/o1");
+        HttpResponse<String> onlyBackordered = api.get("/allocations/o2");
+
+        assertThat(partly.statusCode()).isEqualTo(200);
+        assertThat(json(partly)).isEqualTo(json(body(List.of(Map.of("sku", "LAMP", "batchref", "b-lamp")))));
+        assertThat(onlyBackordered.statusCode()).isEqualTo(404);
+        assertThat(message(onlyBackordered)).contains("o2");
+        Map<String, Object> backordered = new HashMap<>(Map.of("sku", "TABLE", "qty", 3, "status", "backordered"));
+        backordered.put("batchref", null);
+        assertThat(json(api.get("/orders/o2"))).as("the line is kept, as a backorder")
+                .isEqualTo(json(body(List.of(backordered))));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
     void deallocate_answers_200_frees_the_stock_and_an_unknown_line_404(TestDatabase.Kind kind) {
         start(kind);
         addBatch("b1", "LAMP", 10, null);

@@ -29,9 +29,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -284,5 +286,49 @@ class OutboxRelayTest {
 
         await().atMost(WAIT).until(() -> relay.backlog() == 0);
         assertThat(relay.published()).isEqualTo(2);
+    }
+
+    /**
+     * The port's two ways of failing, in process: the first call cannot reach the destination (it
+     * throws), the second refuses its first message. Every row must stay until a later round hands
+     * it over, and then go exactly once.
+     */
+    @Test
+    void rows_whose_publish_failed_or_was_refused_stay_and_are_published_once_later() {
+        MessageBus bus = Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource()));
+        bus.handle(new Command.CreateBatch("b1", "LAMP", 10, null));
+        for (int i = 0; i < 3; i++) {
+            bus.handle(new Command.Allocate("o" + i, "LAMP", 1));
+        }
+        List<String> rows = db.query("SELECT message_id || ' ' || destination FROM outbox ORDER BY id",
+                rs -> rs.getString(1));
+        assertThat(rows).hasSize(6);
+        AtomicInteger calls = new AtomicInteger();
+        List<String> published = new CopyOnWriteArrayList<>();
+        EventPublisher flaky = messages -> {
+            int call = calls.incrementAndGet();
+            if (call == 1) {
+                throw new IllegalStateException("destination unreachable (first call)");
+            }
+            List<String> errors = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                EventPublisher.Outgoing message = messages.get(i);
+                if (call == 2 && i == 0) {
+                    errors.add("refused (second call, first message)");
+                } else {
+                    errors.add(null);
+                    published.add(message.id() + " " + message.via().name().toLowerCase());
+                }
+            }
+            return errors;
+        };
+
+        OutboxRelay relay = relay(db.dataSource(), flaky);
+
+        await("the outbox empties").atMost(WAIT).until(() -> relay.backlog() == 0);
+        assertThat(published).as("every row, once, after its failed attempts").containsExactlyInAnyOrderElementsOf(rows);
+        assertThat(calls.get()).as("a round after each failure").isGreaterThanOrEqualTo(3);
+        assertThat(relay.published()).isEqualTo(rows.size());
+        assertThat(relay.failures()).as("the unreachable round and the refused row").isGreaterThanOrEqualTo(2);
     }
 }

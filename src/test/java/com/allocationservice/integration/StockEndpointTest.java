@@ -20,6 +20,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -60,6 +62,43 @@ class StockEndpointTest {
                 app.stop();
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void each_available_figure_is_exactly_what_allocation_can_still_take(TestDatabase.Kind kind) {
+        try (TestService api = TestService.start(kind)) {
+            api.post("/add_batch", TestService.body(Map.of("ref", "wh-1", "sku", "LAMP", "qty", 10)));
+            api.post("/add_batch", TestService.body(Map.of("ref", "ship-1", "sku", "LAMP", "qty", 20, "eta", "2031-01-01")));
+            api.post("/add_batch", TestService.body(Map.of("ref", "ship-2", "sku", "LAMP", "qty", 5, "eta", "2031-02-01")));
+            allocate(api, "o1", 3);
+            allocate(api, "o2", 12); // more than wh-1 has left: on ship-1
+            JsonNode stock = TestService.json(api.get("/products/LAMP/stock"));
+
+            // one line per batch, of exactly the quantity the view says it has available, in the order
+            // allocation prefers them: each must land on its batch, and then nothing is left anywhere
+            Map<String, Long> filled = new HashMap<>(Map.of("warehouse", 0L, "incoming", 0L));
+            for (JsonNode batch : stock.get("batches")) {
+                int available = batch.get("available").asInt();
+                assertThat(available).as(batch.toString()).isPositive();
+                HttpResponse<String> taken = allocate(api, "fill-" + batch.get("ref").asText(), available);
+                assertThat(taken.statusCode()).as("%s takes a line of its available quantity", batch).isEqualTo(202);
+                assertThat(TestService.json(taken).get("batchref").asText()).isEqualTo(batch.get("ref").asText());
+                filled.merge(batch.get("eta").isNull() ? "warehouse" : "incoming", (long) available, Long::sum);
+            }
+            assertThat(allocate(api, "one-more", 1).statusCode()).as("nothing left").isEqualTo(409);
+            assertThat(stock.get("warehouse").get("available").asLong()).isEqualTo(filled.get("warehouse"));
+            assertThat(stock.get("incoming").get("available").asLong()).isEqualTo(filled.get("incoming"));
+
+            JsonNode after = TestService.json(api.get("/products/LAMP/stock"));
+            assertThat(after.get("batches")).extracting(b -> b.get("available").asInt()).containsOnly(0);
+            assertThat(after.get("warehouse").get("available").asLong()).isZero();
+            assertThat(after.get("incoming").get("available").asLong()).isZero();
+        }
+    }
+
+    private static HttpResponse<String> allocate(TestService api, String orderid, int qty) {
+        return api.post("/allocate", TestService.body(Map.of("orderid", orderid, "sku", "LAMP", "qty", qty)));
     }
 
     @ParameterizedTest

@@ -100,4 +100,38 @@ class StreamDeliveryCapTest {
         assertThat(consumer.deadLettered()).isZero();
         assertThat(fixture.purchased("wh")).isEqualTo(5);
     }
+
+    @Test
+    void with_a_cap_of_one_an_entry_that_fails_is_dead_lettered_on_that_first_delivery() {
+        fixture.storageDown.set(true);
+        RedisConsumer consumer = consumerWithCap(1);
+
+        fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 5}");
+
+        await().atMost(SOON).until(() -> consumer.deadLettered() == 1 && fixture.pending() == 0);
+        assertThat(consumer.failures()).as("handled once, not retried").isEqualTo(1);
+        assertThat(fixture.redis.xrange(RedisConsumer.DEAD_LETTER_STREAM, "-", "+")).singleElement()
+                .satisfies(dead -> assertThat(dead.getFields().get("error"))
+                        .contains("storage is down for this test").endsWith("(failed on delivery 1 of 1)"));
+        assertThat(consumer.handled()).isZero();
+    }
+
+    @Test
+    void an_entry_claimed_on_its_last_allowed_delivery_is_still_handled() {
+        fixture.redis.xgroupCreate(RedisConsumer.STREAM, RedisConsumer.GROUP, new StreamEntryID(0, 0), true);
+        StreamEntryID id = fixture.addEntry("{\"batchref\": \"wh\", \"qty\": 5}");
+        fixture.redis.xreadGroup(RedisConsumer.GROUP, "dead", XReadGroupParams.xReadGroupParams().count(1),
+                Map.of(RedisConsumer.STREAM, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        // delivered twice to consumers that died; the claim below is its third and last allowed delivery
+        fixture.redis.xclaim(RedisConsumer.STREAM, RedisConsumer.GROUP, "dead", 0,
+                XClaimParams.xClaimParams().retryCount(2).idle(60_000), id);
+
+        RedisConsumer consumer = consumerWithCap(3);
+
+        await("claimed and acknowledged").atMost(SOON).until(() -> fixture.pending() == 0);
+        assertThat(consumer.deadLettered()).isZero();
+        assertThat(consumer.handled()).isEqualTo(1);
+        assertThat(fixture.redis.exists(RedisConsumer.DEAD_LETTER_STREAM)).isFalse();
+        assertThat(fixture.purchased("wh")).isEqualTo(5);
+    }
 }

@@ -3,6 +3,7 @@ package com.allocationservice.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.allocationservice.entrypoints.BearerToken;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BearerTokenTest {
@@ -23,5 +24,15 @@ class BearerTokenTest {
         assertThat(token.refusal("Bearer   ")).contains("The Authorization header must be 'Bearer <token>'");
         assertThat(token.refusal("Bearer correct-horse-battery-stapl")).contains("Invalid API token");
         assertThat(token.refusal("Bearer correct-horse-battery-staple2")).contains("Invalid API token");
+    }
+
+    @Test
+    void a_wrong_token_of_the_right_length_is_refused_wherever_it_differs() {
+        String right = "correct-horse-battery-staple";
+        for (String wrong : List.of("xorrect-horse-battery-staple", "correct-horse-battery-staplx",
+                "correct-horse_battery-staple", "CORRECT-HORSE-BATTERY-STAPLE", "x".repeat(right.length()))) {
+            assertThat(wrong).hasSameSizeAs(right);
+            assertThat(token.refusal("Bearer " + wrong)).as(wrong).contains("Invalid API token");
+        }
     }
 }
