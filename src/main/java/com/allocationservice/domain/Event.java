@@ -1,6 +1,6 @@
 package com.allocationservice.domain;
 
-/** Things that happened to a product, handled by any number of handlers after the change committed. */
+/** Things that happened to a product: written to the outbox with the change that raised them, then sent to other services. */
 public sealed interface Event extends Message {
 
     String sku();

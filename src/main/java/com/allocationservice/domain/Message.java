@@ -1,5 +1,5 @@
 package com.allocationservice.domain;
 
-/** Anything the message bus handles: a command (do this) or an event (this happened). */
+/** A message that crosses the service's edge: a command (do this) comes in, an event (this happened) goes out. */
 public sealed interface Message permits Command, Event {
 }

@@ -1,2 +1,2 @@
-/** The service layer: command and event handlers on a message bus, and the ports (unit of work, repository, notifications) they need. Depends on the domain only. */
+/** The service layer: a command handler per command on a message bus, and the ports (unit of work, repository, event publisher, notifications) they and the adapters meet at. Depends on the domain only. */
 package com.allocationservice.service;
