@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * The book's Flask API as a Javalin app factory: it takes the bus and the views and returns an app,
@@ -46,9 +48,15 @@ public final class HttpApi {
     private HttpApi() {
     }
 
+    /** For tests: the app with a request-head deadline of 20 seconds, the setting's default. */
     public static Javalin create(Dependencies app) {
+        return create(app, Duration.ofSeconds(20));
+    }
+
+    /** The app; a connection that has not sent a whole request head within {@code headerTimeout} is closed. */
+    public static Javalin create(Dependencies app, Duration headerTimeout) {
         return Javalin.create(config -> {
-            server(config, app.observer());
+            server(config, app.observer(), headerTimeout);
             filters(config.routes, app.apiToken().map(BearerToken::new), app.awaitReady());
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
@@ -57,7 +65,7 @@ public final class HttpApi {
         });
     }
 
-    private static void server(JavalinConfig config, RequestObserver observer) {
+    private static void server(JavalinConfig config, RequestObserver observer, Duration headerTimeout) {
         config.concurrency.useVirtualThreads = true;
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
@@ -87,6 +95,15 @@ public final class HttpApi {
             server.setHandler(new GracefulHandler());
             server.setStopTimeout(STOP_TIMEOUT.toMillis());
             server.setErrorHandler(new JsonErrorHandler());
+            // Javalin adds its connector just before it starts the server: the deadline joins it then.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    for (Connector connector : server.getConnectors()) {
+                        connector.addBean(new HeaderDeadline(headerTimeout, connector.getScheduler()));
+                    }
+                }
+            });
         });
     }
 
