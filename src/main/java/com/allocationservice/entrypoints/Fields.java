@@ -25,7 +25,7 @@ public final class Fields {
             throw new BadRequest("Field '" + field + "' must not be empty");
         }
         // characters as PostgreSQL's and H2's VARCHAR(255) count them: code points, not UTF-16 units
-        if (value.length() > MAX_TEXT && value.codePointCount(0, value.length()) > MAX_TEXT) {
+        if (value.codePointCount(0, value.length()) > MAX_TEXT) {
             throw new BadRequest("Field '" + field + "' must be at most " + MAX_TEXT + " characters");
         }
         if (value.chars().anyMatch(Character::isISOControl)) {
