@@ -7,10 +7,10 @@ import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository;
 import java.sql.Connection;
-import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -195,11 +195,12 @@ final class JdbcProductRepository implements ProductRepository {
                 if ("batch".equals(rs.getString("row_kind"))) {
                     rows.version = rs.getLong("version");
                     if (id != null) {
-                        Date eta = rs.getDate("eta");
+                        // as a LocalDate: java.sql.Date's calendar is Julian before 1582, so H2 shifted early dates
+                        LocalDate eta = rs.getObject("eta", LocalDate.class);
                         long major = rs.getLong("change_major");
                         ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong("change_minor"));
                         rows.batches.put(id, new BatchRow(id, sku, rs.getInt("qty"), rs.getInt("allocated"),
-                                eta == null ? null : eta.toLocalDate(), lastChange));
+                                eta, lastChange));
                     }
                 } else {
                     // a line's version is the product's version when it was placed

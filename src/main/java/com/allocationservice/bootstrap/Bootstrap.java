@@ -127,7 +127,7 @@ public final class Bootstrap {
                     .register(meters);
             Views views = new Views(dataSource, healthProbe);
             http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, operatorStatus(settings, views, workers),
-                    migrated::join, settings.apiToken(), requestObserver(settings, meters)));
+                    migrated, settings.apiToken(), requestObserver(settings, meters)), settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {

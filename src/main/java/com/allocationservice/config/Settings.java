@@ -30,12 +30,13 @@ import java.util.stream.Collectors;
  * @param apiToken present: every endpoint but health and metrics needs {@code Authorization: Bearer <token>}
  * @param logFormat text lines, or one JSON object per line
  * @param accessLog one log line per answered HTTP request
+ * @param httpHeaderTimeout a connection that has not sent a whole request head (request line and headers) within this is closed
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
         int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
-        boolean accessLog) {
+        boolean accessLog, Duration httpHeaderTimeout) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -156,13 +157,15 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                     + raw + "'")), Shown.PLAIN, Settings::logFormat);
     private static final Variable<Boolean> ACCESS_LOG = new Variable<>("ALLOCATION_ACCESS_LOG", "false",
             Settings::flag, Shown.PLAIN, Settings::accessLog);
+    private static final Variable<Duration> HTTP_HEADER_TIMEOUT = new Variable<>("ALLOCATION_HTTP_HEADER_TIMEOUT_MS",
+            "20000", whole(1, 3_600_000).andThen(Duration::ofMillis), Shown.PLAIN, s -> s.httpHeaderTimeout().toMillis());
 
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
             REDIS_URL, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW, RELAY_ENABLED,
             CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
-            API_TOKEN, LOG_FORMAT, ACCESS_LOG);
+            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT);
 
     /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
     public enum LogFormat {
@@ -257,7 +260,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
-                get(values, LOG_FORMAT), get(values, ACCESS_LOG));
+                get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT));
     }
 
     /** This variable's value as read; null when it was malformed (and a problem reported). */

@@ -16,7 +16,7 @@ public final class Fields {
     private Fields() {
     }
 
-    /** A required, non-blank string of at most {@value #MAX_TEXT} printable characters. */
+    /** A required, non-blank string of at most {@value #MAX_TEXT} printable characters (code points). */
     public static String text(String field, String value) {
         if (value == null) {
             throw new BadRequest("Field '" + field + "' is required");
@@ -24,7 +24,8 @@ public final class Fields {
         if (value.isBlank()) {
             throw new BadRequest("Field '" + field + "' must not be empty");
         }
-        if (value.length() > MAX_TEXT) {
+        // characters as PostgreSQL's and H2's VARCHAR(255) count them: code points, not UTF-16 units
+        if (value.codePointCount(0, value.length()) > MAX_TEXT) {
             throw new BadRequest("Field '" + field + "' must be at most " + MAX_TEXT + " characters");
         }
         if (value.chars().anyMatch(Character::isISOControl)) {

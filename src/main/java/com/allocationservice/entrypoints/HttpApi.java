@@ -7,13 +7,20 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.ServiceUnavailableResponse;
 import io.javalin.router.Endpoint;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
 
 /**
  * The book's Flask API as a Javalin app factory: it takes the bus and the views and returns an app,
@@ -26,30 +33,38 @@ public final class HttpApi {
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
     /**
-     * What the app serves. Every request first runs {@code awaitReady} (it blocks until storage is
-     * ready, or throws): the server can start listening while the database is still being migrated.
+     * What the app serves. The server can start listening while the database is still being migrated:
+     * {@code storageReady} completes when it is, or fails when it cannot be. Until then every request
+     * waits for it, but for the health probes, which answer at once: liveness UP, readiness 503
+     * "starting". Once it failed, every request is answered 503, the probes' with {@code DOWN}.
      * With an {@code apiToken}, every request but health and metrics must carry {@code Authorization:
      * Bearer <token>}, or is answered 401 before anything else runs. {@code status} answers {@code GET
      * /status}; {@code observer} is told of every answered request (its route, status and duration).
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
-            Supplier<Map<String, Object>> status, Runnable awaitReady, Optional<String> apiToken,
+            Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<String> apiToken,
             RequestObserver observer) {
 
         /** For tests: always ready, no token, no observer, no metrics; the status says whether the database answers. */
         public static Dependencies of(MessageBus bus, Views views) {
             return new Dependencies(bus, views, () -> "", () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
-                    () -> { }, Optional.empty(), RequestObserver.NONE);
+                    CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE);
         }
     }
 
     private HttpApi() {
     }
 
+    /** For tests: the app with a request-head deadline of 20 seconds, the setting's default. */
     public static Javalin create(Dependencies app) {
+        return create(app, Duration.ofSeconds(20));
+    }
+
+    /** The app; a connection that has not sent a whole request head within {@code headerTimeout} is closed. */
+    public static Javalin create(Dependencies app, Duration headerTimeout) {
         return Javalin.create(config -> {
-            server(config, app.observer());
-            filters(config.routes, app.apiToken().map(BearerToken::new), app.awaitReady());
+            server(config, app.observer(), headerTimeout);
+            filters(config.routes, app.apiToken().map(BearerToken::new), app.storageReady());
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
             OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status());
@@ -57,7 +72,7 @@ public final class HttpApi {
         });
     }
 
-    private static void server(JavalinConfig config, RequestObserver observer) {
+    private static void server(JavalinConfig config, RequestObserver observer, Duration headerTimeout) {
         config.concurrency.useVirtualThreads = true;
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
@@ -87,11 +102,20 @@ public final class HttpApi {
             server.setHandler(new GracefulHandler());
             server.setStopTimeout(STOP_TIMEOUT.toMillis());
             server.setErrorHandler(new JsonErrorHandler());
+            // Javalin adds its connector just before it starts the server: the deadline joins it then.
+            server.addEventListener(new LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(LifeCycle event) {
+                    for (Connector connector : server.getConnectors()) {
+                        connector.addBean(new HeaderDeadline(headerTimeout, connector.getScheduler()));
+                    }
+                }
+            });
         });
     }
 
-    /** The token check, then the readiness gate (but for liveness, which must answer while migrating). */
-    private static void filters(RoutesConfig routes, Optional<BearerToken> token, Runnable awaitReady) {
+    /** The token check, then the start-up gate. */
+    private static void filters(RoutesConfig routes, Optional<BearerToken> token, Future<?> storageReady) {
         token.ifPresent(required -> routes.before(ctx -> {
             if (!isOpen(ctx)) {
                 required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
@@ -102,10 +126,43 @@ public final class HttpApi {
             }
         }));
         routes.before(ctx -> {
-            if (!ctx.path().equals("/health/live")) {
-                awaitReady.run();
+            if (storageReady.state() != Future.State.SUCCESS) {
+                startingUp(ctx, storageReady);
             }
         });
+    }
+
+    /**
+     * A request before storage is ready. A probe is answered at once (liveness must answer while
+     * migrating; readiness says why it is not ready); any other request waits for the migration. A
+     * failed start is a 503, never a 500: the process is about to exit.
+     */
+    private static void startingUp(Context ctx, Future<?> storageReady) {
+        String path = ctx.path();
+        boolean probe = path.equals("/health/live") || path.equals("/health/ready") || path.equals("/health");
+        if (probe && storageReady.state() == Future.State.RUNNING) {
+            if (!path.equals("/health/live")) {
+                down(ctx, "Starting: the database is being migrated");
+            }
+            return;
+        }
+        try {
+            storageReady.get();
+        } catch (ExecutionException | CancellationException e) {
+            if (probe) {
+                down(ctx, "Start-up failed; the service is stopping");
+            } else {
+                throw new ServiceUnavailableResponse("The service failed to start and is stopping");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceUnavailableResponse("The service is stopping");
+        }
+    }
+
+    private static void down(Context ctx, String message) {
+        Answers.json(ctx, 503, Map.of("status", "DOWN", "message", message));
+        ctx.skipRemainingHandlers();
     }
 
     /**

@@ -166,7 +166,16 @@ public final class JsonBody<T extends Record> {
         }
     }
 
-    /** A date as YYYY-MM-DD that exists; the record's component is null when the field is absent or null. */
+    /**
+     * The earliest date taken. Year 0 fits YYYY-MM-DD but PostgreSQL stores it as 1 BC and reads it
+     * back as year 1; from year 1 to 9999 (YYYY's end), PostgreSQL, H2 and java.time agree.
+     */
+    static final LocalDate FIRST_DATE = LocalDate.of(1, 1, 1);
+
+    /**
+     * A date as YYYY-MM-DD that exists, from {@link #FIRST_DATE} to 9999-12-31; the record's component
+     * is null when the field is absent or null.
+     */
     private static final class DateDeserializer extends StdScalarDeserializer<LocalDate> {
 
         DateDeserializer() {
@@ -180,11 +189,17 @@ public final class JsonBody<T extends Record> {
             if (!DATE.matcher(text).matches()) {
                 throw new BadRequest("Field '" + field + "' must be a date as YYYY-MM-DD or null");
             }
+            LocalDate date;
             try {
-                return LocalDate.parse(text);
+                date = LocalDate.parse(text);
             } catch (DateTimeParseException e) {
                 throw new BadRequest("Field '" + field + "' is not a real date: " + text);
             }
+            if (date.isBefore(FIRST_DATE)) {
+                throw new BadRequest("Field '" + field + "' must be a date from " + FIRST_DATE + " to 9999-12-31, was "
+                        + text);
+            }
+            return date;
         }
     }
 }

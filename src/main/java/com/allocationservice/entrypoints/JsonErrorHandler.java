@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
@@ -15,7 +16,7 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's answer to requests it refuses before Javalin sees them (bad URI encoding, ambiguous paths,
- * URI or headers too long): the same {@code {"message": ...}} JSON as every other error, instead of
+ * URI or headers too long, a Content-Length that is not a number): the same {@code {"message": ...}} JSON as every other error, instead of
  * an HTML page, naming the problem. It always says {@code Connection: close}: after a request it
  * could not parse, Jetty closes the connection, and a keep-alive client must know not to reuse it.
  */
@@ -47,6 +48,11 @@ final class JsonErrorHandler extends ErrorHandler {
         if (code == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431) {
             return "Request headers too large: the request line and headers must fit in " + limit + " bytes";
         }
+        // before the URI checks: Jetty's refusal of a Content-Length also holds a NumberFormatException
+        if (String.valueOf(message).contains("Invalid Content-Length")
+                || causes(cause).anyMatch(t -> String.valueOf(t.getMessage()).contains("Invalid Content-Length"))) {
+            return "Bad Content-Length header: it must be a whole number of bytes, 0 or more";
+        }
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof NumberFormatException || String.valueOf(t.getMessage()).contains("% encoding")) {
                 return "Bad URI encoding: every '%' must be followed by two hexadecimal digits";
@@ -57,5 +63,9 @@ final class JsonErrorHandler extends ErrorHandler {
         }
         String reason = HttpStatus.getMessage(code);
         return message == null || message.isBlank() || message.equals(reason) ? reason : reason + ": " + message;
+    }
+
+    private static Stream<Throwable> causes(Throwable cause) {
+        return Stream.iterate(cause, t -> t != null, Throwable::getCause);
     }
 }

@@ -1,10 +1,10 @@
 package com.allocationservice.views;
 
 import java.sql.Connection;
-import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -97,10 +97,10 @@ public final class Views {
                 List<BatchStock> batches = list(c, """
                         SELECT reference, eta, purchased_quantity, allocated_quantity FROM batches
                         WHERE sku = ? ORDER BY eta NULLS FIRST, reference""", sku, rs -> {
-                    Date eta = rs.getDate(2);
+                    LocalDate eta = rs.getObject(2, LocalDate.class);   // not java.sql.Date: Julian before 1582
                     int purchased = rs.getInt(3);
                     int allocated = rs.getInt(4);
-                    return new BatchStock(rs.getString(1), eta == null ? null : eta.toLocalDate().toString(),
+                    return new BatchStock(rs.getString(1), eta == null ? null : eta.toString(),
                             purchased, allocated, purchased - allocated);
                 });
                 List<Backorder> backorder = list(c, """

@@ -62,6 +62,8 @@ class RefusedRequestsTest {
                 new Refused("encoded dot-dot segment", "/allocations/%2e%2e", "", 400, "ambiguous"),
                 new Refused("encoded dot-dot with slash", "/allocations/%2e%2e/orders", "", 400, "ambiguous"),
                 new Refused("encoded backslash", "/allocations/abc%5cdef", "", 400, "suspicious"),
+                new Refused("negative Content-Length", "/health", "Content-Length: -1\r\n", 400, "Content-Length"),
+                new Refused("Content-Length not a number", "/health", "Content-Length: abc\r\n", 400, "Content-Length"),
                 new Refused("oversized header", "/health", "X-Padding: " + "x".repeat(20_000) + "\r\n", 431, "headers too large"),
                 new Refused("over-long URI", "/allocations/" + "x".repeat(20_000), "", 414, "URI too long"));
     }

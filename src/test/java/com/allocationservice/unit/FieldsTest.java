@@ -29,6 +29,11 @@ class FieldsTest {
         refused(() -> Fields.text("sku", ""), "Field 'sku' must not be empty");
         refused(() -> Fields.text("sku", "  "), "Field 'sku' must not be empty");
         refused(() -> Fields.text("sku", "x".repeat(256)), "Field 'sku' must be at most 255 characters");
+        String emoji = "\ud83d\ude00";   // one character, two UTF-16 units
+        assertThat(Fields.text("sku", emoji.repeat(255))).isEqualTo(emoji.repeat(255));
+        assertThat(Fields.text("sku", "x" + emoji.repeat(254))).hasSize(509);
+        refused(() -> Fields.text("sku", emoji.repeat(256)), "Field 'sku' must be at most 255 characters");
+        refused(() -> Fields.text("sku", "x" + emoji.repeat(255)), "Field 'sku' must be at most 255 characters");
         refused(() -> Fields.text("sku", "a\u0000b"), "Field 'sku' must not contain control characters");
         refused(() -> Fields.text("sku", "a\nb"), "Field 'sku' must not contain control characters");
         refused(() -> Fields.text("sku", "a\u007fb"), "Field 'sku' must not contain control characters");

@@ -151,6 +151,8 @@ class JsonBodyTest {
         assertThat(line("{\"orderid\": \"o1\", \"sku\": \"\\ud83d\\ude00\", \"qty\": 123456789012345678901234567890, "
                 + "\"eta\": \"2031-12-24\", \"seq\": null}"))
                 .isEqualTo(new Line("o1", "\ud83d\ude00", new BigInteger("123456789012345678901234567890"), LocalDate.of(2031, 12, 24), null));
+        assertThat(line("{\"eta\": \"0001-01-01\"}").eta()).isEqualTo(LocalDate.of(1, 1, 1));
+        assertThat(line("{\"eta\": \"9999-12-31\"}").eta()).isEqualTo(LocalDate.of(9999, 12, 31));
         assertThat(line("{}")).isEqualTo(new Line(null, null, null, null, null));
         assertThat(line("{\"eta\": null, \"sku\": \"\"}")).isEqualTo(new Line(null, "", null, null, null));
     }
@@ -173,6 +175,10 @@ class JsonBodyTest {
                 new Bad("string as seq", JSON, "{\"seq\": \"7\"}", "Field 'seq' must be a whole number"),
                 new Bad("fraction as seq", JSON, "{\"seq\": 7.5}", "Field 'seq' must be a whole number"),
                 new Bad("impossible date", JSON, "{\"eta\": \"2026-02-30\"}", "Field 'eta' is not a real date: 2026-02-30"),
+                new Bad("year zero", JSON, "{\"eta\": \"0000-01-01\"}",
+                        "Field 'eta' must be a date from 0001-01-01 to 9999-12-31, was 0000-01-01"),
+                new Bad("last day of year zero", JSON, "{\"eta\": \"0000-12-31\"}",
+                        "Field 'eta' must be a date from 0001-01-01 to 9999-12-31, was 0000-12-31"),
                 new Bad("thirteenth month", JSON, "{\"eta\": \"2026-13-01\"}", "Field 'eta' is not a real date: 2026-13-01"),
                 new Bad("date in another order", JSON, "{\"eta\": \"30/01/2026\"}", "Field 'eta' must be a date as YYYY-MM-DD or null"),
                 new Bad("date and time", JSON, "{\"eta\": \"2026-01-30T10:00\"}", "Field 'eta' must be a date as YYYY-MM-DD or null"),
