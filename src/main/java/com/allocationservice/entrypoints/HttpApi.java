@@ -215,8 +215,8 @@ public final class HttpApi {
             config.routes.exception(DomainException.LineConflict.class, (e, ctx) -> message(ctx, 409, e.getMessage()));
             config.routes.exception(ConcurrencyConflict.class, (e, ctx) ->
                     message(ctx, 409, "Too many concurrent changes to the same product; try again"));
-            config.routes.exception(StorageUnavailable.class, (e, ctx) -> unavailable(ctx, e));
-            config.routes.exception(SQLException.class, (e, ctx) -> unavailable(ctx, e));
+            config.routes.exception(StorageUnavailable.class, (e, ctx) -> unavailable(ctx, e, e.reason()));
+            config.routes.exception(SQLException.class, (e, ctx) -> unavailable(ctx, e, null));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 if (e.getStatus() == 405) {
                     ctx.status(405);   // the 405 error handler below answers, naming the method and path
@@ -259,9 +259,10 @@ public final class HttpApi {
                 : Map.of("status", "DOWN", "message", "The database does not answer within a second"));
     }
 
-    private static void unavailable(Context ctx, Exception e) {
+    private static void unavailable(Context ctx, Exception e, String reason) {
         log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
-        message(ctx, 503, "Storage is unavailable; try again later");
+        message(ctx, 503, reason == null ? "Storage is unavailable; try again later"
+                : "Storage is unavailable (" + reason + "); try again later");
     }
 
     private static JsonBody body(Context ctx, String... fields) {
