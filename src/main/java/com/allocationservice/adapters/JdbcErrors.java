@@ -12,6 +12,8 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Optional;
 import java.util.Set;
+import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVStoreException;
 
 /** Turns a JDBC failure into the service layer's terms: a retryable conflict, an outage, or a bug. */
 final class JdbcErrors {
@@ -35,9 +37,16 @@ final class JdbcErrors {
      * (90098, what every session sees once a write to the file failed: H2 then closes the whole
      * database), an I/O error (90028, 90031), a corrupt file (90030), a database shutting down (90121).
      * A write that fails in the file itself comes as a general error (50000) caused by an
-     * {@code MVStoreException}.
+     * {@code MVStoreException} of the file ({@link #MV_STORE_FILE_ERRORS}).
      */
     private static final Set<String> H2_STORE_STATES = Set.of("90098", "90028", "90031", "90030", "90121");
+
+    /**
+     * The {@code MVStoreException}s of H2's file: reading or writing failed, store closed, file corrupt
+     * (not the ones of its transactions, such as a lock wait that timed out, which are conflicts).
+     */
+    private static final Set<Integer> MV_STORE_FILE_ERRORS = Set.of(DataUtils.ERROR_READING_FAILED,
+            DataUtils.ERROR_WRITING_FAILED, DataUtils.ERROR_CLOSED, DataUtils.ERROR_FILE_CORRUPT);
 
     private JdbcErrors() {
     }
@@ -84,8 +93,8 @@ final class JdbcErrors {
                     || t instanceof SQLException sql && ("90097".equals(sql.getSQLState()) || "25006".equals(sql.getSQLState()))) {
                 return Optional.of(READ_ONLY);
             }
-            h2Store |= t instanceof SQLException sql && H2_STORE_STATES.contains(sql.getSQLState())
-                    || t.getClass().getName().equals("org.h2.mvstore.MVStoreException");
+            h2Store |= t instanceof SQLException sql && sql.getSQLState() != null && H2_STORE_STATES.contains(sql.getSQLState())
+                    || t instanceof MVStoreException store && MV_STORE_FILE_ERRORS.contains(store.getErrorCode());
         }
         return h2Store ? Optional.of(FAILED) : Optional.empty();
     }
