@@ -43,7 +43,9 @@ class ReadOnlyDatabaseTest {
         Awaitility.await("readiness DOWN").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                 .until(() -> api.get("/health/ready").statusCode() == 503);
         assertThat(api.get("/health/live").statusCode()).isEqualTo(200);
-        assertThat(api.get("/allocations/o0").statusCode()).as("reads still answer (404: no such order)").isEqualTo(404);
+        Awaitility.await("reads answer (404: no such order) once the terminated connections are replaced")
+                .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> api.get("/allocations/o0").statusCode() == 404);
         AtomicReference<HttpResponse<String>> write = new AtomicReference<>();
         Awaitility.await("a write answered 503 naming the cause").atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
