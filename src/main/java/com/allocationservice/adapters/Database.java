@@ -2,10 +2,18 @@ package com.allocationservice.adapters;
 
 import com.allocationservice.config.Settings;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.SQLExceptionOverride;
+import com.zaxxer.hikari.util.DriverDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGStatement;
 
@@ -57,6 +65,7 @@ public final class Database {
         dataSource.setPoolName("allocation");
         timeoutProperties(dataSource, jdbcUrl, timeouts.dbConnect(), timeouts.dbSocket(), timeouts.dbStatement(),
                 timeouts.dbLock());
+        recoverable(dataSource, jdbcUrl, user, password);
         return dataSource;
     }
 
@@ -78,6 +87,7 @@ public final class Database {
         dataSource.setPoolName("allocation-health");
         Duration second = Duration.ofSeconds(1);
         timeoutProperties(dataSource, jdbcUrl, second, second, second, second);
+        recoverable(dataSource, jdbcUrl, user, password);
         return dataSource;
     }
 
@@ -93,7 +103,98 @@ public final class Database {
                 ? Map.of("stored", "STORED", "retryingIndex", "(destination, sku, id) WHERE attempts > 0",
                         "text", "VARCHAR(255)")
                 : Map.of("stored", "", "retryingIndex", "(attempts, destination, sku, id)", "text", "VARCHAR(510)");
-        Flyway.configure().dataSource(dataSource).placeholders(placeholders).load().migrate();
+        Optional<Path> directory = h2Directory(dataSource.getJdbcUrl());
+        directory.ifPresent(Database::requireWritable);
+        try {
+            Flyway.configure().dataSource(dataSource).placeholders(placeholders).load().migrate();
+            checkWrite(dataSource);
+        } catch (RuntimeException e) {
+            Optional<String> fault = JdbcErrors.storageFault(e);
+            if (directory.isPresent() && fault.isPresent()) {
+                throw new IllegalStateException("the database in " + directory.get() + " cannot be written ("
+                        + fault.get() + ")", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Commits a write to the one-row table {@code storage_check}: on H2 a file that cannot be written
+     * opens read-only without complaint, and only a write shows it.
+     */
+    private static void checkWrite(HikariDataSource dataSource) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement st = c.prepareStatement("UPDATE storage_check SET checked_at = CURRENT_TIMESTAMP WHERE id = 1")) {
+            st.executeUpdate();
+            c.commit();
+        } catch (SQLException e) {
+            throw JdbcErrors.translate("writing to the database", e);
+        }
+    }
+
+    /** The directory of an H2 database in a file ({@code jdbc:h2:[file:]path}), else empty. */
+    static Optional<Path> h2Directory(String jdbcUrl) {
+        if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:h2:")) {
+            return Optional.empty();
+        }
+        String location = jdbcUrl.substring("jdbc:h2:".length()).split(";", 2)[0];
+        if (location.startsWith("file:")) {
+            location = location.substring("file:".length());
+        } else if (location.matches("^(mem|tcp|ssl|zip|split|nio\\w*|async|retry)\\b.*")) {
+            return Optional.empty();
+        }
+        if (location.startsWith("~")) {
+            location = System.getProperty("user.home") + location.substring(1);
+        }
+        Path parent = Path.of(location).toAbsolutePath().normalize().getParent();
+        return Optional.ofNullable(parent);
+    }
+
+    /**
+     * Stops start-up on a database directory (or the nearest directory that exists above it, where H2
+     * would create it) that this process cannot write to: H2 would open its files read-only, and every
+     * write would fail. Checked with access(2), which a read-only mount or an immutable directory
+     * refuses even to root.
+     */
+    private static void requireWritable(Path directory) {
+        Path existing = directory;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isWritable(existing)) {
+            throw new IllegalStateException("the database directory " + directory + " is read-only (" + existing
+                    + " cannot be written)");
+        }
+    }
+
+    /**
+     * A pool that gets over a failed store by itself. Its connections are opened through
+     * {@link ReconnectingDataSource}, so a database that comes back is used within a tenth of a second.
+     * On H2, a connection that reports a storage fault is discarded with every other one of the pool:
+     * H2 closes the whole database when a write to its file fails (a full disk) and its connections then
+     * still pass HikariCP's check ({@code isValid}); once none is left, the next connection opens the
+     * file again, and with it the database.
+     */
+    private static void recoverable(HikariDataSource dataSource, String jdbcUrl, String user, String password) {
+        Properties properties = new Properties();
+        properties.putAll(dataSource.getDataSourceProperties());
+        dataSource.setDataSource(new ReconnectingDataSource(
+                new DriverDataSource(jdbcUrl, null, properties, user, password), dataSource::isClosed));
+        if (jdbcUrl.startsWith("jdbc:h2:")) {
+            dataSource.setExceptionOverride(new SQLExceptionOverride() {
+                @java.lang.Override   // plain @Override would name SQLExceptionOverride.Override
+                public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                    if (JdbcErrors.storageFault(e).isEmpty()) {
+                        return SQLExceptionOverride.Override.CONTINUE_EVICT;
+                    }
+                    HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+                    if (pool != null) {
+                        pool.softEvictConnections();
+                    }
+                    return SQLExceptionOverride.Override.MUST_EVICT;
+                }
+            });
+        }
     }
 
     /**

@@ -3,7 +3,6 @@ package com.allocationservice.adapters;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
 import com.allocationservice.service.ProductRepository;
-import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -154,8 +153,9 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             try {
                 connection = dataSource.getConnection();
             } catch (SQLException e) {
-                // no connection at all (pool closed, timed out, server gone) is an outage, whatever the state
-                throw new StorageUnavailable("opening a transaction: database unreachable", e);
+                // no connection at all (pool closed, timed out, server gone, store unusable) is an outage,
+                // whatever the state
+                throw JdbcErrors.unavailable("opening a transaction", e);
             }
             try {
                 connection.setAutoCommit(false);

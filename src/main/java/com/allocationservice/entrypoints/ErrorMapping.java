@@ -30,8 +30,8 @@ final class ErrorMapping {
         routes.exception(DomainException.LineConflict.class, (e, ctx) -> message(ctx, 409, e.getMessage()));
         routes.exception(ConcurrencyConflict.class, (e, ctx) ->
                 message(ctx, 409, "Too many concurrent changes to the same product; try again"));
-        routes.exception(StorageUnavailable.class, ErrorMapping::unavailable);
-        routes.exception(SQLException.class, ErrorMapping::unavailable);
+        routes.exception(StorageUnavailable.class, (e, ctx) -> unavailable(e, e.reason(), ctx));
+        routes.exception(SQLException.class, (e, ctx) -> unavailable(e, null, ctx));
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             if (e.getStatus() == 405) {
                 ctx.status(405);   // the 405 error handler below answers, naming the method and path
@@ -48,8 +48,10 @@ final class ErrorMapping {
         routes.error(405, ctx -> message(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path()));
     }
 
-    private static void unavailable(Exception e, Context ctx) {
+    /** The cause, when known ("storage full", "storage read-only"), is named: the operator's fix depends on it. */
+    private static void unavailable(Exception e, String reason, Context ctx) {
         log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
-        message(ctx, 503, "Storage is unavailable; try again later");
+        message(ctx, 503, reason == null ? "Storage is unavailable; try again later"
+                : "Storage is unavailable (" + reason + "); try again later");
     }
 }

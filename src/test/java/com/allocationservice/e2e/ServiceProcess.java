@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,13 +62,15 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static Exit runUntilExit(Path workDir, Map<String, String> settings) {
         try {
-            Process process = jar(workDir, settings).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // output to a file, not read from a pipe: reading to the end would wait for ever on a
+            // service that started after all
+            Path output = Files.createTempFile(workDir, "run-until-exit", ".log");
+            Process process = jar(workDir, settings).redirectOutput(output.toFile()).start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("the service did not exit: " + output);
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("the service did not exit: " + Files.readString(output));
             }
-            return new Exit(process.exitValue(), output);
+            return new Exit(process.exitValue(), Files.readString(output));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
