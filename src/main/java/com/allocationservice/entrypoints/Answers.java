@@ -23,6 +23,17 @@ final class Answers {
         json(ctx, status, Map.of("message", message));
     }
 
+    /** A health probe's DOWN: {@code status} first, then {@code message}, always in that order. */
+    record Down(String status, String message) {
+        Down(String message) {
+            this("DOWN", message);
+        }
+    }
+
+    static void down(Context ctx, String message) {
+        json(ctx, 503, new Down(message));
+    }
+
     /**
      * Writes the answer's bytes to the response itself: through {@code ctx.result(...)}, Javalin copies
      * every answer, however short, through a fresh 32 KiB buffer.

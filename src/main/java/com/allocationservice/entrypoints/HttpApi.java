@@ -161,7 +161,7 @@ public final class HttpApi {
     }
 
     private static void down(Context ctx, String message) {
-        Answers.json(ctx, 503, Map.of("status", "DOWN", "message", message));
+        Answers.down(ctx, message);
         ctx.skipRemainingHandlers();
     }
 

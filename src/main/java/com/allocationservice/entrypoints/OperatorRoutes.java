@@ -40,8 +40,11 @@ final class OperatorRoutes {
 
     private void ready(Context ctx) {
         boolean up = views.databaseAnswers();
-        json(ctx, up ? 200 : 503, up ? Map.of("status", "UP")
-                : Map.of("status", "DOWN", "message", "The database does not answer within a second"));
+        if (up) {
+            json(ctx, 200, Map.of("status", "UP"));
+        } else {
+            Answers.down(ctx, "The database does not answer within a second");
+        }
     }
 
     private void page(Context ctx) {
