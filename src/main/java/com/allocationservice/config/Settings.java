@@ -56,9 +56,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     }
 
     /**
-     * One environment variable: its name, the text read when it is unset (or blank, unless it is a
-     * secret, whose every character counts), how that text is read (an {@link IllegalArgumentException}
-     * says what is wrong with it), how its value is shown, and where its value is in the settings.
+     * One environment variable: its name, the text read when it is unset (set, it must hold more than
+     * white space), how that text is read (an {@link IllegalArgumentException} says what is wrong with
+     * it), how its value is shown, and where its value is in the settings.
      */
     private record Variable<T>(String name, String fallback, Function<String, T> parser, Shown shown,
             Function<Settings, ?> in) {
@@ -164,6 +164,22 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, LOG_FORMAT, ACCESS_LOG);
 
+    /** A variable that only means something when another is set: set without it, it would be ignored. */
+    private record Needs(Variable<?> setting, Variable<?> on, String why) {
+    }
+
+    private static final String ONLY_EMBEDDED = "the embedded H2 database takes no user or password; give the URL"
+            + " of the database they are for (instances each on their own embedded database would sell the same"
+            + " stock twice)";
+    private static final String NO_REDIS = "without Redis it would be ignored";
+    private static final String NO_SMTP = "without a mail server it would be ignored";
+
+    /** What each variable needs besides itself, checked once for all. */
+    private static final List<Needs> NEEDS = List.of(new Needs(DB_USER, DB_URL, ONLY_EMBEDDED),
+            new Needs(DB_PASSWORD, DB_URL, ONLY_EMBEDDED), new Needs(REDIS_CONNECT_TIMEOUT, REDIS_URL, NO_REDIS),
+            new Needs(REDIS_SOCKET_TIMEOUT, REDIS_URL, NO_REDIS), new Needs(STREAM_MAX_DELIVERIES, REDIS_URL, NO_REDIS),
+            new Needs(SMTP_PORT, SMTP_HOST, NO_SMTP), new Needs(SMTP_TIMEOUT, SMTP_HOST, NO_SMTP));
+
     /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
     public enum LogFormat {
         TEXT, JSON;
@@ -211,6 +227,11 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         return dbUrl.startsWith("jdbc:h2:");
     }
 
+    /** The name of every environment variable the service reads, in the order {@link #toString} shows them. */
+    public static List<String> names() {
+        return VARIABLES.stream().map(Variable::name).toList();
+    }
+
     /** The settings of an environment with no {@code ALLOCATION_*} variable: everything embedded. */
     public static Settings defaults() {
         return fromEnvironment(Map.of());
@@ -225,15 +246,23 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         Map<Variable<?>, Object> values = new HashMap<>();
         for (Variable<?> variable : VARIABLES) {
             String raw = env.get(variable.name());
-            String text = raw == null || raw.isBlank() && variable.shown() != Shown.SECRET ? variable.fallback() : raw;
+            if (raw != null && raw.isBlank()) {
+                // present is used or refused: an empty value is a template or a script gone wrong, never "unset"
+                problems.add(variable.name() + " is set but " + (raw.isEmpty() ? "empty" : "blank")
+                        + "; unset it or give a value");
+                continue;
+            }
             try {
-                values.put(variable, variable.parser().apply(text));
+                values.put(variable, variable.parser().apply(raw == null ? variable.fallback() : raw));
             } catch (IllegalArgumentException e) {
                 problems.add(variable.name() + " " + e.getMessage());
             }
         }
-        if (get(values, SMTP_HOST).isEmpty() && env.containsKey(SMTP_PORT.name())) {
-            problems.add(SMTP_PORT.name() + " is set but " + SMTP_HOST.name() + " is not");
+        for (Needs needs : NEEDS) {
+            if (values.containsKey(needs.setting()) && env.containsKey(needs.setting().name())
+                    && !env.containsKey(needs.on().name())) {
+                problems.add(needs.setting().name() + " is set but " + needs.on().name() + " is not: " + needs.why());
+            }
         }
         Duration socket = get(values, DB_SOCKET_TIMEOUT);
         Duration statement = get(values, DB_STATEMENT_TIMEOUT);
