@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,9 +20,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Everything the service reads from its environment. {@link #fromEnvironment} refuses an unknown
- * {@code ALLOCATION_*} variable (a typo would otherwise be silently ignored) and any malformed value,
- * naming each problem at once.
+ * Everything the service reads from its environment. A variable that is present is used or refused,
+ * never ignored: {@link #fromEnvironment} refuses an unknown {@code ALLOCATION_*} variable, a near miss
+ * of a known name outside the prefix, an empty or malformed value, and a variable that means nothing
+ * without another that is unset, naming each problem at once.
  *
  * @param redisUrl empty: no Redis (the embedded default); outgoing messages are then only logged
  * @param smtp empty: no SMTP; notifications are then only logged
@@ -243,6 +245,10 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         env.keySet().stream().filter(name -> name.startsWith("ALLOCATION_") && !known.contains(name)).sorted()
                 .forEach(name -> problems.add(name + " is not a setting this service knows (known: "
                         + String.join(", ", known) + ")"));
+        env.keySet().stream().filter(name -> !name.startsWith("ALLOCATION_")).sorted()
+                .forEach(name -> meant(name, known).ifPresent(meant -> problems.add(name + " is not a setting, but looks"
+                        + " like " + meant + " misspelt, which is then unset; correct its name, or remove it from"
+                        + " this service's environment")));
         Map<Variable<?>, Object> values = new HashMap<>();
         for (Variable<?> variable : VARIABLES) {
             String raw = env.get(variable.name());
@@ -287,6 +293,39 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG));
+    }
+
+    /**
+     * The variable a name outside the prefix was most likely meant to be: one at most two edits away
+     * (a letter added, dropped, changed, or two neighbours swapped), letter case aside. Such a name is
+     * no other program's (every known name is 17 characters or more, all of them "ALLOCATION_..."); a
+     * bare {@code DB_URL}, {@code PORT} or {@code REDIS_URL} is, and is left alone.
+     */
+    private static Optional<String> meant(String name, Set<String> known) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        return known.stream().min(Comparator.comparingInt(candidate -> edits(upper, candidate)))
+                .filter(closest -> edits(upper, closest) <= 2);
+    }
+
+    /** The edit distance between two texts, a swap of neighbours counting as one edit (optimal string alignment). */
+    private static int edits(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** This variable's value as read; null when it was malformed (and a problem reported). */

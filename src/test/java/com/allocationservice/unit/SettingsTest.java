@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SettingsTest {
 
@@ -273,6 +274,44 @@ class SettingsTest {
                 .isInstanceOf(Settings.InvalidSettings.class)
                 .hasMessageContaining("ALLOCATION_HTTP_PROT is not a setting")
                 .hasMessageContaining("ALLOCATION_HTTP_PORT");
+    }
+
+    @ParameterizedTest(name = "{0} meant {1}")
+    @CsvSource(delimiter = '|', value = {
+        "ALLOCATON_DB_URL | ALLOCATION_DB_URL",                // a letter dropped
+        "ALOCATON_DB_URL | ALLOCATION_DB_URL",                 // two dropped
+        "allocation_api_token | ALLOCATION_API_TOKEN",         // letter case
+        "Allocation_Redis_Url | ALLOCATION_REDIS_URL",
+        "ALLOCATION-DB-URL | ALLOCATION_DB_URL",               // two changed
+        "ALLOCATIONHTTP_PORT | ALLOCATION_HTTP_PORT",          // one dropped, the prefix's underscore
+        "XALLOCATION_DB_USERX | ALLOCATION_DB_USER",           // two added
+        "ALLOCATOIN_DB_UR | ALLOCATION_DB_URL",                // neighbours swapped (one edit) and one dropped
+        "LALOCATION_API_TOKENX | ALLOCATION_API_TOKEN",        // swapped at the very start, and one added
+        "ALLOCATON_DB_ULR | ALLOCATION_DB_URL",                // one dropped, and swapped at the very end
+    })
+    void a_name_outside_the_prefix_two_edits_from_a_setting_is_refused_naming_the_setting(String name, String meant) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(name, "x")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessage("Invalid configuration:\n  " + name + " is not a setting, but looks like " + meant
+                        + " misspelt, which is then unset; correct its name, or remove it from this service's environment");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ALOCATN_DB_URL", "ALLOC_DB_URL", "ALLOCATIONS_DATABASE_URL", "DB_URL", "DATABASE_URL",
+        "PORT", "HTTP_PORT", "REDIS_URL", "API_TOKEN", "SMTP_HOST", "LOG_FORMAT", "JAVA_TOOL_OPTIONS", "A", ""})
+    void a_name_three_edits_from_every_setting_or_without_the_prefix_is_another_programs(String name) {
+        assertThat(Settings.fromEnvironment(Map.of(name, "x"))).isEqualTo(Settings.defaults());
+    }
+
+    @Test
+    void a_misspelt_name_inside_the_prefix_is_reported_once_as_unknown() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URLS", "jdbc:h2:mem:x",
+                "ALLOCATON_DB_USER", "app")))
+                .satisfies(e -> assertThat(e.getMessage().lines().skip(1).toList()).containsExactly(
+                        "  ALLOCATION_DB_URLS is not a setting this service knows (known: "
+                                + String.join(", ", Settings.names().stream().sorted().toList()) + ")",
+                        "  ALLOCATON_DB_USER is not a setting, but looks like ALLOCATION_DB_USER misspelt, which is"
+                                + " then unset; correct its name, or remove it from this service's environment"));
     }
 
     @Test
