@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,13 +62,19 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static Exit runUntilExit(Path workDir, Map<String, String> settings) {
         try {
-            Process process = jar(workDir, settings).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("the service did not exit: " + output);
+            // the output goes to a file, not a pipe read to its end: a service that does start (the
+            // failure under test) must fail the test in a minute, not hang it waiting for the pipe to close
+            Path output = Files.createTempFile("service-output", ".log");
+            try {
+                Process process = jar(workDir, settings).redirectOutput(output.toFile()).start();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                    throw new AssertionError("the service did not exit: " + Files.readString(output));
+                }
+                return new Exit(process.exitValue(), Files.readString(output));
+            } finally {
+                Files.deleteIfExists(output);
             }
-            return new Exit(process.exitValue(), output);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
