@@ -310,14 +310,14 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     /** The edit distance between two texts, a swap of neighbours counting as one edit (optimal string alignment). */
     private static int edits(String a, String b) {
         int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
+        for (int i = 0; i < d.length; i++) {
             d[i][0] = i;
         }
-        for (int j = 0; j <= b.length(); j++) {
+        for (int j = 0; j < d[0].length; j++) {
             d[0][j] = j;
         }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
+        for (int i = 1; i < d.length; i++) {
+            for (int j = 1; j < d[i].length; j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
                 d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {

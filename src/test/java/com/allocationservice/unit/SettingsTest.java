@@ -297,7 +297,8 @@ class SettingsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ALOCATN_DB_URL", "ALLOC_DB_URL", "ALLOCATIONS_DATABASE_URL", "DB_URL", "DATABASE_URL",
+    @ValueSource(strings = {"ALOCATN_DB_URL", "XYZALLOCATION_DB_URL", "ALLOCATON_DB_URLXY", "ALLOCATOIN_DB_U",
+        "ALLOC_DB_URL", "ALLOCATIONS_DATABASE_URL", "DB_URL", "DATABASE_URL",
         "PORT", "HTTP_PORT", "REDIS_URL", "API_TOKEN", "SMTP_HOST", "LOG_FORMAT", "JAVA_TOOL_OPTIONS", "A", ""})
     void a_name_three_edits_from_every_setting_or_without_the_prefix_is_another_programs(String name) {
         assertThat(Settings.fromEnvironment(Map.of(name, "x"))).isEqualTo(Settings.defaults());
