@@ -6,6 +6,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,9 +20,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Everything the service reads from its environment. {@link #fromEnvironment} refuses an unknown
- * {@code ALLOCATION_*} variable (a typo would otherwise be silently ignored) and any malformed value,
- * naming each problem at once.
+ * Everything the service reads from its environment. A variable that is present is used or refused,
+ * never ignored: {@link #fromEnvironment} refuses an unknown {@code ALLOCATION_*} variable, a near miss
+ * of a known name outside the prefix, an empty or malformed value, and a variable that means nothing
+ * without another that is unset, naming each problem at once.
  *
  * @param redisUrl empty: no Redis (the embedded default); outgoing messages are then only logged
  * @param smtp empty: no SMTP; notifications are then only logged
@@ -57,9 +59,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     }
 
     /**
-     * One environment variable: its name, the text read when it is unset (or blank, unless it is a
-     * secret, whose every character counts), how that text is read (an {@link IllegalArgumentException}
-     * says what is wrong with it), how its value is shown, and where its value is in the settings.
+     * One environment variable: its name, the text read when it is unset (set, it must hold more than
+     * white space), how that text is read (an {@link IllegalArgumentException} says what is wrong with
+     * it), how its value is shown, and where its value is in the settings.
      */
     private record Variable<T>(String name, String fallback, Function<String, T> parser, Shown shown,
             Function<Settings, ?> in) {
@@ -167,6 +169,22 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT);
 
+    /** A variable that only means something when another is set: set without it, it would be ignored. */
+    private record Needs(Variable<?> setting, Variable<?> on, String why) {
+    }
+
+    private static final String ONLY_EMBEDDED = "the embedded H2 database takes no user or password; give the URL"
+            + " of the database they are for (instances each on their own embedded database would sell the same"
+            + " stock twice)";
+    private static final String NO_REDIS = "without Redis it would be ignored";
+    private static final String NO_SMTP = "without a mail server it would be ignored";
+
+    /** What each variable needs besides itself, checked once for all. */
+    private static final List<Needs> NEEDS = List.of(new Needs(DB_USER, DB_URL, ONLY_EMBEDDED),
+            new Needs(DB_PASSWORD, DB_URL, ONLY_EMBEDDED), new Needs(REDIS_CONNECT_TIMEOUT, REDIS_URL, NO_REDIS),
+            new Needs(REDIS_SOCKET_TIMEOUT, REDIS_URL, NO_REDIS), new Needs(STREAM_MAX_DELIVERIES, REDIS_URL, NO_REDIS),
+            new Needs(SMTP_PORT, SMTP_HOST, NO_SMTP), new Needs(SMTP_TIMEOUT, SMTP_HOST, NO_SMTP));
+
     /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
     public enum LogFormat {
         TEXT, JSON;
@@ -214,6 +232,11 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         return dbUrl.startsWith("jdbc:h2:");
     }
 
+    /** The name of every environment variable the service reads, in the order {@link #toString} shows them. */
+    public static List<String> names() {
+        return VARIABLES.stream().map(Variable::name).toList();
+    }
+
     /** The settings of an environment with no {@code ALLOCATION_*} variable: everything embedded. */
     public static Settings defaults() {
         return fromEnvironment(Map.of());
@@ -225,18 +248,30 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         env.keySet().stream().filter(name -> name.startsWith("ALLOCATION_") && !known.contains(name)).sorted()
                 .forEach(name -> problems.add(name + " is not a setting this service knows (known: "
                         + String.join(", ", known) + ")"));
+        env.keySet().stream().filter(name -> !name.startsWith("ALLOCATION_")).sorted()
+                .forEach(name -> meant(name, known).ifPresent(meant -> problems.add(name + " is not a setting, but looks"
+                        + " like " + meant + " misspelt, which is then unset; correct its name, or remove it from"
+                        + " this service's environment")));
         Map<Variable<?>, Object> values = new HashMap<>();
         for (Variable<?> variable : VARIABLES) {
             String raw = env.get(variable.name());
-            String text = raw == null || raw.isBlank() && variable.shown() != Shown.SECRET ? variable.fallback() : raw;
+            if (raw != null && raw.isBlank()) {
+                // present is used or refused: an empty value is a template or a script gone wrong, never "unset"
+                problems.add(variable.name() + " is set but " + (raw.isEmpty() ? "empty" : "blank")
+                        + "; unset it or give a value");
+                continue;
+            }
             try {
-                values.put(variable, variable.parser().apply(text));
+                values.put(variable, variable.parser().apply(raw == null ? variable.fallback() : raw));
             } catch (IllegalArgumentException e) {
                 problems.add(variable.name() + " " + e.getMessage());
             }
         }
-        if (get(values, SMTP_HOST).isEmpty() && env.containsKey(SMTP_PORT.name())) {
-            problems.add(SMTP_PORT.name() + " is set but " + SMTP_HOST.name() + " is not");
+        for (Needs needs : NEEDS) {
+            if (values.containsKey(needs.setting()) && env.containsKey(needs.setting().name())
+                    && !env.containsKey(needs.on().name())) {
+                problems.add(needs.setting().name() + " is set but " + needs.on().name() + " is not: " + needs.why());
+            }
         }
         Duration socket = get(values, DB_SOCKET_TIMEOUT);
         Duration statement = get(values, DB_STATEMENT_TIMEOUT);
@@ -261,6 +296,39 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT));
+    }
+
+    /**
+     * The variable a name outside the prefix was most likely meant to be: one at most two edits away
+     * (a letter added, dropped, changed, or two neighbours swapped), letter case aside. Such a name is
+     * no other program's (every known name is 17 characters or more, all of them "ALLOCATION_..."); a
+     * bare {@code DB_URL}, {@code PORT} or {@code REDIS_URL} is, and is left alone.
+     */
+    private static Optional<String> meant(String name, Set<String> known) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        return known.stream().min(Comparator.comparingInt(candidate -> edits(upper, candidate)))
+                .filter(closest -> edits(upper, closest) <= 2);
+    }
+
+    /** The edit distance between two texts, a swap of neighbours counting as one edit (optimal string alignment). */
+    private static int edits(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i < d.length; i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j < d[0].length; j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i < d.length; i++) {
+            for (int j = 1; j < d[i].length; j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** This variable's value as read; null when it was malformed (and a problem reported). */

@@ -62,15 +62,19 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static Exit runUntilExit(Path workDir, Map<String, String> settings) {
         try {
-            // output to a file, not read from a pipe: reading to the end would wait for ever on a
-            // service that started after all
-            Path output = Files.createTempFile(workDir, "run-until-exit", ".log");
-            Process process = jar(workDir, settings).redirectOutput(output.toFile()).start();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-                throw new AssertionError("the service did not exit: " + Files.readString(output));
+            // the output goes to a file, not a pipe read to its end: a service that does start (the
+            // failure under test) must fail the test in a minute, not hang it waiting for the pipe to close
+            Path output = Files.createTempFile("service-output", ".log");
+            try {
+                Process process = jar(workDir, settings).redirectOutput(output.toFile()).start();
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                    throw new AssertionError("the service did not exit: " + Files.readString(output));
+                }
+                return new Exit(process.exitValue(), Files.readString(output));
+            } finally {
+                Files.deleteIfExists(output);
             }
-            return new Exit(process.exitValue(), Files.readString(output));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -49,6 +49,37 @@ class StartupFailureTest {
                 .doesNotContain("\tat ");
     }
 
+    @Test
+    void an_empty_api_token_stops_the_jar_instead_of_serving_without_authentication() throws Exception {
+        ServiceProcess.Exit result = run(Map.of("ALLOCATION_API_TOKEN", "", "ALLOCATION_HTTP_PORT", "0"));
+
+        assertThat(result.code()).as("exit code for a configuration error").isEqualTo(2);
+        assertThat(result.output()).contains("ALLOCATION_API_TOKEN is set but empty; unset it or give a value")
+                .doesNotContain("listening", "\tat ");
+    }
+
+    @Test
+    void an_empty_database_url_stops_the_jar_instead_of_opening_an_embedded_database_of_its_own() throws Exception {
+        ServiceProcess.Exit result = run(Map.of("ALLOCATION_DB_URL", "", "ALLOCATION_DB_USER", "app",
+                "ALLOCATION_DB_PASSWORD", "db-pass-2468", "ALLOCATION_HTTP_PORT", "0"));
+
+        assertThat(result.code()).as("exit code for a configuration error").isEqualTo(2);
+        assertThat(result.output()).contains("ALLOCATION_DB_URL is set but empty; unset it or give a value")
+                .doesNotContain("listening", "db-pass-2468", "\tat ");
+        assertThat(workDir.resolve("data")).as("no embedded database was created").doesNotExist();
+    }
+
+    @Test
+    void a_misspelt_database_url_outside_the_prefix_stops_the_jar_naming_the_setting_meant() throws Exception {
+        ServiceProcess.Exit result = run(Map.of("ALLOCATON_DB_URL", "jdbc:postgresql://db.example/allocation",
+                "ALLOCATION_HTTP_PORT", "0"));
+
+        assertThat(result.code()).as("exit code for a configuration error").isEqualTo(2);
+        assertThat(result.output()).contains("ALLOCATON_DB_URL is not a setting, but looks like ALLOCATION_DB_URL")
+                .doesNotContain("listening", "\tat ");
+        assertThat(workDir.resolve("data")).as("no embedded database was created").doesNotExist();
+    }
+
     private ServiceProcess.Exit run(Map<String, String> settings) {
         return ServiceProcess.runUntilExit(workDir, settings);
     }

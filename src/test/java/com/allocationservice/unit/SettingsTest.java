@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.allocationservice.config.Settings;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SettingsTest {
 
@@ -159,7 +162,9 @@ class SettingsTest {
                 Map.entry("ALLOCATION_SMTP_TIMEOUT_MS", "900"),
                 Map.entry("ALLOCATION_STREAM_MAX_DELIVERIES", "3"),
                 Map.entry("ALLOCATION_OUTBOX_MAX_ATTEMPTS", "7"),
-                Map.entry("ALLOCATION_API_TOKEN", "correct-horse-battery-staple")));
+                Map.entry("ALLOCATION_API_TOKEN", "correct-horse-battery-staple"),
+                Map.entry("ALLOCATION_REDIS_URL", "redis://cache:6379"),
+                Map.entry("ALLOCATION_SMTP_HOST", "mail")));
         assertThat(s.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofMillis(1000), Duration.ofMillis(4000),
                 Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(500), Duration.ofMillis(700),
                 Duration.ofMillis(900)));
@@ -187,6 +192,7 @@ class SettingsTest {
     @Test
     void secrets_never_appear_in_the_settings_text_or_errors() {
         Settings s = Settings.fromEnvironment(Map.of(
+                "ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
                 "ALLOCATION_DB_PASSWORD", "db-pass-1234",
                 "ALLOCATION_REDIS_URL", "rediss://app:redis-pass-5678@cache:6380/1",
                 "ALLOCATION_API_TOKEN", "token-abcdefghijklmnop"));
@@ -230,12 +236,84 @@ class SettingsTest {
                 .hasMessageContaining("ALLOCATION_SMTP_PORT is set but ALLOCATION_SMTP_HOST is not");
     }
 
+    @ParameterizedTest(name = "{0} without {1}")
+    @CsvSource(delimiter = '|', value = {
+        "ALLOCATION_DB_USER | ALLOCATION_DB_URL | app",
+        "ALLOCATION_DB_PASSWORD | ALLOCATION_DB_URL | pw",
+        "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
+        "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
+        "ALLOCATION_STREAM_MAX_DELIVERIES | ALLOCATION_REDIS_URL | 3",
+        "ALLOCATION_SMTP_PORT | ALLOCATION_SMTP_HOST | 2525",
+        "ALLOCATION_SMTP_TIMEOUT_MS | ALLOCATION_SMTP_HOST | 1000",
+    })
+    void a_variable_that_would_be_ignored_without_another_is_refused(String name, String needed, String value) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(name, value)))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining(name + " is set but " + needed + " is not: ");
+    }
+
+    @Test
+    void a_database_user_or_password_without_a_database_url_is_refused_saying_the_embedded_one_takes_none() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_USER", "app",
+                "ALLOCATION_DB_PASSWORD", "pw")))
+                .hasMessage("Invalid configuration:\n"
+                        + "  ALLOCATION_DB_USER is set but ALLOCATION_DB_URL is not: the embedded H2 database takes no"
+                        + " user or password; give the URL of the database they are for (instances each on their"
+                        + " own embedded database would sell the same stock twice)\n"
+                        + "  ALLOCATION_DB_PASSWORD is set but ALLOCATION_DB_URL is not: the embedded H2 database"
+                        + " takes no user or password; give the URL of the database they are for (instances each on"
+                        + " their own embedded database would sell the same stock twice)");
+        Settings h2 = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:h2:mem:x", "ALLOCATION_DB_USER", "app"));
+        assertThat(h2.dbUser()).isEqualTo("app");
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "redis://cache:6379",
+                "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "1000")).timeouts().redisSocket()).isEqualTo(Duration.ofSeconds(1));
+    }
+
     @Test
     void an_unknown_allocation_variable_is_rejected_by_name() {
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PROT", "8080")))
                 .isInstanceOf(Settings.InvalidSettings.class)
                 .hasMessageContaining("ALLOCATION_HTTP_PROT is not a setting")
                 .hasMessageContaining("ALLOCATION_HTTP_PORT");
+    }
+
+    @ParameterizedTest(name = "{0} meant {1}")
+    @CsvSource(delimiter = '|', value = {
+        "ALLOCATON_DB_URL | ALLOCATION_DB_URL",                // a letter dropped
+        "ALOCATON_DB_URL | ALLOCATION_DB_URL",                 // two dropped
+        "allocation_api_token | ALLOCATION_API_TOKEN",         // letter case
+        "Allocation_Redis_Url | ALLOCATION_REDIS_URL",
+        "ALLOCATION-DB-URL | ALLOCATION_DB_URL",               // two changed
+        "ALLOCATIONHTTP_PORT | ALLOCATION_HTTP_PORT",          // one dropped, the prefix's underscore
+        "XALLOCATION_DB_USERX | ALLOCATION_DB_USER",           // two added
+        "ALLOCATOIN_DB_UR | ALLOCATION_DB_URL",                // neighbours swapped (one edit) and one dropped
+        "LALOCATION_API_TOKENX | ALLOCATION_API_TOKEN",        // swapped at the very start, and one added
+        "ALLOCATON_DB_ULR | ALLOCATION_DB_URL",                // one dropped, and swapped at the very end
+    })
+    void a_name_outside_the_prefix_two_edits_from_a_setting_is_refused_naming_the_setting(String name, String meant) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(name, "x")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessage("Invalid configuration:\n  " + name + " is not a setting, but looks like " + meant
+                        + " misspelt, which is then unset; correct its name, or remove it from this service's environment");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ALOCATN_DB_URL", "XYZALLOCATION_DB_URL", "ALLOCATON_DB_URLXY", "ALLOCATOIN_DB_U",
+        "ALLOC_DB_URL", "ALLOCATIONS_DATABASE_URL", "DB_URL", "DATABASE_URL",
+        "PORT", "HTTP_PORT", "REDIS_URL", "API_TOKEN", "SMTP_HOST", "LOG_FORMAT", "JAVA_TOOL_OPTIONS", "A", ""})
+    void a_name_three_edits_from_every_setting_or_without_the_prefix_is_another_programs(String name) {
+        assertThat(Settings.fromEnvironment(Map.of(name, "x"))).isEqualTo(Settings.defaults());
+    }
+
+    @Test
+    void a_misspelt_name_inside_the_prefix_is_reported_once_as_unknown() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URLS", "jdbc:h2:mem:x",
+                "ALLOCATON_DB_USER", "app")))
+                .satisfies(e -> assertThat(e.getMessage().lines().skip(1).toList()).containsExactly(
+                        "  ALLOCATION_DB_URLS is not a setting this service knows (known: "
+                                + String.join(", ", Settings.names().stream().sorted().toList()) + ")",
+                        "  ALLOCATON_DB_USER is not a setting, but looks like ALLOCATION_DB_USER misspelt, which is"
+                                + " then unset; correct its name, or remove it from this service's environment"));
     }
 
     @Test
@@ -275,7 +353,8 @@ class SettingsTest {
     @Test
     void the_settings_text_shows_whether_a_password_and_token_are_set_without_them() {
         assertThat(Settings.defaults().toString()).contains("dbPassword=, ", "apiToken=, ", "redisUrl=, ");
-        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_PASSWORD", "pw", "ALLOCATION_API_TOKEN", "t".repeat(16),
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
+                "ALLOCATION_DB_PASSWORD", "pw", "ALLOCATION_API_TOKEN", "t".repeat(16),
                 "ALLOCATION_REDIS_URL", "redis://cache:6379"));
         assertThat(s.toString()).contains("dbPassword=***, ", "apiToken=***, ", "redisUrl=redis://cache:6379, ");
     }
@@ -333,15 +412,48 @@ class SettingsTest {
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 
+    /** Every variable in the table, so a new one is covered without a line here. */
+    static List<String> everyVariable() {
+        assertThat(Settings.names()).contains("ALLOCATION_API_TOKEN", "ALLOCATION_DB_URL", "ALLOCATION_DB_USER",
+                "ALLOCATION_REDIS_URL");
+        return Settings.names();
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyVariable")
+    void an_empty_variable_is_refused_by_name_not_taken_as_unset(String name) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(name, "")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessage("Invalid configuration:\n  " + name + " is set but empty; unset it or give a value");
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyVariable")
+    void a_blank_variable_is_refused_by_name_secrets_too(String name) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(name, " \t ")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessage("Invalid configuration:\n  " + name + " is set but blank; unset it or give a value");
+    }
+
     @Test
-    void a_blank_variable_takes_its_default_but_a_blank_secret_is_kept_as_written() {
-        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_HTTP_PORT", "  ", "ALLOCATION_RELAY_ENABLED", " ",
-                "ALLOCATION_DB_PASSWORD", " "));
-        assertThat(s.httpPort()).isEqualTo(8080);
-        assertThat(s.relayEnabled()).isTrue();
-        assertThat(s.dbPassword()).isEqualTo(" ");
-        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "")).apiToken()).isEmpty();
-        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "   ")))
+    void an_empty_token_database_url_or_redis_url_never_falls_back_to_open_embedded_or_none() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", "")))
+                .hasMessageContaining("ALLOCATION_API_TOKEN is set but empty; unset it or give a value");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "",
+                "ALLOCATION_DB_USER", "app", "ALLOCATION_DB_PASSWORD", "pw")))
+                .hasMessageContaining("ALLOCATION_DB_URL is set but empty; unset it or give a value");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "")))
+                .hasMessageContaining("ALLOCATION_REDIS_URL is set but empty; unset it or give a value");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
+                "ALLOCATION_DB_USER", " ")))
+                .hasMessageContaining("ALLOCATION_DB_USER is set but blank; unset it or give a value");
+    }
+
+    @Test
+    void a_secret_is_not_stripped_and_a_short_one_is_refused() {
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
+                "ALLOCATION_DB_PASSWORD", " pw ")).dbPassword()).isEqualTo(" pw ");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKEN", " short ")))
                 .hasMessageContaining("ALLOCATION_API_TOKEN must be at least 16");
     }
 }
