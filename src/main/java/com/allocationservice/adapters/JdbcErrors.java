@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Optional;
@@ -56,22 +57,38 @@ final class JdbcErrors {
         if (state != null && CONFLICT_STATES.contains(state)) {
             return new ConcurrencyConflict(doing + ": " + e.getMessage(), e);
         }
-        Optional<String> fault = storageFault(e);
-        if (fault.isPresent()) {
-            return new StorageUnavailable(fault.get(), doing + ": " + fault.get(), e);
-        }
         if (e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
-                || e instanceof SQLRecoverableException || (state != null && UNAVAILABLE_STATES.stream().anyMatch(state::startsWith))) {
-            return new StorageUnavailable(doing + ": database unreachable", e);
+                || e instanceof SQLRecoverableException || (state != null && UNAVAILABLE_STATES.stream().anyMatch(state::startsWith))
+                || storageFault(e).isPresent()) {
+            return unavailable(doing, e);
         }
         return new IllegalStateException(doing + " failed: " + e.getMessage(), e);
     }
 
-    /** An outage, whatever the SQL state: named after a storage fault when it is one, else unreachable. */
+    /**
+     * An outage, whatever the SQL state: named after the storage fault it is, or after one seen in the
+     * last {@link #FAULT_WINDOW} (a connection closed, or not had in time, while the store is being
+     * reopened after a full disk is that fault's doing), else unreachable.
+     */
     static StorageUnavailable unavailable(String doing, SQLException e) {
-        return storageFault(e).map(fault -> new StorageUnavailable(fault, doing + ": " + fault, e))
+        Optional<String> fault = storageFault(e);
+        Fault last = lastFault;
+        if (fault.isPresent()) {
+            lastFault = new Fault(fault.get(), System.nanoTime());
+        } else if (last != null && System.nanoTime() - last.at() <= FAULT_WINDOW.toNanos()) {
+            fault = Optional.of(last.reason());
+        }
+        return fault.map(reason -> new StorageUnavailable(reason, doing + ": " + reason, e))
                 .orElseGet(() -> new StorageUnavailable(doing + ": database unreachable", e));
     }
+
+    /** Longer than a request waits for a connection (the default connect timeout, 5 s). */
+    private static final Duration FAULT_WINDOW = Duration.ofSeconds(10);
+
+    private record Fault(String reason, long at) {
+    }
+
+    private static volatile Fault lastFault;
 
     /**
      * The store cannot take writes: {@link #FULL} (no space left on the device; PostgreSQL's
