@@ -253,13 +253,23 @@ final class JdbcOutbox {
     }
 
     /**
-     * Takes the named relay lock (one per destination loop) within the connection's transaction;
-     * false when another relay holds it. A lock row deleted by hand (say, every table emptied) is put
-     * back, or no relay would ever run.
+     * Starts a relay round: takes the named relay lock (one per destination loop) within the
+     * connection's transaction, false when another relay holds it. A lock row deleted by hand (say,
+     * every table emptied) is put back, or no relay would ever run.
+     * <p>
+     * On PostgreSQL the same statement (a round runs after nearly every group commit under load, so a
+     * round trip of its own would cost) sets two things for the rest of the round's transaction. Its
+     * commit does not wait for the disk: a round lost in a crash only delivers its rows again, which
+     * at-least-once delivery allows. And bitmap scans are off: the planner, told by its statistics that
+     * a draining queue holds next to nothing, would pick one that revisits every dead index entry of
+     * the outbox at each round, where an index scan in id order stops after the batch (bench/PROFILE.md).
      */
-    static boolean lockRelay(Connection connection, String name) throws SQLException {
+    static boolean startRound(Connection connection, String name) throws SQLException {
+        String roundSettings = connection.isWrapperFor(PGConnection.class)
+                ? ", set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)"
+                : "";
         try (PreparedStatement lock = connection.prepareStatement(
-                "SELECT name FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
+                "SELECT name" + roundSettings + " FROM outbox_relay_lock WHERE name = ? FOR UPDATE SKIP LOCKED")) {
             lock.setString(1, name);
             if (exists(lock)) {
                 return true;
@@ -268,22 +278,6 @@ final class JdbcOutbox {
                     "INSERT INTO outbox_relay_lock (name) VALUES (?) ON CONFLICT DO NOTHING")) {
                 restore.setString(1, name);
                 return restore.executeUpdate() == 1 && exists(lock);
-            }
-        }
-    }
-
-    /**
-     * On PostgreSQL, sets two things for the rest of the relay round's transaction. Its commit does not
-     * wait for the disk: a round lost in a crash only delivers its rows again, which at-least-once
-     * delivery allows. And bitmap scans are off: the planner, told by its statistics that a draining
-     * queue holds next to nothing, would pick one that revisits every dead index entry of the outbox at
-     * each round, where an index scan in id order stops after the batch (bench/PROFILE.md).
-     */
-    static void roundSettings(Connection connection) throws SQLException {
-        if (connection.isWrapperFor(PGConnection.class)) {
-            try (PreparedStatement settings = connection.prepareStatement("SELECT "
-                    + "set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)")) {
-                settings.execute();
             }
         }
     }

@@ -266,11 +266,10 @@ public final class OutboxRelay implements AutoCloseable {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 try {
-                    if (!JdbcOutbox.lockRelay(c, destination.name())) {
+                    if (!JdbcOutbox.startRound(c, destination.name())) {
                         c.rollback();
                         return false;
                     }
-                    JdbcOutbox.roundSettings(c);
                     Instant now = Instant.now();
                     List<JdbcOutbox.Row> rows = JdbcOutbox.due(c, destination.rows(), now, destination.batchSize());
                     if (rows.isEmpty()) {
