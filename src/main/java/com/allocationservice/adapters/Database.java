@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGStatement;
 
@@ -38,9 +39,9 @@ public final class Database {
         return dataSource;
     }
 
-    /** {@link #pool(String, String, String, int, Settings.Timeouts)} with the default timeouts. */
+    /** {@link #pool(String, String, String, int, Settings.Timeouts, long)} with the default timeouts and reserve. */
     public static HikariDataSource pool(String jdbcUrl, String user, String password, int poolSize) {
-        return pool(jdbcUrl, user, password, poolSize, DEFAULT_TIMEOUTS);
+        return pool(jdbcUrl, user, password, poolSize, DEFAULT_TIMEOUTS, Settings.defaults().dbMinFreeBytes());
     }
 
     /**
@@ -50,10 +51,11 @@ public final class Database {
      * {@code dbSocket}, a statement after {@code dbStatement}, waiting for a lock after {@code dbLock}
      * (its driver counts connect and socket timeouts in whole seconds: they are rounded up). H2: a
      * statement after {@code dbStatement}, waiting for a lock after {@code dbLock}; the embedded
-     * database has no connection to open and no socket to time out.
+     * database has no connection to open and no socket to time out. An H2 file database commits nothing
+     * while its file system has less than {@code minFreeBytes} free ({@link FreeSpace}).
      */
     public static HikariDataSource pool(String jdbcUrl, String user, String password, int poolSize,
-            Settings.Timeouts timeouts) {
+            Settings.Timeouts timeouts, long minFreeBytes) {
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(jdbcUrl);
         dataSource.setUsername(user);
@@ -65,7 +67,7 @@ public final class Database {
         dataSource.setPoolName("allocation");
         timeoutProperties(dataSource, jdbcUrl, timeouts.dbConnect(), timeouts.dbSocket(), timeouts.dbStatement(),
                 timeouts.dbLock());
-        recoverable(dataSource, jdbcUrl, user, password);
+        recoverable(dataSource, jdbcUrl, user, password, minFreeBytes);
         return dataSource;
     }
 
@@ -73,7 +75,7 @@ public final class Database {
      * A pool of one connection, for health checks only: a check never waits behind the requests that
      * hold the main pool's connections, and gives up after a second.
      */
-    public static HikariDataSource probe(String jdbcUrl, String user, String password) {
+    public static HikariDataSource probe(String jdbcUrl, String user, String password, long minFreeBytes) {
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(jdbcUrl);
         dataSource.setUsername(user);
@@ -87,7 +89,7 @@ public final class Database {
         dataSource.setPoolName("allocation-health");
         Duration second = Duration.ofSeconds(1);
         timeoutProperties(dataSource, jdbcUrl, second, second, second, second);
-        recoverable(dataSource, jdbcUrl, user, password);
+        recoverable(dataSource, jdbcUrl, user, password, minFreeBytes);
         return dataSource;
     }
 
@@ -111,8 +113,10 @@ public final class Database {
         } catch (RuntimeException e) {
             Optional<String> fault = JdbcErrors.storageFault(e);
             if (directory.isPresent() && fault.isPresent()) {
+                Optional<String> low = Stream.<Throwable>iterate(e, t -> t != null, Throwable::getCause)
+                        .filter(FreeSpace.Low.class::isInstance).map(Throwable::getMessage).findFirst();
                 throw new IllegalStateException("the database in " + directory.get() + " cannot be written ("
-                        + fault.get() + ")", e);
+                        + fault.get() + low.map(message -> ": " + message).orElse("") + ")", e);
             }
             throw e;
         }
@@ -173,17 +177,22 @@ public final class Database {
      * On H2, a connection that reports a storage fault is discarded with every other one of the pool:
      * H2 closes the whole database when a write to its file fails (a full disk) and its connections then
      * still pass HikariCP's check ({@code isValid}); once none is left, the next connection opens the
-     * file again, and with it the database.
+     * file again, and with it the database. A commit refused for the free-space reserve ({@link FreeSpace})
+     * wrote nothing: its connection is kept.
      */
-    private static void recoverable(HikariDataSource dataSource, String jdbcUrl, String user, String password) {
+    private static void recoverable(HikariDataSource dataSource, String jdbcUrl, String user, String password,
+            long minFreeBytes) {
         Properties properties = new Properties();
         properties.putAll(dataSource.getDataSourceProperties());
-        dataSource.setDataSource(new ReconnectingDataSource(
-                new DriverDataSource(jdbcUrl, null, properties, user, password), dataSource::isClosed));
+        dataSource.setDataSource(new ReconnectingDataSource(new DriverDataSource(jdbcUrl, null, properties, user,
+                password), dataSource::isClosed, FreeSpace.of(jdbcUrl, minFreeBytes)));
         if (jdbcUrl.startsWith("jdbc:h2:")) {
             dataSource.setExceptionOverride(new SQLExceptionOverride() {
                 @java.lang.Override   // plain @Override would name SQLExceptionOverride.Override
                 public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                    if (e instanceof FreeSpace.Low) {
+                        return SQLExceptionOverride.Override.DO_NOT_EVICT;
+                    }
                     if (JdbcErrors.storageFault(e).isEmpty()) {
                         return SQLExceptionOverride.Override.CONTINUE_EVICT;
                     }

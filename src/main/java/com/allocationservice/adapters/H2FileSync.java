@@ -49,7 +49,9 @@ final class H2FileSync {
             try (Statement st = connection.createStatement()) {
                 st.execute("CHECKPOINT SYNC");
             }
-            connection.commit();
+            // ends the statement's transaction, which changed nothing: a commit here could be refused for
+            // the free-space reserve after the unit of work's own commit succeeded
+            connection.rollback();
             synced = upTo;
         } finally {
             lock.unlock();

@@ -25,16 +25,19 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private final DataSource dataSource;
     private final Consumer<Set<String>> onOutboxWritten;
     private final H2FileSync sync;
+    private final FreeSpace freeSpace;
     private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
     private Connection connection;
     private boolean committed;
     /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
     private List<Product> claimed;
 
-    private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync) {
+    private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync,
+            FreeSpace freeSpace) {
         this.dataSource = dataSource;
         this.onOutboxWritten = onOutboxWritten;
         this.sync = sync;
+        this.freeSpace = freeSpace;
     }
 
     public static UnitOfWork.Factory factory(DataSource dataSource) {
@@ -44,11 +47,13 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     /**
      * Units of work that call {@code onOutboxWritten} with the destinations of the rows after a commit
      * that wrote outbox rows (to wake the relay's loops for them). On an H2 file, commit returns only
-     * once the change is fsynced ({@link H2FileSync}).
+     * once the change is fsynced ({@link H2FileSync}); below its free-space reserve ({@link FreeSpace}) a
+     * unit of work fails at once, without waiting for a connection.
      */
     public static UnitOfWork.Factory factory(DataSource dataSource, Consumer<Set<String>> onOutboxWritten) {
         H2FileSync sync = H2FileSync.of(dataSource);
-        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync);
+        FreeSpace freeSpace = FreeSpace.of(dataSource);
+        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync, freeSpace);
     }
 
     @Override
@@ -151,6 +156,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private Connection connection() {
         if (connection == null) {
             try {
+                freeSpace.check();
                 connection = dataSource.getConnection();
             } catch (SQLException e) {
                 // no connection at all (pool closed, timed out, server gone, store unusable) is an outage,

@@ -17,7 +17,9 @@ import javax.sql.DataSource;
  * a few seconds the pool used to notice a database that was back only up to 5 seconds later. Only
  * HikariCP's thread that adds connections calls this; requests wait for a connection from the pool
  * for the connect timeout, as before. The first connection is not retried (a database that is not
- * there at start-up stops start-up), nor are other errors (a wrong password), nor a closed pool.
+ * there at start-up stops start-up), nor are other errors (a wrong password), nor a closed pool. An
+ * H2 file is not opened again below its free-space reserve, and its connections keep the reserve
+ * ({@link FreeSpace}).
  */
 final class ReconnectingDataSource implements DataSource {
 
@@ -25,11 +27,17 @@ final class ReconnectingDataSource implements DataSource {
 
     private final DataSource driver;
     private final BooleanSupplier poolClosed;
+    private final FreeSpace freeSpace;
     private volatile boolean connected;
 
-    ReconnectingDataSource(DataSource driver, BooleanSupplier poolClosed) {
+    ReconnectingDataSource(DataSource driver, BooleanSupplier poolClosed, FreeSpace freeSpace) {
         this.driver = driver;
         this.poolClosed = poolClosed;
+        this.freeSpace = freeSpace;
+    }
+
+    FreeSpace freeSpace() {
+        return freeSpace;
     }
 
     @Override
@@ -45,9 +53,12 @@ final class ReconnectingDataSource implements DataSource {
     private Connection connect(String user, String password) throws SQLException {
         while (true) {
             try {
+                if (connected) {
+                    freeSpace.check();
+                }
                 Connection connection = user == null ? driver.getConnection() : driver.getConnection(user, password);
                 connected = true;
-                return connection;
+                return freeSpace.guard(connection);
             } catch (SQLException e) {
                 if (!connected || !worthWaitingFor(e) || poolClosed.getAsBoolean()) {
                     throw e;

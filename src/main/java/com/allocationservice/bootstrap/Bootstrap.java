@@ -95,7 +95,7 @@ public final class Bootstrap {
      */
     public static Service start(Settings settings) {
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
-                settings.dbPoolSize(), settings.timeouts());
+                settings.dbPoolSize(), settings.timeouts(), settings.dbMinFreeBytes());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         dataSource.setMetricRegistry(meters);   // before the pool starts (on first use, by the migration)
         CompletableFuture<Void> migrated = new CompletableFuture<>();
@@ -111,7 +111,8 @@ public final class Bootstrap {
         Javalin http = null;
         try {
             // closed with the workers, before the main pool
-            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+            HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+                    settings.dbMinFreeBytes());
             workers.add(healthProbe);
             workers.add(RequestMetrics.bindJvm(meters));
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;

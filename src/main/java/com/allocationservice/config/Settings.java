@@ -33,12 +33,14 @@ import java.util.stream.Collectors;
  * @param logFormat text lines, or one JSON object per line
  * @param accessLog one log line per answered HTTP request
  * @param httpHeaderTimeout a connection that has not sent a whole request head (request line and headers) within this is closed
+ * @param dbMinFreeBytes an embedded H2 database commits nothing while its file system has less free space than
+ *        this, and answers "storage full" instead (0: no reserve); ignored on PostgreSQL
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
         int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
-        boolean accessLog, Duration httpHeaderTimeout) {
+        boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -161,13 +163,15 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             Settings::flag, Shown.PLAIN, Settings::accessLog);
     private static final Variable<Duration> HTTP_HEADER_TIMEOUT = new Variable<>("ALLOCATION_HTTP_HEADER_TIMEOUT_MS",
             "20000", whole(1, 3_600_000).andThen(Duration::ofMillis), Shown.PLAIN, s -> s.httpHeaderTimeout().toMillis());
+    private static final Variable<Long> DB_MIN_FREE_MB = new Variable<>("ALLOCATION_DB_MIN_FREE_MB", "64",
+            whole(0, 1_000_000).andThen(mb -> mb * 1024L * 1024L), Shown.PLAIN, s -> s.dbMinFreeBytes() / (1024 * 1024));
 
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
             REDIS_URL, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW, RELAY_ENABLED,
             CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
-            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT);
+            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB);
 
     /** A variable that only means something when another is set: set without it, it would be ignored. */
     private record Needs(Variable<?> setting, Variable<?> on, String why) {
@@ -279,10 +283,15 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             problems.add(DB_SOCKET_TIMEOUT.name() + " must be greater than " + DB_STATEMENT_TIMEOUT.name() + " ("
                     + socket.toMillis() + " <= " + statement.toMillis() + ")");
         }
+        String dbUrl = get(values, DB_URL);
+        if (env.containsKey(DB_MIN_FREE_MB.name()) && dbUrl != null && !dbUrl.startsWith("jdbc:h2:")) {
+            problems.add(DB_MIN_FREE_MB.name() + " is set but the database is not an embedded H2 one: it would be"
+                    + " ignored (PostgreSQL refuses writes on a full disk by itself)");
+        }
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
-        String url = get(values, DB_URL);
+        String url = dbUrl;
         String user = get(values, DB_USER);
         String smtpHost = get(values, SMTP_HOST);
         return new Settings(get(values, HTTP_PORT), url,
@@ -295,7 +304,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
-                get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT));
+                get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT),
+                get(values, DB_MIN_FREE_MB));
     }
 
     /**

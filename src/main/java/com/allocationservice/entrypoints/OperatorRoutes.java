@@ -39,12 +39,8 @@ final class OperatorRoutes {
     }
 
     private void ready(Context ctx) {
-        boolean up = views.databaseAnswers();
-        if (up) {
-            json(ctx, 200, Map.of("status", "UP"));
-        } else {
-            Answers.down(ctx, "The database does not answer within a second");
-        }
+        views.databaseProblem().ifPresentOrElse(problem -> Answers.down(ctx, problem),
+                () -> json(ctx, 200, Map.of("status", "UP")));
     }
 
     private void page(Context ctx) {

@@ -143,25 +143,30 @@ public final class Views {
      * for it.
      */
     public boolean databaseAnswers() {
-        CompletableFuture<Boolean> answered = CompletableFuture.supplyAsync(this::probe,
+        return databaseProblem().isEmpty();
+    }
+
+    /** Why the database fails {@link #databaseAnswers}'s check (the database's own words), or empty if it passes. */
+    public Optional<String> databaseProblem() {
+        CompletableFuture<Optional<String>> answered = CompletableFuture.supplyAsync(this::probe,
                 check -> Thread.ofVirtual().name("health-check").start(check));
         try {
             return answered.get(1, TimeUnit.SECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            return false;
+            return Optional.of("The database does not answer within a second");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Optional.of("Interrupted while checking the database");
         }
     }
 
-    private boolean probe() {
+    private Optional<String> probe() {
         try (Connection c = healthProbe.getConnection()) {
             long wrote = lastWriteNanos;
             if (wrote != 0 && System.nanoTime() - wrote < WRITE_REUSED_NANOS) {
                 boolean valid = c.isValid(1);
                 c.rollback();
-                return valid;
+                return valid ? Optional.empty() : Optional.of("The database connection is not valid");
             }
             try (PreparedStatement st = c.prepareStatement(
                     "UPDATE storage_check SET checked_at = CURRENT_TIMESTAMP WHERE id = 1")) {
@@ -169,10 +174,14 @@ public final class Views {
             }
             c.commit();
             lastWriteNanos = System.nanoTime();
-            return true;
+            return Optional.empty();
         } catch (SQLException e) {
             lastWriteNanos = 0;
-            return false;
+            return Optional.of("The database cannot take a write" + switch (String.valueOf(e.getSQLState())) {
+                case "53100" -> " (storage full)";
+                case "25006", "90097" -> " (storage read-only)";
+                default -> "";
+            });
         }
     }
 

@@ -94,7 +94,7 @@ public final class ServiceProcess implements AutoCloseable {
         }
         try {
             Awaitility.await("the service answers /health").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(UncheckedIOException.class)
                     .until(() -> {
                         if (!process.isAlive()) {
                             throw new AssertionError("the service exited: " + log());

@@ -22,7 +22,7 @@ class DatabaseTimeoutsTest {
     @Test
     void a_postgresql_statement_is_cancelled_after_the_statement_timeout() throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 2);
-             HikariDataSource pool = Database.pool(db.url(), db.user(), "", 2, SHORT);
+             HikariDataSource pool = Database.pool(db.url(), db.user(), "", 2, SHORT, 0);
              Connection c = pool.getConnection(); Statement st = c.createStatement()) {
             long start = System.nanoTime();
             assertThatThrownBy(() -> st.execute("SELECT pg_sleep(5)")).isInstanceOf(SQLException.class)
@@ -35,7 +35,7 @@ class DatabaseTimeoutsTest {
     void a_row_lock_is_waited_for_no_longer_than_the_lock_timeout() throws Exception {
         for (TestDatabase.Kind kind : TestDatabase.Kind.values()) {
             try (TestDatabase db = TestDatabase.create(kind, 2);
-                 HikariDataSource pool = Database.pool(db.url(), db.user(), "", 2, SHORT);
+                 HikariDataSource pool = Database.pool(db.url(), db.user(), "", 2, SHORT, 0);
                  Connection holder = pool.getConnection(); Connection waiter = pool.getConnection()) {
                 try (Statement st = holder.createStatement()) {
                     st.execute("INSERT INTO products (sku, version) VALUES ('LAMP', 1)");

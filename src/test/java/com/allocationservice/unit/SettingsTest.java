@@ -384,6 +384,19 @@ class SettingsTest {
     }
 
     @Test
+    void the_free_space_reserve_is_in_megabytes_zero_turns_it_off_and_it_is_refused_on_postgresql() {
+        assertThat(Settings.defaults().dbMinFreeBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "3")).dbMinFreeBytes())
+                .isEqualTo(3L * 1024 * 1024);
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "0")).dbMinFreeBytes()).isZero();
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "-1")))
+                .hasMessageContaining("ALLOCATION_DB_MIN_FREE_MB");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
+                "ALLOCATION_DB_MIN_FREE_MB", "10")))
+                .hasMessageContaining("ALLOCATION_DB_MIN_FREE_MB is set but the database is not an embedded H2 one");
+    }
+
+    @Test
     void the_settings_text_shows_every_variable_by_its_field_name_with_secrets_masked() {
         Settings s = Settings.fromEnvironment(Map.ofEntries(
                 Map.entry("ALLOCATION_DB_URL", "jdbc:postgresql://db/x?password=pw1"),
@@ -408,7 +421,8 @@ class SettingsTest {
                 + "outOfStockEmailWindowSeconds=61, relayEnabled=true, consumerEnabled=true, dbConnectTimeoutMs=1001, "
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
-                + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008]");
+                + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
+                + "dbMinFreeMb=64]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 
