@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  * <pre>
  * seed      --port P --skus 100 [--qty 1000000000]        100 SKUs, one warehouse batch + 1 or 2 shipments each
  * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE [--service-pid PID --clk-tck 100]
+ *           [--metrics-ports P1,P2]                   with several instances: --service-pid PID1,PID2 and their ports
  *                                                       POST /allocate, unique orderids, random SKUs; 2xx (orderid,batchref) to FILE
  * get       --port P --concurrency C --seconds S --path /health [--service-pid PID --clk-tck 100]
  *                                                       the generator's own ceiling against a cheap endpoint
@@ -47,8 +48,11 @@ import java.util.stream.Stream;
  * (utime + stime, and cutime + cstime for the backends PostgreSQL has reaped) of the generator itself,
  * of the service ({@code --service-pid}) and of every process named {@code postgres}, from
  * {@code /proc/<pid>/stat} in clock ticks of {@code --clk-tck} ({@code getconf CLK_TCK}), and the
- * service's group-commit counters from {@code GET /metrics}; they report CPU milliseconds per answered
- * request and the mean number of commands per commit group ({@code n/a} when a figure is missing).
+ * service's group-commit and command-retry counters from {@code GET /metrics}; they report CPU
+ * milliseconds per answered request, the mean number of commands per commit group and the commands
+ * retried after a version conflict per 2xx allocation ({@code n/a} when a figure is missing). With
+ * several instances ({@code --service-pid} and {@code --metrics-ports} as comma-separated lists) the
+ * CPU and the counters are summed over them.
  */
 public final class LoadGen {
 
@@ -290,9 +294,9 @@ public final class LoadGen {
         boolean quiet = o.containsKey("quiet");
         boolean allocate = mode.equals("allocate");
 
-        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        Measured measured = Measured.of(o, port);
         double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
-        Usage before = Usage.read(port, servicePid);
+        Usage before = Usage.read(measured);
 
         Worker[] workers = new Worker[concurrency];
         LongAdder done = new LongAdder();
@@ -353,7 +357,7 @@ public final class LoadGen {
             lastTick = now;
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        Usage after = Usage.read(port, servicePid);
+        Usage after = Usage.read(measured);
         if (!quiet) {
             System.err.print("\r" + " ".repeat(100) + "\r");
         }
@@ -393,7 +397,7 @@ public final class LoadGen {
         result.put("max_ms", ms(all.length == 0 ? 0 : all[all.length - 1]));
         result.put("seconds", String.format(Locale.ROOT, "%.2f", elapsed));
         result.put("statuses", statuses.isEmpty() ? "-" : statuses.toString().replace(" ", ""));
-        print(result, before, after, ok, total, servicePid >= 0, tick);
+        print(result, before, after, ok, total, measured.any(), tick);
     }
 
     /** Prints the result line: the load's figures, then CPU per request and the mean group between two readings. */
@@ -405,6 +409,9 @@ public final class LoadGen {
         double groups = after.groups() - before.groups();
         result.put("group_mean", Double.isNaN(groups) || groups <= 0 ? "n/a"
                 : String.format(Locale.ROOT, "%.2f", (after.groupedCommands() - before.groupedCommands()) / groups));
+        double retries = after.retries() - before.retries();
+        result.put("retries", Double.isNaN(retries) ? "n/a" : String.format(Locale.ROOT, "%.0f", retries));
+        result.put("retries_per_alloc", Double.isNaN(retries) || ok == 0 ? "n/a" : String.format(Locale.ROOT, "%.4f", retries / ok));
         StringBuilder line = new StringBuilder();
         result.forEach((k, v) -> line.append(k).append('=').append(v).append(' '));
         System.out.println(line.toString().trim());
@@ -418,7 +425,7 @@ public final class LoadGen {
     static void wrk(Map<String, String> o) throws Exception {
         int port = Integer.parseInt(o.get("port"));
         String concurrency = o.getOrDefault("concurrency", "8");
-        long servicePid = Long.parseLong(o.getOrDefault("service-pid", "-1"));
+        Measured measured = Measured.of(o, port);
         double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
         Path okFile = o.containsKey("ok") ? Path.of(o.get("ok")) : null;
         ProcessBuilder pb = new ProcessBuilder("wrk", "-t" + concurrency, "-c" + concurrency,
@@ -438,11 +445,11 @@ public final class LoadGen {
         if (o.containsKey("unanswered")) {
             env.put("BENCH_UNANSWERED", o.get("unanswered"));
         }
-        Usage before = Usage.read(port, servicePid);
+        Usage before = Usage.read(measured);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int rc = p.waitFor();
-        Usage after = Usage.read(port, servicePid);
+        Usage after = Usage.read(measured);
         String summary = out.lines().filter(l -> l.startsWith("ok=")).findFirst().orElse(null);
         if (rc != 0 || summary == null) {
             System.err.println("wrk failed (exit " + rc + "):\n" + out);
@@ -465,19 +472,47 @@ public final class LoadGen {
                 }
             }
         }
-        print(result, before, after, ok, ok + non2xx, servicePid >= 0, tick);
+        print(result, before, after, ok, ok + non2xx, measured.any(), tick);
     }
 
     static String perRequest(double millis, long requests, boolean measured) {
         return measured && requests > 0 ? String.format(Locale.ROOT, "%.3f", millis / requests) : "n/a";
     }
 
-    /** CPU clock ticks so far (see the class comment) and the group-commit counters (NaN when absent). */
-    record Usage(long generator, long service, long postgres, double groups, double groupedCommands) {
+    /**
+     * The service's JVMs whose CPU is read ({@code --service-pid}, none when absent) and the ports whose
+     * {@code /metrics} are read (their {@code --metrics-ports}, else the port under load).
+     */
+    record Measured(long[] pids, int[] metricsPorts) {
 
-        static Usage read(int port, long servicePid) throws IOException {
+        static Measured of(Map<String, String> o, int port) {
+            String pids = o.getOrDefault("service-pid", "");
+            Measured m = new Measured(pids.isBlank() || pids.equals("-1") ? new long[0] : Arrays.stream(pids.split(",")).mapToLong(Long::parseLong).toArray(),
+                    Arrays.stream(o.getOrDefault("metrics-ports", String.valueOf(port)).split(",")).mapToInt(Integer::parseInt).toArray());
+            if (m.any() && m.pids().length != m.metricsPorts().length) {
+                throw new IllegalArgumentException("--service-pid and --metrics-ports name different numbers of instances");
+            }
+            return m;
+        }
+
+        boolean any() {
+            return pids.length > 0;
+        }
+    }
+
+    /**
+     * CPU clock ticks so far (see the class comment) and the counters of the group commit and of the
+     * command retries, summed over the measured instances (NaN when absent).
+     */
+    record Usage(long generator, long service, long postgres, double groups, double groupedCommands, double retries) {
+
+        /** The retries counter: a gauge today ({@code allocation_command_retries}), {@code _total} if it becomes a counter. */
+        static final List<String> COUNTERS = List.of("allocation_commit_groups_total", "allocation_commit_grouped_commands_total",
+                "allocation_command_retries", "allocation_command_retries_total");
+
+        static Usage read(Measured measured) throws IOException {
             long postgres = 0;
-            if (servicePid >= 0) {
+            if (measured.any()) {
                 try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
                     for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
                         String stat = stat(p);
@@ -488,20 +523,24 @@ public final class LoadGen {
                 }
             }
             Map<String, Double> counters = new HashMap<>();
-            if (servicePid >= 0) {
-                try (Connection c = new Connection("127.0.0.1", port)) {
+            long service = 0;
+            for (int i = 0; i < measured.pids().length; i++) {
+                try (Connection c = new Connection("127.0.0.1", measured.metricsPorts()[i])) {
                     for (String l : c.send("GET", "/metrics", null).body().split("\n")) {
                         String[] f = l.split("[{ ]", 2);
-                        if (f[0].equals("allocation_commit_groups_total") || f[0].equals("allocation_commit_grouped_commands_total")) {
-                            counters.merge(f[0], Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum);
+                        if (COUNTERS.contains(f[0])) {
+                            counters.merge(f[0].startsWith("allocation_command_retries") ? "retries" : f[0],
+                                    Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Double::sum);
                         }
                     }
                 }
+                String stat = stat(Path.of("/proc", String.valueOf(measured.pids()[i])));
+                service += stat == null ? 0 : ticks(stat);
             }
-            String service = servicePid >= 0 ? stat(Path.of("/proc", String.valueOf(servicePid))) : null;
-            return new Usage(ticks(stat(Path.of("/proc/self"))), service == null ? 0 : ticks(service), postgres,
+            return new Usage(ticks(stat(Path.of("/proc/self"))), service, postgres,
                     counters.getOrDefault("allocation_commit_groups_total", Double.NaN),
-                    counters.getOrDefault("allocation_commit_grouped_commands_total", Double.NaN));
+                    counters.getOrDefault("allocation_commit_grouped_commands_total", Double.NaN),
+                    counters.getOrDefault("retries", Double.NaN));
         }
 
         private static String stat(Path proc) {

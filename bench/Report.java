@@ -17,15 +17,17 @@ import java.util.function.Function;
 public final class Report {
 
     record Row(int rep, String scenario, int concurrency, String subject, double rps, String p50, String p90,
-               String p99, String non2xx, String check, String cpuJvm, String cpuPg, String cpuGen, String group) {
+               String p99, String non2xx, String check, String cpuJvm, String cpuPg, String cpuGen, String group,
+               String retries) {
     }
 
     /**
      * Medians over repeats of one (scenario, concurrency, subject); CPU in milliseconds per allocation
-     * (generator: per request), group = mean commands per commit group; NaN when not measured.
+     * (generator: per request), group = mean commands per commit group, retries = commands retried
+     * after a version conflict per allocation; NaN when not measured.
      */
     record Cell(double rps, double p50, double p90, double p99, long non2xx, boolean checked, boolean ok,
-                double cpuJvm, double cpuPg, double cpuGen, double group) {
+                double cpuJvm, double cpuPg, double cpuGen, double group, double retries) {
 
         /** The columns both tables share: alloc/s, latency, non-2xx, check, CPU, group, generator CPU. */
         String columns() {
@@ -52,7 +54,7 @@ public final class Report {
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split("\t", -1);
             rows.add(new Row(Integer.parseInt(f[0]), f[1], Integer.parseInt(f[2]), f[3], num(f[4]), f[5], f[6], f[7], f[8], f[9],
-                    f[10], f[11], f[12], f[13]));
+                    f[10], f[11], f[12], f[13], f.length > 14 ? f[14] : ""));
         }
         TreeSet<Integer> conc = new TreeSet<>();
         rows.stream().filter(r -> r.scenario().equals("spread")).forEach(r -> conc.add(r.concurrency()));
@@ -182,11 +184,12 @@ public final class Report {
         boolean failed = !"0".equals(meta.get("failed"));
         targets.add(line("5. Correct after every run (no over-allocation, every 2xx stored once, read model = write model)",
                 !failed, failed ? "a check FAILED: see raw/checks.txt" : "all checks OK"));
+        String instances = instances(rows, meta, targets);
 
         String date = meta.get("date");
         String header = String.format("Run of %s (%s mode, %s s per step, median of %s, commit %s). Load: %s. Figures are ratios to the database ceilings measured in the same run.",
                 date, meta.get("mode"), meta.get("seconds"), meta.get("repeat"), meta.get("commit"), meta.get("load"));
-        String summary = header + "\n\n" + table + "\n" + other + "\n" + String.join("\n", targets) + "\n";
+        String summary = header + "\n\n" + table + "\n" + other + "\n" + instances + String.join("\n", targets) + "\n";
 
         StringBuilder md = new StringBuilder("# Allocation benchmark, " + date + (failed ? " — FAILED" : "") + "\n\n");
         md.append(summary).append("\n![throughput and latency](plot.svg)\n\n## Machine and settings\n\n");
@@ -196,6 +199,7 @@ public final class Report {
                 .append("- (b) is pgbench running the book's SQL shape (`bench/pgbench/book_allocation.sql`): a fixed reference that does not change when the service does.\n")
                 .append("- The service, PostgreSQL and the load generator share the machine's cores; pgbench runs without the service's load, so (a) is a ceiling, not a like-for-like comparison.\n")
                 .append("- CPU ms/alloc JVM + PG: CPU time (user + system, from `/proc/<pid>/stat`) of the service's JVM and of every PostgreSQL process (work of other databases on the same server included) over the measured load, divided by the allocations answered 2xx. Generator CPU ms/req: the load generator's own, per request. Mean group: commands per commit group, from the service's `/metrics` counters (n/a when it does not export them).\n")
+                .append("- Instances: the jar run as 1, 2 and 3 instances on the one database, each with the flags and pool above, behind HAProxy (`raw/haproxy.cfg`: docs/haproxy.cfg's settings and round robin, a frontend per instance count), and the first instance also sent the load directly; spread load (100 SKUs) and the hot SKU's, each step on a freshly emptied database, every count in one run and each repeat in turn (reversed on even repeats). Each count is a ratio to one instance, directly and behind HAProxy. CPU per allocation sums the instances' JVMs (HAProxy's own CPU is not counted). Retries per allocation: the change of `allocation_command_retries` in the instances' `/metrics`, summed, over the step's 2xx allocations. Which servers HAProxy saw up, and the requests each got: `raw/haproxy-servers.txt`.\n")
                 .append("- Raw figures of every repeat: `raw/results.tsv`; LoadGen output `raw/loadgen.txt`; pgbench logs `raw/pgbench-*.txt`; correctness checks `raw/checks.txt`.\n");
         Files.writeString(dir.resolve("report.md"), md);
         Files.writeString(dir.resolve("plot.svg"), svg(new ArrayList<>(conc), sv, av, bv, lat));
@@ -219,6 +223,97 @@ public final class Report {
                 System.out.println("Benchmark table updated in " + readme);
             }
         }
+    }
+
+    /**
+     * The instances scenario (issue 19): a table of each load on one instance directly and on 1, 2, 3
+     * instances behind HAProxy, each count as a ratio to one instance, and the issue's targets, added to
+     * {@code targets}. Empty when the run did not measure it.
+     */
+    /** Issue 19: n instances behind HAProxy ÷ one instance directly, at least. */
+    static final Map<Integer, Double> TARGETS = Map.of(2, 0.85, 3, 0.8);
+
+    static String instances(List<Row> rows, Map<String, String> meta, List<String> targets) {
+        String skipped = meta.getOrDefault("instances_skipped", "");
+        List<Integer> counts = meta.getOrDefault("instances", "-").equals("-") ? List.of()
+                : java.util.Arrays.stream(meta.get("instances").trim().split(" +")).map(Integer::valueOf).toList();
+        if (counts.isEmpty()) {
+            targets.add(line("7.-11. Instances behind HAProxy (issue 19)", false, "not measured", skipped.isBlank() ? "not in this run" : skipped));
+            return "";
+        }
+        StringBuilder t = new StringBuilder("| load | instances | alloc/s | " + COLUMNS
+                + " | retries per alloc | ÷ one direct | ÷ one behind HAProxy | p99 ÷ one direct | target |\n"
+                + "|:--|:--|---:|---:|---:|:--|---:|---:|---:|---:|---:|---:|---:|:--|\n");
+        Map<Integer, List<String>> ratios = new java.util.TreeMap<>();
+        List<String> p99s = new ArrayList<>();
+        List<String> retries = new ArrayList<>();
+        long non2xx = 0;
+        double maxRetries = 0;
+        boolean retriesKnown = true;
+        boolean p99Met = true;
+        Map<Integer, Boolean> ratioMet = new java.util.HashMap<>();
+        for (String[] load : new String[][] {{"spread", "instances_spread_concurrency", "spread"}, {"hot", "instances_hot_concurrency", "hot SKU"}}) {
+            int c = Integer.parseInt(meta.get(load[1]));
+            String scenario = "instances-" + load[0];
+            Cell one = cell(rows, scenario, c, "1-direct");
+            Cell oneLb = cell(rows, scenario, c, "1-haproxy");
+            if (one == null) {
+                continue;
+            }
+            List<String> subjects = new ArrayList<>(List.of("1-direct"));
+            counts.forEach(n -> subjects.add(n + "-haproxy"));
+            for (String subject : subjects) {
+                Cell x = cell(rows, scenario, c, subject);
+                if (x == null) {
+                    continue;
+                }
+                int n = Integer.parseInt(subject.substring(0, 1));
+                boolean direct = subject.endsWith("direct");
+                double r = x.rps() / one.rps();
+                double p99 = x.p99() / one.p99();
+                Double target = direct ? null : TARGETS.get(n);
+                non2xx += x.non2xx();
+                retriesKnown &= !Double.isNaN(x.retries());
+                maxRetries = Math.max(maxRetries, Double.isNaN(x.retries()) ? 0 : x.retries());
+                retries.add(String.format(Locale.ROOT, "%s %s %s", load[2], direct ? "direct" : n, Double.isNaN(x.retries()) ? "n/a" : String.format(Locale.ROOT, "%.3f", x.retries())));
+                List<String> wanted = new ArrayList<>();
+                boolean met = x.non2xx() == 0 && x.ok() && !(x.retries() >= 0.05);
+                if (target != null) {
+                    wanted.add(String.format(Locale.ROOT, "≥ %.2f × one", target));
+                    met &= r >= target;
+                    ratioMet.merge(n, r >= target, Boolean::logicalAnd);
+                    ratios.computeIfAbsent(n, k -> new ArrayList<>()).add(String.format(Locale.ROOT, "%s %.2f", load[2], r));
+                }
+                if (n >= 2) {
+                    wanted.add("p99 ≤ 2 × one");
+                    met &= p99 <= 2;
+                    p99Met &= p99 <= 2;
+                    p99s.add(String.format(Locale.ROOT, "%s %d: %.2f ×", load[2], n, p99));
+                }
+                wanted.add("zero non-2xx, retries < 0.05");
+                t.append("| " + load[2] + ", c=" + c + " | " + (direct ? "one, directly" : n + " behind HAProxy") + " " + x.columns())
+                        .append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s: %s |\n",
+                                Double.isNaN(x.retries()) ? "n/a" : String.format(Locale.ROOT, "%.3f", x.retries()),
+                                direct ? "" : String.format(Locale.ROOT, "**%.2f**", r),
+                                direct || oneLb == null ? "" : String.format(Locale.ROOT, "%.2f", x.rps() / oneLb.rps()),
+                                direct ? "" : String.format(Locale.ROOT, "%.2f", p99),
+                                String.join(", ", wanted), met ? "met" : "not met"));
+            }
+        }
+        int spreadC = Integer.parseInt(meta.get("instances_spread_concurrency"));
+        int hotC = Integer.parseInt(meta.get("instances_hot_concurrency"));
+        for (int n : new int[] {3, 2}) {
+            String what = String.format(Locale.ROOT, "%d. %s instances behind HAProxy ÷ one instance directly ≥ %.2f, spread at c=%d and hot SKU at c=%d",
+                    n == 3 ? 7 : 8, n == 3 ? "Three" : "Two", TARGETS.get(n), spreadC, hotC);
+            targets.add(ratios.containsKey(n) ? line(what, ratioMet.get(n), String.join(", ", ratios.get(n)))
+                    : line(what, false, "not measured", "instances " + meta.get("instances")));
+        }
+        targets.add(p99s.isEmpty() ? line("9. p99 with several instances no more than twice one instance's", false, "not measured", "one instance only")
+                : line("9. p99 with several instances no more than twice one instance's", p99Met, String.join(", ", p99s)));
+        targets.add(line("10. Zero non-2xx, directly and behind HAProxy", non2xx == 0, non2xx + " non-2xx"));
+        targets.add(line("11. Command retries below 0.05 per allocation", retriesKnown && maxRetries < 0.05,
+                retriesKnown ? null : "not measured", String.join(", ", retries)));
+        return t + "\n";
     }
 
     static String line(String what, boolean met, String figure) {
@@ -248,7 +343,7 @@ public final class Report {
         return new Cell(med.apply(Row::rps), med.apply(r -> num(r.p50())), med.apply(r -> num(r.p90())),
                 med.apply(r -> num(r.p99())), non2xx, !rs.get(0).check().equals("-"), ok,
                 med.apply(r -> num(r.cpuJvm())), med.apply(r -> num(r.cpuPg())), med.apply(r -> num(r.cpuGen())),
-                med.apply(r -> num(r.group())));
+                med.apply(r -> num(r.group())), med.apply(r -> num(r.retries())));
     }
 
     // ---------------------------------------------------------------- SVG, two line charts side by side
