@@ -126,6 +126,11 @@ public final class Report {
                     "| %.2f × spread | ≥ 0.8, zero non-2xx: %s |\n", r, met ? "met" : "not met"));
             targets.add(line("2. Hot SKU: zero non-2xx and ≥ 0.8 × spread", met, String.format(Locale.ROOT, "%.2f × spread, %d non-2xx", r, hot.non2xx())));
         }
+        Cell hotBefore = cell(rows, "hot", hotC, "baseline");
+        if (hot != null && hotBefore != null) {
+            other.append("| baseline jar, hot SKU, c=" + hotC + " " + hotBefore.columns()).append(String.format(Locale.ROOT,
+                    "| after ÷ before: %.2f × alloc/s, %.2f × p50 | |\n", hot.rps() / hotBefore.rps(), hot.p50() / hotBefore.p50()));
+        }
         int scenC = Integer.parseInt(meta.getOrDefault("scenario_concurrency", String.valueOf(maxC)));
         Cell empty = cell(rows, "spread", scenC, "service");
         List<String> volume = new ArrayList<>();
