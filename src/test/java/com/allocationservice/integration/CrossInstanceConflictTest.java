@@ -4,6 +4,7 @@ import com.allocationservice.domain.Outcome;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.adapters.Database;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.ChangeKey;
@@ -13,6 +14,7 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.support.TestDatabase;
+import com.zaxxer.hikari.HikariDataSource;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -118,6 +120,121 @@ class CrossInstanceConflictTest {
             assertThat(ship[1]).as("ship not oversold").isLessThanOrEqualTo(ship[0]);
             assertThat(ship[0]).as("the ship ends on the change sent last, whatever order they ran in")
                     .isEqualTo(5 * CHANGES);
+        }
+    }
+
+    /**
+     * Two instances, each with a pool of its own, hammer one hot SKU and a few shared ones at once,
+     * with quantity changes among the allocations: their groups overlap on nearly every commit. They
+     * must wait for each other, not lose compare-and-sets and retry, and store exactly what they answered.
+     */
+    @Test
+    void two_instances_hammering_a_hot_sku_and_shared_skus_wait_for_each_other_instead_of_retrying()
+            throws Exception {
+        int threadsPerBus = 12;
+        int commandsPerThread = 24;
+        List<String> shared = List.of("DESK", "CHAIR", "SOFA", "BED", "RUG", "SHELF");
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 8);
+             HikariDataSource otherPool = Database.pool(db.url(), db.user(), "", 8)) {
+            List<MessageBus> buses = List.of(Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource())),
+                    Bootstrap.bus(JdbcUnitOfWork.factory(otherPool)));
+            buses.getFirst().handle(new CreateBatch("HOT-wh", "HOT", 120, null));
+            buses.getFirst().handle(new CreateBatch("HOT-ship", "HOT", 0, LocalDate.of(2031, 1, 1)));
+            for (String sku : shared) {
+                buses.getFirst().handle(new CreateBatch(sku + "-wh", sku, 40, null));
+            }
+
+            // every thread: allocations of 1 to 3, one in two on the hot SKU, the others on shared SKUs,
+            // and every fourth command a keyed change raising the hot SKU's shipment, in shuffled order
+            List<Command<?>> changes = new ArrayList<>();
+            for (int i = 1; i <= CHANGES; i++) {
+                changes.add(new ChangeBatchQuantity("HOT-ship", 5 * i, new ChangeKey(1_700_000_000_000L + i / 3, i % 3)));
+            }
+            Collections.shuffle(changes, new Random(7));
+            Map<String, Allocate> sent = new HashMap<>();
+            List<List<Command<?>>> work = new ArrayList<>();
+            Random random = new Random(19);
+            for (int t = 0; t < 2 * threadsPerBus; t++) {
+                List<Command<?>> commands = new ArrayList<>();
+                for (int c = 0; c < commandsPerThread; c++) {
+                    if (c % 4 == 3) {
+                        commands.add(changes.get((t * commandsPerThread + c) % CHANGES));
+                        continue;
+                    }
+                    String sku = c % 2 == 0 ? "HOT" : shared.get(random.nextInt(shared.size()));
+                    Allocate allocate = new Allocate("order-" + t + "-" + c, sku, 1 + random.nextInt(3));
+                    sent.put(allocate.orderid(), allocate);
+                    commands.add(allocate);
+                }
+                work.add(commands);
+            }
+
+            Map<String, String> answered = new ConcurrentHashMap<>();
+            CyclicBarrier start = new CyclicBarrier(work.size());
+            ExecutorService threads = Executors.newFixedThreadPool(work.size());
+            List<Future<?>> done = new ArrayList<>();
+            try {
+                for (int t = 0; t < work.size(); t++) {
+                    MessageBus bus = buses.get(t % 2);
+                    List<Command<?>> commands = work.get(t);
+                    done.add(threads.submit(() -> {
+                        start.await(30, TimeUnit.SECONDS);
+                        for (Command<?> command : commands) {
+                            if (command instanceof Allocate a) {
+                                answered.put(a.orderid(), switch (bus.handle(a)) {
+                                    case Outcome.Allocated allocated -> allocated.batchref();
+                                    case Outcome.OutOfStock outOfStock -> "none";
+                                });
+                            } else {
+                                bus.handle(command);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> future : done) {
+                    future.get(2, TimeUnit.MINUTES); // a ConcurrencyConflict or any other failure fails here
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+
+
+            Map<String, String> stored = new HashMap<>();
+            db.query("SELECT orderid, COALESCE(batchref, 'none') FROM order_lines", rs ->
+                    stored.put(rs.getString(1), rs.getString(2)));
+            Map<String, String> placed = new HashMap<>(answered);
+            placed.values().removeIf("none"::equals);
+            assertThat(answered).as("every allocation answered").hasSize(sent.size());
+            assertThat(stored).as("every line answered with a batch, on that batch, and no other line")
+                    .isEqualTo(placed);
+            assertThat(db.number("SELECT COUNT(*) FROM order_lines")).as("each line stored once").isEqualTo(placed.size());
+            Map<String, Integer> onBatch = new HashMap<>();
+            stored.forEach((orderid, batch) -> onBatch.merge(batch, sent.get(orderid).qty(), Integer::sum));
+            Map<String, int[]> batches = new HashMap<>();
+            db.query("SELECT reference, purchased_quantity, allocated_quantity FROM batches", rs ->
+                    batches.put(rs.getString(1), new int[] {rs.getInt(2), rs.getInt(3)}));
+            assertThat(batches).hasSize(2 + shared.size());
+            batches.forEach((reference, quantities) -> {
+                assertThat(quantities[1]).as(reference + ": allocated = its lines")
+                        .isEqualTo(onBatch.getOrDefault(reference, 0));
+                assertThat(quantities[1]).as(reference + " not oversold").isLessThanOrEqualTo(quantities[0]);
+            });
+            assertThat(batches.get("HOT-ship")[0]).as("the shipment ends on the change sent last")
+                    .isEqualTo(5 * CHANGES);
+            // a shared SKU's stock only shrinks: what was out of stock then still is
+            sent.forEach((orderid, allocate) -> {
+                if (answered.get(orderid).equals("none") && !allocate.sku().equals("HOT")) {
+                    int free = batches.entrySet().stream().filter(b -> b.getKey().startsWith(allocate.sku() + "-"))
+                            .mapToInt(b -> b.getValue()[0] - b.getValue()[1]).max().orElseThrow();
+                    assertThat(allocate.qty()).as(orderid + " was really out of stock").isGreaterThan(free);
+                }
+            });
+
+            long retries = buses.stream().mapToLong(MessageBus::commandRetries).sum();
+            assertThat((double) retries / sent.size())
+                    .as("retries per allocation (%d retries, %d allocations)", retries, sent.size())
+                    .isLessThan(0.05);
         }
     }
 }
