@@ -298,6 +298,24 @@ class CrossInstanceConflictTest {
     @Test
     void a_group_that_finds_its_product_held_by_another_instance_waits_and_decides_on_what_that_committed()
             throws Exception {
+        assertThat(whileAnotherInstanceTakesTheStock(new Allocate("o2", "LAMP", 1), "10/10"))
+                .isEqualTo(new Outcome.OutOfStock("LAMP"));
+    }
+
+    /** The same for a command that names a batch, not its SKU: the batch's owner is what it waits for. */
+    @Test
+    void a_group_changing_a_batch_whose_product_another_instance_holds_waits_for_it() throws Exception {
+        assertThat(whileAnotherInstanceTakesTheStock(new ChangeBatchQuantity("wh", 12), "12/10"))
+                .isEqualTo(Outcome.Done.DONE);
+    }
+
+    /**
+     * Runs {@code command} at a second instance while the first holds LAMP (10 in stock) between the
+     * compare-and-set and the commit of allocating all of it; returns what the second answered, once it
+     * is seen waiting, the first released, and the stored batch ({@code stored}: purchased/allocated)
+     * and the second's retries (none) checked.
+     */
+    private static Outcome whileAnotherInstanceTakesTheStock(Command<?> command, String stored) throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 4);
              HikariDataSource otherPool = Database.pool(db.url(), db.user(), "", 2)) {
             UnitOfWork.Factory real = JdbcUnitOfWork.factory(db.dataSource());
@@ -306,23 +324,27 @@ class CrossInstanceConflictTest {
             MessageBus second = Bootstrap.bus(JdbcUnitOfWork.factory(otherPool));
             second.handle(new CreateBatch("wh", "LAMP", 10, null));
             ExecutorService threads = Executors.newFixedThreadPool(2);
+            Outcome answer;
             try {
                 Future<Outcome.Allocation> firstAnswer = threads.submit(() -> first.handle(new Allocate("o1", "LAMP", 10)));
                 await().atMost(Duration.ofSeconds(20)).until(() -> db.number("SELECT COUNT(*) FROM pg_locks l "
                         + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'products' AND l.granted "
                         + "AND l.mode = 'RowExclusiveLock'") > 0);
-                Future<Outcome.Allocation> secondAnswer = threads.submit(() -> second.handle(new Allocate("o2", "LAMP", 1)));
+                Future<Outcome> secondAnswer = threads.submit(() -> second.handle(command));
                 await().atMost(Duration.ofSeconds(20)).until(db::hasSessionWaitingOnLock);
                 release.countDown();
 
                 assertThat(firstAnswer.get(20, TimeUnit.SECONDS)).isEqualTo(new Outcome.Allocated("wh"));
-                assertThat(secondAnswer.get(20, TimeUnit.SECONDS)).isEqualTo(new Outcome.OutOfStock("LAMP"));
+                answer = secondAnswer.get(20, TimeUnit.SECONDS);
             } finally {
                 release.countDown();
                 threads.shutdownNow();
             }
             assertThat(second.commandRetries()).as("the second instance waited instead of retrying").isZero();
             assertThat(db.query("SELECT orderid FROM order_lines", rs -> rs.getString(1))).containsExactly("o1");
+            assertThat(db.query("SELECT purchased_quantity || '/' || allocated_quantity FROM batches",
+                    rs -> rs.getString(1))).containsExactly(stored);
+            return answer;
         }
     }
 
