@@ -22,6 +22,8 @@ final class JdbcErrors {
     static final String FULL = "storage full";
     static final String READ_ONLY = "storage read-only";
     static final String FAILED = "storage failed; reopening it";
+    /** PostgreSQL's lock timeout: another transaction held a product (or a message id) longer than {@code dbLock}. */
+    static final String BUSY = "storage busy";
 
     /** Unique violation, serialization failure, deadlock (PostgreSQL and H2), H2's lock timeout. */
     private static final Set<String> CONFLICT_STATES = Set.of("23505", "40001", "40P01", "HYT00");
@@ -29,7 +31,8 @@ final class JdbcErrors {
     /**
      * Connection exceptions (08), operator intervention such as a terminated backend, a dropped
      * database or a statement timeout (57), a database that does not exist (3D000), and PostgreSQL's
-     * lock timeout (55P03: a lock held that long means something is stuck, not a race to retry).
+     * lock timeout (55P03: a lock held that long means something is stuck or overloaded, not a race to
+     * retry; answered as {@link #BUSY}).
      */
     private static final Set<String> UNAVAILABLE_STATES = Set.of("08", "57", "3D000", "55P03");
 
@@ -56,6 +59,9 @@ final class JdbcErrors {
         String state = e.getSQLState();
         if (state != null && CONFLICT_STATES.contains(state)) {
             return new ConcurrencyConflict(doing + ": " + e.getMessage(), e);
+        }
+        if ("55P03".equals(state)) {
+            return new StorageUnavailable(BUSY, doing + ": " + BUSY + " (" + e.getMessage() + ")", e);
         }
         if (e instanceof SQLTransientConnectionException || e instanceof SQLNonTransientConnectionException
                 || e instanceof SQLRecoverableException || (state != null && UNAVAILABLE_STATES.stream().anyMatch(state::startsWith))

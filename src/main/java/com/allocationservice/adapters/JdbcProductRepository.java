@@ -23,12 +23,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.postgresql.PGConnection;
 
 /**
  * Products in three tables, with plain JDBC. Any number of needs load in one query, the needs passed
  * as arrays, so the statement text is the same for one command and for a hundred. It is the unit of
  * work's identity map: it hands out each product once and remembers the rows it was loaded from, so
  * that saving writes only what changed ({@link ProductRows}, {@link ProductWrites}).
+ *
+ * <p>On PostgreSQL the load also locks the products it reads, in SKU order ({@link #LOCKING}). A group
+ * of commands loads once, so its locks never cross another group's. A unit of work used outside a group
+ * may load again, and lock more products after the first ones: a deadlock there is a
+ * {@code ConcurrencyConflict}, run again like any other.
  */
 final class JdbcProductRepository implements ProductRepository {
 
@@ -49,7 +55,7 @@ final class JdbcProductRepository implements ProductRepository {
      * What allocations alone need, the usual group: the products with their batches that have stock,
      * and the lines named. Two parts instead of eight, so PostgreSQL plans it in a fraction of the time.
      */
-    private static final NamedSql LOAD_FOR_ALLOCATIONS = new NamedSql(STOCKED + " UNION ALL " + LINES + NAMED_LINES);
+    private static final String FOR_ALLOCATIONS = STOCKED + " UNION ALL " + LINES + NAMED_LINES;
 
     /**
      * Every need of a group: one row per batch (or one with no batch, for a product that has none) and
@@ -58,7 +64,7 @@ final class JdbcProductRepository implements ProductRepository {
      * and the batches with stock of their SKUs; the batches of the lines named; the lines named; the
      * lines on the batches named; the backorders of the SKUs, and of the batches' SKUs, that ask for them.
      */
-    private static final NamedSql LOAD = new NamedSql(STOCKED
+    private static final String ALL = STOCKED
             + " UNION ALL SELECT " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
             + "WHERE b.reference = ANY(CAST(:refs AS VARCHAR ARRAY))"
             + " UNION ALL SELECT " + BATCH_COLUMNS + " FROM batches b JOIN products p ON p.sku = b.sku "
@@ -70,7 +76,39 @@ final class JdbcProductRepository implements ProductRepository {
             + "WHERE b.reference = ANY(CAST(:refs AS VARCHAR ARRAY))"
             + " UNION ALL " + LINES + "WHERE l.batchref IS NULL AND l.sku = ANY(CAST(:backorder_skus AS VARCHAR ARRAY))"
             + " UNION ALL " + LINES + "WHERE l.batchref IS NULL AND l.sku IN "
-            + "(SELECT sku FROM batches WHERE reference = ANY(CAST(:backorder_refs AS VARCHAR ARRAY)))");
+            + "(SELECT sku FROM batches WHERE reference = ANY(CAST(:backorder_refs AS VARCHAR ARRAY)))";
+
+    /**
+     * PostgreSQL's row locks on the products a load reads, taken by the load itself: the products
+     * named by SKU and, for the full load, the owners of the batches named. {@code ORDER BY} puts the
+     * lock above the sort, so every group locks in SKU order and two groups cannot deadlock. The
+     * lock is the one the version compare-and-set's update takes later anyway ({@code NO KEY}; a
+     * {@code FOR UPDATE} would also hold up other transactions' foreign-key checks on the product).
+     */
+    private static final String LOCK_NAMED = "WITH locked AS (SELECT sku, version FROM products "
+            + "WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY)) ORDER BY sku FOR NO KEY UPDATE) ";
+    private static final String LOCK_NAMED_AND_OWNERS = "WITH locked AS (SELECT sku, version FROM products "
+            + "WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY) || ARRAY(SELECT sku FROM batches "
+            + "WHERE reference = ANY(CAST(:refs AS VARCHAR ARRAY)))) ORDER BY sku FOR NO KEY UPDATE) ";
+    /**
+     * One row per product locked, with its version as the lock found it. The product itself keeps the
+     * version read with its batches, so the compare-and-set refuses rows read before a change.
+     */
+    private static final String LOCKED = " UNION ALL SELECT 'lock', sku, version, CAST(NULL AS VARCHAR(255)), 0, 0, "
+            + "CAST(NULL AS DATE), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR(255)) FROM locked";
+
+    /** The two loads, for allocations alone and for any need. */
+    private record Loads(NamedSql forAllocations, NamedSql all) {
+    }
+
+    /**
+     * On PostgreSQL, where several instances may share the database, a group waits for another
+     * group that holds one of its products, instead of losing the compare-and-set to it and
+     * running again. H2 is embedded, one process: its groups run one at a time, and nothing waits.
+     */
+    private static final Loads LOCKING = new Loads(new NamedSql(LOCK_NAMED + FOR_ALLOCATIONS + LOCKED),
+            new NamedSql(LOCK_NAMED_AND_OWNERS + ALL + LOCKED));
+    private static final Loads PLAIN = new Loads(new NamedSql(FOR_ALLOCATIONS), new NamedSql(ALL));
 
     /** A product handed out, and the rows it was loaded from (or last saved as). */
     private record Tracked(Product product, ProductRows stored) {
@@ -150,25 +188,45 @@ final class JdbcProductRepository implements ProductRepository {
         return needs.stream().allMatch(n -> n.sku() != null && n.orderid() != null && n.batchref() == null && !n.backorders());
     }
 
+    /**
+     * Reads the products once, or twice when a lock waited for another transaction that changed them.
+     * A statement reads at the moment it starts (PostgreSQL's read committed), so such a product's
+     * batches and lines come from before that change, while its lock is on the row after it: the
+     * version read with the batches is the old one, so the compare-and-set would refuse them. Read
+     * again with the locks held, they are current.
+     */
     private List<ProductRows> load(List<Need> needs) {
+        Read read = read(needs);
+        return read.changedWhileLocking().isEmpty() ? read.products() : read(needs).products();
+    }
+
+    /** The products read, and those whose lock found a later version than the statement read. */
+    private record Read(List<ProductRows> products, Set<String> changedWhileLocking) {
+    }
+
+    private Read read(List<Need> needs) {
         Connection c = connection.get();
-        NamedSql sql = allocationsOnly(needs) ? LOAD_FOR_ALLOCATIONS : LOAD;
-        try (PreparedStatement st = sql.prepare(c)) {
-            // a plan kept from an empty order_lines would hash the whole table at every load once it grew
-            Database.planEachTime(st);
-            List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
-            Map<String, Object> values = new HashMap<>();
-            values.put("skus", texts(c, needs.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
-            values.put("order_ids", texts(c, lines.stream().map(Need::orderid)));
-            values.put("order_skus", texts(c, lines.stream().map(Need::sku)));
-            if (sql == LOAD) {
-                List<Need> backorders = needs.stream().filter(Need::backorders).toList();
-                values.put("refs", texts(c, needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct()));
-                values.put("backorder_skus", texts(c, backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
-                values.put("backorder_refs", texts(c, backorders.stream().filter(n -> n.sku() == null).map(Need::batchref)));
+        boolean all = !allocationsOnly(needs);
+        try {
+            Loads loads = c.isWrapperFor(PGConnection.class) ? LOCKING : PLAIN;
+            NamedSql sql = all ? loads.all() : loads.forAllocations();
+            try (PreparedStatement st = sql.prepare(c)) {
+                // a plan kept from an empty order_lines would hash the whole table at every load once it grew
+                Database.planEachTime(st);
+                List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
+                Map<String, Object> values = new HashMap<>();
+                values.put("skus", texts(c, needs.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
+                values.put("order_ids", texts(c, lines.stream().map(Need::orderid)));
+                values.put("order_skus", texts(c, lines.stream().map(Need::sku)));
+                if (all) {
+                    List<Need> backorders = needs.stream().filter(Need::backorders).toList();
+                    values.put("refs", texts(c, needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct()));
+                    values.put("backorder_skus", texts(c, backorders.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
+                    values.put("backorder_refs", texts(c, backorders.stream().filter(n -> n.sku() == null).map(Need::batchref)));
+                }
+                sql.bind(st, values);
+                return decode(st);
             }
-            sql.bind(st, values);
-            return decode(st);
         } catch (SQLException e) {
             throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);
         }
@@ -178,21 +236,25 @@ final class JdbcProductRepository implements ProductRepository {
         return c.createArrayOf("VARCHAR", values.toArray());
     }
 
-    /** A product's rows as they come: its version from a batch row, its batches and lines. */
+    /** A product's rows as they come: its version from a batch row, its batches and lines, its version as locked. */
     private static final class Rows {
         Long version;
+        Long locked;
         final Map<String, BatchRow> batches = new LinkedHashMap<>();
         final Map<String, LineAllocation> lines = new LinkedHashMap<>();
     }
 
-    private static List<ProductRows> decode(PreparedStatement st) throws SQLException {
+    private static Read decode(PreparedStatement st) throws SQLException {
         Map<String, Rows> products = new LinkedHashMap<>();
         try (ResultSet rs = st.executeQuery()) {
             while (rs.next()) {
                 String sku = rs.getString("sku");
                 String id = rs.getString("id");
                 Rows rows = products.computeIfAbsent(sku, s -> new Rows());
-                if ("batch".equals(rs.getString("row_kind"))) {
+                String kind = rs.getString("row_kind");
+                if ("lock".equals(kind)) {
+                    rows.locked = rs.getLong("version");
+                } else if ("batch".equals(kind)) {
                     rows.version = rs.getLong("version");
                     if (id != null) {
                         // as a LocalDate: java.sql.Date's calendar is Julian before 1582, so H2 shifted early dates
@@ -210,11 +272,15 @@ final class JdbcProductRepository implements ProductRepository {
             }
         }
         List<ProductRows> loaded = new ArrayList<>();
+        Set<String> changed = new HashSet<>();
         products.forEach((sku, rows) -> {
             if (rows.version != null) {
                 loaded.add(new ProductRows(sku, rows.version, rows.batches, rows.lines));
+                if (rows.locked != null && !rows.locked.equals(rows.version)) {
+                    changed.add(sku);
+                }
             }
         });
-        return loaded;
+        return new Read(loaded, changed);
     }
 }

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -50,6 +51,9 @@ final class ProductWrites {
         List<Product> updated = new ArrayList<>();
         List<Product> created = new ArrayList<>();
         loadedVersions.forEach((product, loaded) -> (loaded == null ? created : updated).add(product));
+        // a new product has no row the load could lock: in SKU order, two groups creating the same ones
+        // wait for each other's inserts instead of deadlocking
+        created.sort(Comparator.comparing(Product::sku));
         Set<String> conflicted = new HashSet<>();
         conflicted.addAll(unchanged(c, UPDATE_VERSION, updated, p -> Map.of("sku", p.sku(), "version", p.version(),
                 "loaded_version", loadedVersions.get(p))));

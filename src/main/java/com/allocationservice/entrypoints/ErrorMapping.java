@@ -48,7 +48,7 @@ final class ErrorMapping {
         routes.error(405, ctx -> message(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path()));
     }
 
-    /** The cause, when known ("storage full", "storage read-only"), is named: the operator's fix depends on it. */
+    /** The cause, when known ("storage full", "storage read-only", "storage busy"), is named: the operator's fix depends on it. */
     private static void unavailable(Exception e, String reason, Context ctx) {
         log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
         message(ctx, 503, reason == null ? "Storage is unavailable; try again later"

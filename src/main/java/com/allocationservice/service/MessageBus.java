@@ -16,9 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link CommandGroup} in one unit of work: one load, one write, one commit for the lot (group commit).
  * There is no timer: a group is whatever arrived while the previous group ran (up to {@link #MAX_GROUP}),
  * so a lone command runs alone at once. One group runs at a time, so each SKU's commands run in arrival
- * order and never race each other within a process; across processes the version compare-and-set decides,
- * and a command whose product another process changed first is retried, alone of its group, with
- * jittered backoff. Other failures reach the caller at once.
+ * order and never race each other within a process; across processes the unit of work may make a group
+ * wait for another process's group (the JDBC one locks the products it loads, on PostgreSQL), and the
+ * version compare-and-set decides what is left: a command whose product another process changed first
+ * is retried, alone of its group, with jittered backoff. Other failures reach the caller at once.
  *
  * <p>The book's bus also dispatches events to handlers. Here events leave the service only through the
  * transactional outbox that the unit of work writes with the change, so this bus has no event half:

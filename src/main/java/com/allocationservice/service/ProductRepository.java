@@ -54,7 +54,9 @@ public interface ProductRepository {
 
     /**
      * Loads every product these needs name, each with all that its needs ask for, in one round trip,
-     * so that a group of commands reads storage once; {@link #get} then hands them out.
+     * so that a group of commands reads storage once; {@link #get} then hands them out. An
+     * implementation may hold the products loaded until the unit of work ends, so that other units of
+     * work wait for them (the JDBC one locks them on PostgreSQL, all at once and in SKU order).
      */
     void prefetch(Collection<Need> needs);
 }

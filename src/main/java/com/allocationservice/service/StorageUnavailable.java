@@ -18,7 +18,7 @@ public final class StorageUnavailable extends RuntimeException {
         this.reason = reason;
     }
 
-    /** A short cause such as "storage full" or "storage read-only", or null: unreachable. */
+    /** A short cause such as "storage full", "storage read-only" or "storage busy", or null: unreachable. */
     public String reason() {
         return reason;
     }

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Many real threads allocate one SKU's limited stock at once through several buses on one PostgreSQL
  * database, as several instances of the service would. One bus runs one group of commands at a time,
- * so within a bus nothing races: only across buses does the version compare-and-set decide, and it
- * must keep the stored state exactly consistent. The test checks that the buses really conflicted.
+ * so within a bus nothing races; across buses a group locks its product as it loads it, so the others
+ * wait for it (the version compare-and-set stays behind that), and the stored state must be exactly
+ * consistent.
  */
 class ConcurrentAllocationTest {
 
@@ -119,7 +120,8 @@ class ConcurrentAllocationTest {
             // 127 wanted, 75 in stock: it runs out unless 18 or more requests each lost 20 races in a row
             assertThat(answered.values()).as("stock runs out").contains(OUT_OF_STOCK);
             assertThat(buses.stream().mapToLong(MessageBus::commandRetries).sum())
-                    .as("the buses lost compare-and-sets to each other, and retried").isPositive();
+                    .as("the buses waited for each other's groups instead of losing compare-and-sets and retrying")
+                    .isLessThan(THREADS / 20);
         }
     }
 

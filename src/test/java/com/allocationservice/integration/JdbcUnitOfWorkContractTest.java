@@ -2,6 +2,7 @@ package com.allocationservice.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.domain.Batch;
@@ -16,10 +17,16 @@ import com.allocationservice.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -118,8 +125,9 @@ class JdbcUnitOfWorkContractTest {
         assertThat(longs("SELECT allocated_quantity FROM batches")).containsExactly(3L);
     }
 
+    /** On H2, which takes no lock when it loads; on PostgreSQL the second waits for the first (below). */
     @ParameterizedTest
-    @EnumSource(TestDatabase.Kind.class)
+    @EnumSource(value = TestDatabase.Kind.class, names = "H2")
     void a_stale_product_fails_to_commit_and_writes_nothing(TestDatabase.Kind kind) {
         open(kind);
         createProduct("LAMP", 10);
@@ -168,6 +176,64 @@ class JdbcUnitOfWorkContractTest {
         change(p -> p.deallocate("o1"), "o1");
         assertThat(storedVersion()).isEqualTo(5);
         assertThat(longs("SELECT COUNT(*) FROM order_lines")).containsExactly(0L);
+    }
+
+    /**
+     * On PostgreSQL a unit of work locks the products it loads: a second one loading the same product
+     * waits for the first to end, then gets the product as the first committed it, and commits.
+     */
+    @Test
+    void on_postgresql_a_second_unit_of_work_waits_for_the_first_and_loads_what_it_committed() throws Exception {
+        open(TestDatabase.Kind.POSTGRES);
+        createProduct("LAMP", 10);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (UnitOfWork first = uows.begin()) {
+            first.products().get(Need.lineAndBackorders("LAMP", "o1")).orElseThrow().allocate(new OrderLine("o1", "LAMP", 3));
+            Future<Long> second = thread.submit(() -> {
+                try (UnitOfWork uow = uows.begin()) {
+                    Product lamp = uow.products().get(Need.lineAndBackorders("LAMP", "o2")).orElseThrow();
+                    long loaded = lamp.version();
+                    lamp.allocate(new OrderLine("o2", "LAMP", 4));
+                    uow.commit();
+                    return loaded;
+                }
+            });
+            await().atMost(Duration.ofSeconds(20)).until(db::hasSessionWaitingOnLock);
+            assertThat(second).isNotDone();
+            first.commit();
+
+            assertThat(second.get(20, TimeUnit.SECONDS)).as("the version the second loaded").isEqualTo(2L);
+        } finally {
+            thread.shutdownNow();
+        }
+        assertThat(strings("SELECT orderid FROM order_lines ORDER BY orderid")).containsExactly("o1", "o2");
+        assertThat(longs("SELECT allocated_quantity FROM batches")).containsExactly(7L);
+        assertThat(longs("SELECT version FROM products")).containsExactly(3L);
+    }
+
+    /**
+     * A product that does not exist yet has no row to lock: of two units of work creating it, the
+     * one that commits second finds it inserted (the compare-and-set of a new product) and writes nothing.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void of_two_units_of_work_creating_one_product_the_second_fails_to_commit_and_writes_nothing(
+            TestDatabase.Kind kind) {
+        open(kind);
+        try (UnitOfWork first = uows.begin(); UnitOfWork second = uows.begin()) {
+            assertThat(first.products().get(Need.backorders("LAMP"))).isEmpty();
+            assertThat(second.products().get(Need.backorders("LAMP"))).isEmpty();
+            for (var uow : List.of(first, second)) {
+                Product lamp = Product.create("LAMP");
+                uow.products().add(lamp);
+                lamp.addBatch(new Batch(uow == first ? "b1" : "b2", "LAMP", 10, null));
+            }
+            first.commit();
+
+            assertThatThrownBy(second::commit).isInstanceOf(ConcurrencyConflict.class);
+        }
+        assertThat(strings("SELECT reference FROM batches")).containsExactly("b1");
+        assertThat(longs("SELECT version FROM products")).containsExactly(1L);
     }
 
     @ParameterizedTest
