@@ -79,35 +79,7 @@ class CrossInstanceConflictTest {
                 work.add(commands);
             }
 
-            Map<String, String> answered = new ConcurrentHashMap<>();
-            CyclicBarrier start = new CyclicBarrier(work.size());
-            ExecutorService threads = Executors.newFixedThreadPool(work.size());
-            List<Future<?>> done = new ArrayList<>();
-            try {
-                for (int t = 0; t < work.size(); t++) {
-                    MessageBus bus = buses.get(t % 2);
-                    List<Command<?>> commands = work.get(t);
-                    done.add(threads.submit(() -> {
-                        start.await(30, TimeUnit.SECONDS);
-                        for (Command<?> command : commands) {
-                            if (command instanceof Allocate a) {
-                                answered.put(a.orderid(), switch (bus.handle(a)) {
-                                    case Outcome.Allocated allocated -> allocated.batchref();
-                                    case Outcome.OutOfStock outOfStock -> "none";
-                                });
-                            } else {
-                                bus.handle(command);
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> future : done) {
-                    future.get(3, TimeUnit.MINUTES); // a ConcurrencyConflict or any other failure fails here
-                }
-            } finally {
-                threads.shutdownNow();
-            }
+            Map<String, String> answered = runTogether(buses, work);
 
             long retries = buses.stream().mapToLong(MessageBus::commandRetries).sum();
             assertThat(retries).as("the two instances waited for each other: retries").isLessThan(wanted.size() / 20);
@@ -180,35 +152,7 @@ class CrossInstanceConflictTest {
                 work.add(commands);
             }
 
-            Map<String, String> answered = new ConcurrentHashMap<>();
-            CyclicBarrier start = new CyclicBarrier(work.size());
-            ExecutorService threads = Executors.newFixedThreadPool(work.size());
-            List<Future<?>> done = new ArrayList<>();
-            try {
-                for (int t = 0; t < work.size(); t++) {
-                    MessageBus bus = buses.get(t % 2);
-                    List<Command<?>> commands = work.get(t);
-                    done.add(threads.submit(() -> {
-                        start.await(30, TimeUnit.SECONDS);
-                        for (Command<?> command : commands) {
-                            if (command instanceof Allocate a) {
-                                answered.put(a.orderid(), switch (bus.handle(a)) {
-                                    case Outcome.Allocated allocated -> allocated.batchref();
-                                    case Outcome.OutOfStock outOfStock -> "none";
-                                });
-                            } else {
-                                bus.handle(command);
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> future : done) {
-                    future.get(2, TimeUnit.MINUTES); // a ConcurrencyConflict or any other failure fails here
-                }
-            } finally {
-                threads.shutdownNow();
-            }
+            Map<String, String> answered = runTogether(buses, work);
 
 
             Map<String, String> stored = new HashMap<>();
@@ -356,7 +300,7 @@ class CrossInstanceConflictTest {
     void a_product_held_past_the_lock_timeout_is_storage_busy() throws Exception {
         Settings.Timeouts shortLocks = Settings.fromEnvironment(Map.of("ALLOCATION_DB_LOCK_TIMEOUT_MS", "300")).timeouts();
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 4);
-             HikariDataSource otherPool = Database.pool(db.url(), db.user(), "", 2, shortLocks)) {
+             HikariDataSource otherPool = Database.pool(db.url(), db.user(), "", 2, shortLocks, 0)) {
             UnitOfWork.Factory real = JdbcUnitOfWork.factory(db.dataSource());
             CountDownLatch release = new CountDownLatch(1);
             MessageBus first = Bootstrap.bus(() -> new Paused(real.begin(), release));
@@ -383,5 +327,44 @@ class CrossInstanceConflictTest {
             assertThat(db.query("SELECT purchased_quantity || '/' || allocated_quantity FROM batches",
                     rs -> rs.getString(1))).containsExactly("10/2");
         }
+    }
+
+    /**
+     * Runs each list of commands on a thread of its own, the threads alternating between the buses, all
+     * started at once; returns each allocation's answer (its batch, or "none" when out of stock). A
+     * {@code ConcurrencyConflict} or any other failure fails the test.
+     */
+    private static Map<String, String> runTogether(List<MessageBus> buses, List<List<Command<?>>> work)
+            throws Exception {
+        Map<String, String> answered = new ConcurrentHashMap<>();
+        CyclicBarrier start = new CyclicBarrier(work.size());
+        ExecutorService threads = Executors.newFixedThreadPool(work.size());
+        List<Future<?>> done = new ArrayList<>();
+        try {
+            for (int t = 0; t < work.size(); t++) {
+                MessageBus bus = buses.get(t % buses.size());
+                List<Command<?>> commands = work.get(t);
+                done.add(threads.submit(() -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    for (Command<?> command : commands) {
+                        if (command instanceof Allocate a) {
+                            answered.put(a.orderid(), switch (bus.handle(a)) {
+                                case Outcome.Allocated allocated -> allocated.batchref();
+                                case Outcome.OutOfStock outOfStock -> "none";
+                            });
+                        } else {
+                            bus.handle(command);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(3, TimeUnit.MINUTES);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        return answered;
     }
 }
