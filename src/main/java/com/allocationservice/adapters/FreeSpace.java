@@ -1,5 +1,6 @@
 package com.allocationservice.adapters;
 
+import com.allocationservice.config.Settings;
 import com.zaxxer.hikari.HikariDataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -20,20 +21,36 @@ import javax.sql.DataSource;
 final class FreeSpace {
 
     /** PostgreSQL, H2 in memory, or no reserve asked for. */
-    static final FreeSpace NONE = new FreeSpace(null, 0);
+    static final FreeSpace NONE = new FreeSpace(null, 0, "none");
+
+    /** The automatic reserve's most: 64 MB, far more than H2 writes at once, and little on any disk. */
+    private static final long AUTO_MAXIMUM = 64L * 1024 * 1024;
 
     private final Path directory;
     private final long minimum;
+    private final String setting;
 
-    private FreeSpace(Path directory, long minimum) {
+    private FreeSpace(Path directory, long minimum, String setting) {
         this.directory = directory;
         this.minimum = minimum;
+        this.setting = setting;
     }
 
-    /** The reserve of the H2 file database at {@code jdbcUrl}, or {@link #NONE}. */
+    /**
+     * The reserve of the H2 file database at {@code jdbcUrl}, or {@link #NONE}; {@link Settings#MIN_FREE_AUTO}
+     * is 64 MB, or a tenth of the file system if that is less (a small volume still gets one).
+     */
     static FreeSpace of(String jdbcUrl, long minimumBytes) {
-        return minimumBytes <= 0 ? NONE
-                : Database.h2Directory(jdbcUrl).map(directory -> new FreeSpace(directory, minimumBytes)).orElse(NONE);
+        if (minimumBytes == 0) {
+            return NONE;
+        }
+        return Database.h2Directory(jdbcUrl).map(directory -> {
+            if (minimumBytes != Settings.MIN_FREE_AUTO) {
+                return new FreeSpace(directory, minimumBytes, minimumBytes / 1048576 + " MB");
+            }
+            long auto = Math.min(AUTO_MAXIMUM, existing(directory).toFile().getTotalSpace() / 10);
+            return new FreeSpace(directory, auto, String.format("auto: %.1f MB", auto / 1048576.0));
+        }).orElse(NONE);
     }
 
     /** The reserve of a pool built by {@link Database}, or {@link #NONE}. */
@@ -47,15 +64,20 @@ final class FreeSpace {
         if (this == NONE) {
             return;
         }
+        long free = existing(directory).toFile().getUsableSpace();
+        if (free < minimum) {
+            throw new Low(String.format("No space left for the database: %.1f MB free in %s, below"
+                    + " ALLOCATION_DB_MIN_FREE_MB (%s)", free / 1048576.0, directory, setting));
+        }
+    }
+
+    /** The directory, or the nearest one above it that exists (H2 creates it on first use). */
+    private static Path existing(Path directory) {
         Path existing = directory;
         while (existing.getParent() != null && !Files.exists(existing)) {
             existing = existing.getParent();
         }
-        long free = existing.toFile().getUsableSpace();
-        if (free < minimum) {
-            throw new Low(String.format("No space left for the database: %.1f MB free in %s, below"
-                    + " ALLOCATION_DB_MIN_FREE_MB (%d MB)", free / 1048576.0, directory, minimum / 1048576));
-        }
+        return existing;
     }
 
     /** The connection, with {@link #check} before each commit. */

@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
  * @param accessLog one log line per answered HTTP request
  * @param httpHeaderTimeout a connection that has not sent a whole request head (request line and headers) within this is closed
  * @param dbMinFreeBytes an embedded H2 database commits nothing while its file system has less free space than
- *        this, and answers "storage full" instead (0: no reserve); ignored on PostgreSQL
+ *        this, and answers "storage full" instead (0: no reserve; {@link #MIN_FREE_AUTO}: 64 MB, or a tenth
+ *        of the file system if that is less); ignored on PostgreSQL
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
@@ -51,6 +52,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      */
     public static final String EMBEDDED_DB_URL = "jdbc:h2:file:./data/allocation;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;"
             + "DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+
+    /** {@code ALLOCATION_DB_MIN_FREE_MB=auto}, the default: 64 MB, or a tenth of the file system if that is less. */
+    public static final long MIN_FREE_AUTO = -1;
 
     public static final String DEFAULT_NOTIFY_FROM = "allocations@example.com";
     public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
@@ -163,8 +167,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             Settings::flag, Shown.PLAIN, Settings::accessLog);
     private static final Variable<Duration> HTTP_HEADER_TIMEOUT = new Variable<>("ALLOCATION_HTTP_HEADER_TIMEOUT_MS",
             "20000", whole(1, 3_600_000).andThen(Duration::ofMillis), Shown.PLAIN, s -> s.httpHeaderTimeout().toMillis());
-    private static final Variable<Long> DB_MIN_FREE_MB = new Variable<>("ALLOCATION_DB_MIN_FREE_MB", "64",
-            whole(0, 1_000_000).andThen(mb -> mb * 1024L * 1024L), Shown.PLAIN, s -> s.dbMinFreeBytes() / (1024 * 1024));
+    private static final Variable<Long> DB_MIN_FREE_MB = new Variable<>("ALLOCATION_DB_MIN_FREE_MB", "auto",
+            raw -> raw.strip().equals("auto") ? MIN_FREE_AUTO : whole(0, 1_000_000).apply(raw) * 1024L * 1024L,
+            Shown.PLAIN, s -> s.dbMinFreeBytes() == MIN_FREE_AUTO ? "auto" : s.dbMinFreeBytes() / (1024 * 1024));
 
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,

@@ -69,9 +69,8 @@ class EmbeddedStorageFaultsTest {
         }, false);
     }
 
-    /** A free-space reserve of one megabyte, on the 8 MB file system of the test. */
+    /** More than the default reserve on the test's 8 MB file system (a tenth of it). */
     private static final long RESERVE = 1024 * 1024;
-    private static final Map<String, String> SMALL_RESERVE = Map.of("ALLOCATION_DB_MIN_FREE_MB", "1");
 
     private interface Filling {
         Load fill(java.util.concurrent.Callable<Load> startLoad, Path filler) throws Exception;
@@ -85,7 +84,7 @@ class EmbeddedStorageFaultsTest {
     private void fullDisk(Filling filling, boolean byTheReserve) throws Exception {
         mountSmallDataDirectory();
         Map<String, String> accepted = new ConcurrentHashMap<>();
-        try (ServiceProcess service = ServiceProcess.start(workDir, SMALL_RESERVE)) {
+        try (ServiceProcess service = ServiceProcess.start(workDir, Map.of())) {
             assertThat(service.post("/add_batch", "{\"ref\": \"batch-1\", \"sku\": \"" + SKU
                     + "\", \"qty\": 100000000}").status()).isEqualTo(201);
             Path filler = data.resolve("filler");
@@ -138,14 +137,14 @@ class EmbeddedStorageFaultsTest {
     @Test
     void a_read_only_data_directory_stops_start_up_naming_it() throws Exception {
         mountSmallDataDirectory();
-        try (ServiceProcess service = ServiceProcess.start(workDir, SMALL_RESERVE)) {
+        try (ServiceProcess service = ServiceProcess.start(workDir, Map.of())) {
             assertThat(service.post("/add_batch", "{\"ref\": \"batch-1\", \"sku\": \"" + SKU
                     + "\", \"qty\": 10}").status()).isEqualTo(201);
         }
         assumeTrue(run("mount", "-o", "remount,ro", data.toString()) == 0, "cannot remount the tmpfs read-only");
 
         ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir,
-                Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_MIN_FREE_MB", "1"));
+                Map.of("ALLOCATION_HTTP_PORT", "0"));
 
         assertThat(exit.code()).as(exit.output()).isNotZero();
         assertThat(exit.output()).contains("Cannot start the allocation service")
@@ -154,9 +153,10 @@ class EmbeddedStorageFaultsTest {
 
     @Test
     void a_disk_with_less_free_space_than_the_reserve_stops_start_up_naming_it_and_the_setting() throws Exception {
-        mountSmallDataDirectory();   // 8 MB, below the default reserve of 64 MB
+        mountSmallDataDirectory();   // 8 MB
 
-        ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir, Map.of("ALLOCATION_HTTP_PORT", "0"));
+        ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir,
+                Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_MIN_FREE_MB", "64"));
 
         assertThat(exit.code()).as(exit.output()).isNotZero();
         assertThat(exit.output()).contains("Cannot start the allocation service")
@@ -167,7 +167,7 @@ class EmbeddedStorageFaultsTest {
     @Test
     void a_database_file_that_cannot_be_written_stops_start_up_naming_its_directory() throws Exception {
         mountSmallDataDirectory();
-        try (ServiceProcess service = ServiceProcess.start(workDir, SMALL_RESERVE)) {
+        try (ServiceProcess service = ServiceProcess.start(workDir, Map.of())) {
             assertThat(service.post("/add_batch", "{\"ref\": \"batch-1\", \"sku\": \"" + SKU
                     + "\", \"qty\": 10}").status()).isEqualTo(201);
         }
@@ -176,7 +176,7 @@ class EmbeddedStorageFaultsTest {
                 "chattr +i is not supported here");
 
         ServiceProcess.Exit exit = ServiceProcess.runUntilExit(workDir,
-                Map.of("ALLOCATION_HTTP_PORT", "0", "ALLOCATION_DB_MIN_FREE_MB", "1"));
+                Map.of("ALLOCATION_HTTP_PORT", "0"));
 
         assertThat(exit.code()).as(exit.output()).isNotZero();
         assertThat(exit.output()).contains("Cannot start the allocation service")

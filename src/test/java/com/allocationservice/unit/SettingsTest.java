@@ -384,8 +384,10 @@ class SettingsTest {
     }
 
     @Test
-    void the_free_space_reserve_is_in_megabytes_zero_turns_it_off_and_it_is_refused_on_postgresql() {
-        assertThat(Settings.defaults().dbMinFreeBytes()).isEqualTo(64L * 1024 * 1024);
+    void the_free_space_reserve_is_auto_or_megabytes_zero_turns_it_off_and_it_is_refused_on_postgresql() {
+        assertThat(Settings.defaults().dbMinFreeBytes()).isEqualTo(Settings.MIN_FREE_AUTO);
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "auto")).dbMinFreeBytes())
+                .isEqualTo(Settings.MIN_FREE_AUTO);
         assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "3")).dbMinFreeBytes())
                 .isEqualTo(3L * 1024 * 1024);
         assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_DB_MIN_FREE_MB", "0")).dbMinFreeBytes()).isZero();
@@ -422,7 +424,7 @@ class SettingsTest {
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
                 + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
-                + "dbMinFreeMb=64]");
+                + "dbMinFreeMb=auto]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 
