@@ -91,6 +91,9 @@ class EmbeddedStorageFaultsTest {
             Load load = filling.fill(() -> Load.start(service, accepted, 4), filler);
             Awaitility.await("503s while the disk is full").atMost(Duration.ofSeconds(60))
                     .until(() -> load.count(503) >= 50);
+            // readiness writes at most once a second: DOWN within about a second of the first refused write
+            Awaitility.await("readiness DOWN while the disk is full").atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(200)).until(() -> service.get("/health/ready").status() == 503);
             ServiceProcess.Answer ready = service.get("/health/ready");
             assertThat(ready.status()).as("readiness while the disk is full: %s", ready.body()).isEqualTo(503);
             if (byTheReserve) {
