@@ -53,25 +53,23 @@ record ProductRows(String sku, long version, Map<String, BatchRow> batches, Map<
 
     /** Adds to {@code changes} what must be written for these rows to become {@code now}. */
     void diff(ProductRows now, Changes changes) {
-        now.batches.forEach((ref, row) -> {
-            BatchRow then = batches.get(ref);
-            if (then == null) {
-                changes.newBatches().add(row);
-            } else if (!then.equals(row)) {
-                changes.changedBatches().add(row);
-            }
-        });
+        diff(batches, now.batches, changes.newBatches(), changes.changedBatches());
         lines.forEach((orderid, then) -> {
             if (!now.lines.containsKey(orderid)) {
                 changes.goneLines().add(then);
             }
         });
-        now.lines.forEach((orderid, line) -> {
-            LineAllocation then = lines.get(orderid);
-            if (then == null) {
-                changes.newLines().add(line);
-            } else if (!then.equals(line)) {
-                changes.changedLines().add(line);
+        diff(lines, now.lines, changes.newLines(), changes.changedLines());
+    }
+
+    /** The rows of {@code now} that {@code then} lacks, and those that differ from it. */
+    private static <K, V> void diff(Map<K, V> then, Map<K, V> now, List<V> added, List<V> changed) {
+        now.forEach((key, row) -> {
+            V before = then.get(key);
+            if (before == null) {
+                added.add(row);
+            } else if (!before.equals(row)) {
+                changed.add(row);
             }
         });
     }
