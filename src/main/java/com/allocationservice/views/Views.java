@@ -146,7 +146,7 @@ public final class Views {
         return databaseProblem().isEmpty();
     }
 
-    /** Why the database fails {@link #databaseAnswers}'s check (the database's own words), or empty if it passes. */
+    /** Why the database fails {@link #databaseAnswers}'s check (naming a full or read-only store), or empty if it passes. */
     public Optional<String> databaseProblem() {
         CompletableFuture<Optional<String>> answered = CompletableFuture.supplyAsync(this::probe,
                 check -> Thread.ofVirtual().name("health-check").start(check));
