@@ -21,6 +21,9 @@ import org.postgresql.PGStatement;
 /** A pooled connection to PostgreSQL or H2, migrated to the current schema by Flyway. */
 public final class Database {
 
+    /** PostgreSQL's read_only_sql_transaction: a write on a standby (or a read-only session). */
+    private static final String READ_ONLY_TRANSACTION = "25006";
+
     /** The timeouts of an environment that sets none (the tests' pools). */
     private static final Settings.Timeouts DEFAULT_TIMEOUTS = Settings.defaults().timeouts();
 
@@ -178,7 +181,11 @@ public final class Database {
      * H2 closes the whole database when a write to its file fails (a full disk) and its connections then
      * still pass HikariCP's check ({@code isValid}); once none is left, the next connection opens the
      * file again, and with it the database. A commit refused for the free-space reserve ({@link FreeSpace})
-     * wrote nothing: its connection is kept.
+     * wrote nothing: its connection is kept. On PostgreSQL, a connection that refuses a write as read-only
+     * (25006) is on a server that is no longer the primary, or not yet (a failover, or a load balancer
+     * that sent it to a standby): it is discarded with every other one of the pool, and the next ones are
+     * opened where the URL now leads ({@code targetServerType=primary} of a multi-host URL, or the load
+     * balancer's check), instead of answering 503 for as long as that server stays up.
      */
     private static void recoverable(HikariDataSource dataSource, String jdbcUrl, String user, String password,
             long minFreeBytes) {
@@ -186,7 +193,21 @@ public final class Database {
         properties.putAll(dataSource.getDataSourceProperties());
         dataSource.setDataSource(new ReconnectingDataSource(new DriverDataSource(jdbcUrl, null, properties, user,
                 password), dataSource::isClosed, FreeSpace.of(jdbcUrl, minFreeBytes)));
-        if (jdbcUrl.startsWith("jdbc:h2:")) {
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            dataSource.setExceptionOverride(new SQLExceptionOverride() {
+                @java.lang.Override
+                public SQLExceptionOverride.Override adjudicate(SQLException e) {
+                    if (!READ_ONLY_TRANSACTION.equals(e.getSQLState())) {
+                        return SQLExceptionOverride.Override.CONTINUE_EVICT;
+                    }
+                    HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
+                    if (pool != null) {
+                        pool.softEvictConnections();
+                    }
+                    return SQLExceptionOverride.Override.MUST_EVICT;
+                }
+            });
+        } else if (jdbcUrl.startsWith("jdbc:h2:")) {
             dataSource.setExceptionOverride(new SQLExceptionOverride() {
                 @java.lang.Override   // plain @Override would name SQLExceptionOverride.Override
                 public SQLExceptionOverride.Override adjudicate(SQLException e) {

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -66,12 +67,38 @@ class ReadOnlyDatabaseTest {
                 .until(() -> api.get("/health/ready").statusCode() == 200);
     }
 
+    /**
+     * What a pool sees after a failover that left its connections up on the old primary, now a standby
+     * (or behind a load balancer that sent them to one): sessions that refuse every write while new
+     * ones would take it. The first refused write discards the pool's connections, so the service
+     * writes again at once, not when the old sessions end.
+     */
+    @Test
+    void connections_left_on_a_read_only_server_are_replaced_after_the_first_refused_write() throws Exception {
+        api = TestService.start(TestDatabase.Kind.POSTGRES);
+        assertThat(api.post("/add_batch", "{\"ref\": \"b1\", \"sku\": \"LAMP\", \"qty\": 100}").statusCode()).isEqualTo(201);
+        String name = api.db().url().substring(api.db().url().lastIndexOf('/') + 1);
+        run("ALTER DATABASE " + name + " SET default_transaction_read_only = on");
+        api.service().dataSource().getHikariPoolMXBean().softEvictConnections();   // the pool's sessions: all read-only
+        assertThat(api.post("/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 1}").statusCode()).isEqualTo(503);
+
+        run("ALTER DATABASE " + name + " RESET default_transaction_read_only");   // the old sessions stay read-only
+
+        HttpResponse<String> first = api.post("/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 1}");
+        HttpResponse<String> second = api.post("/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 1}");
+        assertThat(List.of(first.statusCode(), second.statusCode())).as(first.body() + " / " + second.body()).contains(202);
+    }
+
     /** Runs the statement on the server, then ends the database's sessions so new ones take the setting. */
     private static void admin(String sql, String database) throws Exception {
+        run(sql);
+        run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+    }
+
+    private static void run(String sql) throws Exception {
         try (Connection c = DriverManager.getConnection(TestDatabase.postgresServerUrl(), "postgres", "");
              Statement st = c.createStatement()) {
             st.execute(sql);
-            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
         }
     }
 }
