@@ -59,6 +59,24 @@ public final class Database {
      */
     public static HikariDataSource pool(String jdbcUrl, String user, String password, int poolSize,
             Settings.Timeouts timeouts, long minFreeBytes) {
+        return pool("allocation", jdbcUrl, user, password, poolSize, timeouts, minFreeBytes);
+    }
+
+    /**
+     * A pool for the views only, on a database that may be a standby (the read side of chapter 12):
+     * never migrated (a standby cannot be; the writes' pool migrates the primary, which the standby
+     * follows), its connections read-only, the same timeouts as the writes' pool.
+     */
+    public static HikariDataSource readPool(String jdbcUrl, String user, String password, int poolSize,
+            Settings.Timeouts timeouts) {
+        HikariDataSource dataSource = pool("allocation-read", jdbcUrl, user, password, poolSize, timeouts, 0);
+        dataSource.setReadOnly(true);
+        return dataSource;
+    }
+
+    /** The pool's name is also its connections' application name on PostgreSQL (in {@code pg_stat_activity}). */
+    private static HikariDataSource pool(String name, String jdbcUrl, String user, String password, int poolSize,
+            Settings.Timeouts timeouts, long minFreeBytes) {
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(jdbcUrl);
         dataSource.setUsername(user);
@@ -67,7 +85,7 @@ public final class Database {
         dataSource.setAutoCommit(false);
         dataSource.setConnectionTimeout(Math.max(250, timeouts.dbConnect().toMillis()));
         dataSource.setValidationTimeout(Math.max(250, timeouts.dbConnect().toMillis() / 2));
-        dataSource.setPoolName("allocation");
+        dataSource.setPoolName(name);
         timeoutProperties(dataSource, jdbcUrl, timeouts.dbConnect(), timeouts.dbSocket(), timeouts.dbStatement(),
                 timeouts.dbLock());
         recoverable(dataSource, jdbcUrl, user, password, minFreeBytes);
@@ -245,6 +263,7 @@ public final class Database {
     private static void timeoutProperties(HikariDataSource dataSource, String jdbcUrl, Duration connect,
             Duration socket, Duration statement, Duration lock) {
         if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            dataSource.addDataSourceProperty("ApplicationName", dataSource.getPoolName());
             dataSource.addDataSourceProperty("connectTimeout", seconds(connect));
             dataSource.addDataSourceProperty("loginTimeout", seconds(connect));
             dataSource.addDataSourceProperty("socketTimeout", seconds(socket));

@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.List;
+import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
 
@@ -126,7 +127,14 @@ public final class Bootstrap {
             FunctionCounter.builder("allocation_commit_grouped_commands", bus, MessageBus::groupedCommands)
                     .description("Commands run in those groups (divided by the groups: the mean group size)")
                     .register(meters);
-            Views views = new Views(dataSource, healthProbe);
+            DataSource reads = dataSource;
+            if (settings.readDbUrl().isPresent()) {
+                HikariDataSource readPool = Database.readPool(settings.readDbUrl().get(), settings.dbUser(),
+                        settings.dbPassword(), settings.dbPoolSize(), settings.timeouts());
+                workers.add(readPool);
+                reads = readPool;
+            }
+            Views views = new Views(reads, healthProbe);
             http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, operatorStatus(settings, views, workers),
                     migrated, settings.apiToken(), requestObserver(settings, meters)), settings.httpHeaderTimeout());
             http.start(settings.httpPort());

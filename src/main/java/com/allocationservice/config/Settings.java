@@ -36,12 +36,15 @@ import java.util.stream.Collectors;
  * @param dbMinFreeBytes an embedded H2 database commits nothing while its file system has less free space than
  *        this, and answers "storage full" instead (0: no reserve; {@link #MIN_FREE_AUTO}: 64 MB, or a tenth
  *        of the file system if that is less); ignored on PostgreSQL
+ * @param readDbUrl present: the views (the read side) read from this PostgreSQL URL, typically standbys
+ *        ({@code targetServerType=preferSecondary}), with the same user and password; the writes, the
+ *        outbox and the health check stay on {@code dbUrl}
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
         int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
-        boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes) {
+        boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes, Optional<String> readDbUrl) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -171,12 +174,16 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             raw -> raw.strip().equals("auto") ? MIN_FREE_AUTO : whole(0, 1_000_000).apply(raw) * 1024L * 1024L,
             Shown.PLAIN, s -> s.dbMinFreeBytes() == MIN_FREE_AUTO ? "auto" : s.dbMinFreeBytes() / (1024 * 1024));
 
+    private static final Variable<Optional<String>> READ_DB_URL = new Variable<>("ALLOCATION_READ_DB_URL", "",
+            raw -> raw.isBlank() ? Optional.empty() : Optional.of(postgresUrl(raw)), Shown.PASSWORD_MASKED,
+            s -> s.readDbUrl().orElse(""));
+
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
             REDIS_URL, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW, RELAY_ENABLED,
             CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
-            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB);
+            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL);
 
     /** A variable that only means something when another is set: set without it, it would be ignored. */
     private record Needs(Variable<?> setting, Variable<?> on, String why) {
@@ -293,6 +300,11 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             problems.add(DB_MIN_FREE_MB.name() + " is set but the database is not an embedded H2 one: it would be"
                     + " ignored (PostgreSQL refuses writes on a full disk by itself)");
         }
+        Optional<String> readDbUrl = get(values, READ_DB_URL);
+        if (readDbUrl != null && readDbUrl.isPresent() && dbUrl != null && !dbUrl.startsWith("jdbc:postgresql:")) {
+            problems.add(READ_DB_URL.name() + " is set but " + DB_URL.name() + " is not a PostgreSQL URL: the views"
+                    + " would read another database than the one written to");
+        }
         if (!problems.isEmpty()) {
             throw new InvalidSettings(problems);
         }
@@ -310,7 +322,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT),
-                get(values, DB_MIN_FREE_MB));
+                get(values, DB_MIN_FREE_MB), readDbUrl);
     }
 
     /**
@@ -442,6 +454,14 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
             throw new IllegalArgumentException("must be a jdbc:postgresql: or jdbc:h2: URL, was '"
                     + redactedJdbcUrl(url) + "'");
+        }
+        return url;
+    }
+
+    private static String postgresUrl(String raw) {
+        String url = raw.strip();
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("must be a jdbc:postgresql: URL, was '" + redactedJdbcUrl(url) + "'");
         }
         return url;
     }

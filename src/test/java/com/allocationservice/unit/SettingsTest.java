@@ -399,6 +399,23 @@ class SettingsTest {
     }
 
     @Test
+    void the_read_side_url_is_an_optional_postgresql_url_beside_a_postgresql_database_with_its_password_masked() {
+        assertThat(Settings.defaults().readDbUrl()).isEmpty();
+        String standbys = "jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=preferSecondary&password=rd-pass-5";
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://h1:5432,h2:5432/db",
+                "ALLOCATION_READ_DB_URL", " " + standbys + " "));
+        assertThat(s.readDbUrl()).contains(standbys);
+        assertThat(s.toString()).contains("readDbUrl=jdbc:postgresql://h1:5432,h2:5432/db?targetServerType=preferSecondary&password=***")
+                .doesNotContain("rd-pass-5");
+        assertThat(s.redact("refused rd-pass-5")).isEqualTo("refused ***");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://db/x",
+                "ALLOCATION_READ_DB_URL", "jdbc:h2:mem:x")))
+                .hasMessageContaining("ALLOCATION_READ_DB_URL must be a jdbc:postgresql: URL, was 'jdbc:h2:mem:x'");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_READ_DB_URL", "jdbc:postgresql://db/x")))
+                .hasMessageContaining("ALLOCATION_READ_DB_URL is set but ALLOCATION_DB_URL is not a PostgreSQL URL");
+    }
+
+    @Test
     void the_settings_text_shows_every_variable_by_its_field_name_with_secrets_masked() {
         Settings s = Settings.fromEnvironment(Map.ofEntries(
                 Map.entry("ALLOCATION_DB_URL", "jdbc:postgresql://db/x?password=pw1"),
@@ -424,7 +441,7 @@ class SettingsTest {
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
                 + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
-                + "dbMinFreeMb=auto]");
+                + "dbMinFreeMb=auto, readDbUrl=]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 
