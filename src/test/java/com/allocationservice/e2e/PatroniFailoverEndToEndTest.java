@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The jar on a two-node PostgreSQL cluster run by Patroni in synchronous mode ({@code ops/ha-local/up
  * postgres}, on ports of its own), reached through a URL that names both nodes: while 8 clients
- * allocate, the leader's Patroni and postmaster are SIGKILLed together, as a crashed machine goes.
+ * allocate, the leader stops sending WAL to the standby for a second, then its Patroni and PostgreSQL
+ * are SIGKILLed together, as a crashed machine goes.
  * The same process answers 2xx again within 30 s of the kill (the other node took over), and
  * afterwards, on the new primary, every line answered 202 is stored once on the batch its answer
  * named, no batch holds more than it has, every other answer was a 503 with a message, and every
@@ -102,9 +103,19 @@ class PatroniFailoverEndToEndTest {
         await("allocations under way").atMost(Duration.ofSeconds(30)).until(() -> load.accepted.size() >= 200);
 
         int leader = leader().orElseThrow(() -> new AssertionError("no Patroni leader"));
+        // The leader stops sending WAL a second before the crash. Asynchronous replication would
+        // acknowledge that second's commits and lose them in the failover; in synchronous mode they
+        // wait for the standby and are never acknowledged.
+        ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(Files.readAllLines(
+                haDir.resolve("pg" + leader + "/data/postmaster.pid")).getFirst())).orElseThrow();
+        List<ProcessHandle> backends = postmaster.children().toList();
+        signal("STOP", walSender(backends));
+        Thread.sleep(1_000);
         long killedAt = System.nanoTime();
-        kill(Long.parseLong(Files.readString(haDir.resolve("patroni" + leader + ".pid")).strip()));
-        kill(Long.parseLong(Files.readAllLines(haDir.resolve("pg" + leader + "/data/postmaster.pid")).getFirst()));
+        kill(ProcessHandle.of(Long.parseLong(Files.readString(haDir.resolve("patroni" + leader + ".pid")).strip()))
+                .orElseThrow());
+        kill(postmaster);
+        backends.forEach(PatroniFailoverEndToEndTest::kill);   // the stopped WAL sender among them
 
         await("a 202 for a request sent after the kill").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50)).until(() -> load.acceptedSentAfter(killedAt) > 0);
@@ -126,7 +137,9 @@ class PatroniFailoverEndToEndTest {
             assertThat(RedisMessages.parse(refused.body()).path("message").asText()).as(refused.toString()).isNotBlank();
         });
         Map<String, String> stored = storedLines();
-        assertThat(stored).containsAllEntriesOf(load.accepted);
+        Map<String, String> lost = new HashMap<>(load.accepted);
+        lost.entrySet().removeIf(line -> line.getValue().equals(stored.get(line.getKey())));
+        assertThat(lost).as("lines answered 202 but not stored on the batch named, of %d", load.accepted.size()).isEmpty();
         noBatchOverAllocated();
 
         await("every stored allocation on the stream").atMost(Duration.ofSeconds(30))
@@ -187,9 +200,25 @@ class PatroniFailoverEndToEndTest {
         }).findFirst();
     }
 
-    private static void kill(long pid) {
-        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
-        assertThat(process.destroyForcibly()).as("SIGKILL sent to %d", pid).isTrue();
+    /** The backend sending WAL to the standby: the one whose title says so. */
+    private static long walSender(List<ProcessHandle> backends) {
+        return backends.stream().filter(backend -> {
+            try {
+                return Files.readString(Path.of("/proc", Long.toString(backend.pid()), "cmdline")).contains("walsender");
+            } catch (IOException gone) {
+                return false;
+            }
+        }).findFirst().orElseThrow(() -> new AssertionError("no walsender on the leader")).pid();
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor())
+                .as("kill -%s %d", signal, pid).isZero();
+    }
+
+    /** SIGKILL. */
+    private static void kill(ProcessHandle process) {
+        assertThat(process.destroyForcibly()).as("SIGKILL sent to %d", process.pid()).isTrue();
     }
 
     private void down() {
