@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -43,7 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The same process answers 2xx again within 30 s of the kill (the other node took over), and
  * afterwards, on the new primary, every line answered 202 is stored once on the batch its answer
  * named, no batch holds more than it has, every other answer was a 503 with a message, and every
- * stored allocation reached the Redis stream.
+ * stored allocation reached the Redis stream. The views read from the standby before the failover
+ * ({@code ALLOCATION_READ_DB_URL} with {@code targetServerType=preferSecondary}), and from the new
+ * primary after it.
  */
 class PatroniFailoverEndToEndTest {
 
@@ -77,6 +80,7 @@ class PatroniFailoverEndToEndTest {
                 .substring("ALLOCATION_DB_URL=".length());
         redis = RedisTestServer.start();
         service = ServiceProcess.start(workDir, Map.of("ALLOCATION_DB_URL", dbUrl, "ALLOCATION_DB_USER", "postgres",
+                "ALLOCATION_READ_DB_URL", dbUrl.replace("targetServerType=primary", "targetServerType=preferSecondary"),
                 "ALLOCATION_REDIS_URL", redis.url()));
         for (String sku : SKUS) {
             assertThat(service.post("/add_batch", "{\"ref\": \"batch-" + sku + "\", \"sku\": \"" + sku
@@ -104,6 +108,8 @@ class PatroniFailoverEndToEndTest {
         await("allocations under way").atMost(Duration.ofSeconds(30)).until(() -> load.accepted.size() >= 200);
 
         int leader = leader().orElseThrow(() -> new AssertionError("no Patroni leader"));
+        readsFromTheStandby(load, leader);
+        Set<String> readBefore = Set.copyOf(load.accepted.keySet());
         // The leader stops sending WAL a second before the crash. Asynchronous replication would
         // acknowledge that second's commits and lose them in the failover; in synchronous mode they
         // wait for the standby and are never acknowledged.
@@ -146,6 +152,31 @@ class PatroniFailoverEndToEndTest {
         await("every stored allocation on the stream").atMost(Duration.ofSeconds(30))
                 .until(() -> published().keySet().containsAll(stored.keySet()));
         assertThat(published()).isEqualTo(stored);
+        String late = load.accepted.keySet().stream().filter(orderid -> !readBefore.contains(orderid)).findAny().orElseThrow();
+        assertThat(service.get("/allocations/" + late).body()).as("the views, on the new primary now")
+                .contains(load.accepted.get(late));
+    }
+
+    /**
+     * Before the failover the views ({@code ALLOCATION_READ_DB_URL}, preferSecondary) read from the
+     * standby: a line answered 202 shows there once the standby has applied it, and the read side's
+     * sessions are on the standby, none on the leader.
+     */
+    private void readsFromTheStandby(AllocationLoad load, int leader) throws Exception {
+        Map.Entry<String, String> line = load.accepted.entrySet().iterator().next();
+        await("a 202's line read back").atMost(Duration.ofSeconds(10)).until(() ->
+                service.get("/allocations/" + line.getKey()).body().contains(line.getValue()));
+        assertThat(readSessions(3 - leader)).as("read-side sessions on the standby").isPositive();
+        assertThat(readSessions(leader)).as("read-side sessions on the leader").isZero();
+    }
+
+    private int readSessions(int node) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + (base + node) + "/allocation",
+                "postgres", ""); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'allocation-read'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /** orderid → batchref of every stored line, on the primary now; an orderid stored twice fails. */
