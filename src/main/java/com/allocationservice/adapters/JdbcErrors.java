@@ -72,6 +72,21 @@ final class JdbcErrors {
     }
 
     /**
+     * A failure of {@code Connection.commit()} itself. An outage with no cause named (the connection
+     * broke: the COMMIT may have reached the server and been kept, its answer lost) is
+     * {@link StorageUnavailable#OUTCOME_UNKNOWN}; an answer from the server (a conflict, a full disk)
+     * means it did not commit, and is translated as any other failure.
+     */
+    static RuntimeException translateCommit(SQLException e) {
+        RuntimeException translated = translate("committing", e);
+        if (translated instanceof StorageUnavailable unavailable && unavailable.reason() == null) {
+            return new StorageUnavailable(StorageUnavailable.OUTCOME_UNKNOWN,
+                    "committing: " + StorageUnavailable.OUTCOME_UNKNOWN + " (" + e.getMessage() + ")", e);
+        }
+        return translated;
+    }
+
+    /**
      * An outage, whatever the SQL state: named after the storage fault it is, or after one seen in the
      * last {@link #FAULT_WINDOW} (a connection closed, or not had in time, while the store is being
      * reopened after a full disk is that fault's doing), else unreachable.

@@ -50,6 +50,8 @@ class MessageBusGroupTest {
     private final FakeUnitOfWork store = new FakeUnitOfWork();
     /** The commit (counted from 1) that fails as if the database were gone; 0: none. */
     private volatile int failingCommit;
+    /** Whether that commit is kept before it fails, as when the connection breaks after the COMMIT was sent. */
+    private volatile boolean failingCommitKept;
     private final AtomicInteger commits = new AtomicInteger();
     private final CountDownLatch open = new CountDownLatch(1);
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -186,6 +188,31 @@ class MessageBusGroupTest {
     }
 
     @Test
+    void a_group_whose_commit_outcome_is_unknown_fails_its_commands_runs_none_again_and_a_retry_doubles_nothing()
+            throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        failingCommit = 3;
+        failingCommitKept = true;
+        Allocate o1 = new Allocate("o1", "LAMP", 2);
+
+        List<CompletableFuture<Object>> results = inOneGroup(o1, new Allocate("o2", "LAMP", 3),
+                new Allocate("o3", "NO-SUCH-SKU", 1));
+
+        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
+                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).isTrue());
+        assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(runs.get(o1)).as("not run again by the bus: it may have been kept").hasValue(1);
+        assertThat(bus.commandRetries()).isZero();
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity())
+                .as("kept: the gate, o1, o2").isEqualTo(1 + 2 + 3);
+
+        assertThat(bus.handle(o1)).as("the client's retry").isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
+        assertThat(bus.handle(new Allocate("o4", "LAMP", 1))).as("the next group commits").isEqualTo(new Outcome.Allocated("b1"));
+    }
+
+    @Test
     void the_message_id_of_a_failed_command_is_not_kept_with_the_rest_of_its_group() throws Exception {
         bus.handle(new CreateBatch("b1", "LAMP", 10, null));
 
@@ -231,6 +258,10 @@ class MessageBusGroupTest {
         return (UnitOfWork.Group) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {UnitOfWork.Group.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("commit") && commits.incrementAndGet() == failingCommit) {
+                        if (failingCommitKept) {
+                            work.commit();
+                            throw new StorageUnavailable(StorageUnavailable.OUTCOME_UNKNOWN, "the answer to COMMIT was lost", null);
+                        }
                         throw new StorageUnavailable("the database went away", null);
                     }
                     try {
