@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The real service, started by {@link Bootstrap#start} on a free port over a fresh test database,
@@ -46,10 +47,15 @@ final class TestService implements AutoCloseable {
 
     /** The service with these settings added to (or replacing) the test's defaults. */
     static TestService start(TestDatabase.Kind kind, Map<String, String> settings) {
+        return start(kind, db -> settings);
+    }
+
+    /** The same, with settings that depend on the test database (e.g. its URL through a proxy). */
+    static TestService start(TestDatabase.Kind kind, Function<TestDatabase, Map<String, String>> settings) {
         TestDatabase db = TestDatabase.create(kind, 2);
         try {
             Map<String, String> env = new HashMap<>(environment(db));
-            env.putAll(settings);
+            env.putAll(settings.apply(db));
             return new TestService(db, Bootstrap.start(Settings.fromEnvironment(env)));
         } catch (RuntimeException e) {
             db.close();
