@@ -7,6 +7,7 @@ import com.allocationservice.domain.Outcome;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Product;
@@ -194,18 +195,25 @@ class MessageBusGroupTest {
         failingCommit = 3;
         failingCommitKept = true;
         Allocate o1 = new Allocate("o1", "LAMP", 2);
+        ChangeBatchQuantity keyless = new ChangeBatchQuantity("b1", 20);
 
         List<CompletableFuture<Object>> results = inOneGroup(o1, new Allocate("o2", "LAMP", 3),
-                new Allocate("o3", "NO-SUCH-SKU", 1));
+                new Allocate("o3", "NO-SUCH-SKU", 1), keyless);
 
+        assertThat(results.get(0)).as("failed, not run again and answered").isCompletedExceptionally();
         assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
                 .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).isTrue());
         assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
         assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(outcome(results.get(3))).isInstanceOf(StorageUnavailable.class);
         assertThat(runs.get(o1)).as("not run again by the bus: it may have been kept").hasValue(1);
+        assertThat(runs.get(keyless)).hasValue(1);
         assertThat(bus.commandRetries()).isZero();
         assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity())
                 .as("kept: the gate, o1, o2").isEqualTo(1 + 2 + 3);
+        assertThat(store.stored("LAMP").orElseThrow().version())
+                .as("each change once (the batch, the gate, o1, o2, the quantity): a keyless change run again bumps it again")
+                .isEqualTo(5);
 
         assertThat(bus.handle(o1)).as("the client's retry").isEqualTo(new Outcome.Allocated("b1"));
         assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
