@@ -181,7 +181,9 @@ class MessageBusGroupTest {
         List<CompletableFuture<Object>> results = inOneGroupWithIds(new Allocate("o1", "LAMP", 1), "m1",
                 new Allocate("o2", "LAMP", 1), "m2", new Allocate("o3", "NO-SUCH-SKU", 1), "m3");
 
-        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
+                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).as("nothing was kept").isFalse())
+                .satisfies(e -> assertThat(((StorageUnavailable) e).reason()).as("unreachable").isNull());
         assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
         assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
         assertThat(store.stored("LAMP").orElseThrow().lines()).extracting(a -> a.line().orderid()).containsExactly("gate");
@@ -202,7 +204,8 @@ class MessageBusGroupTest {
 
         assertThat(results.get(0)).as("failed, not run again and answered").isCompletedExceptionally();
         assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
-                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).isTrue());
+                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).isTrue())
+                .satisfies(e -> assertThat(((StorageUnavailable) e).reason()).isEqualTo("commit outcome unknown"));
         assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
         assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
         assertThat(outcome(results.get(3))).isInstanceOf(StorageUnavailable.class);
