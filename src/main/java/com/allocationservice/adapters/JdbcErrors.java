@@ -72,14 +72,16 @@ final class JdbcErrors {
     }
 
     /**
-     * A failure of {@code Connection.commit()} itself. An outage with no cause named (the connection
-     * broke: the COMMIT may have reached the server and been kept, its answer lost) is
-     * {@link StorageUnavailable#OUTCOME_UNKNOWN}; an answer from the server (a conflict, a full disk)
-     * means it did not commit, and is translated as any other failure.
+     * A failure of {@code Connection.commit()} itself. An outage that names no storage fault of its own
+     * (the connection broke: the COMMIT may have reached the server and been kept, its answer lost) is
+     * {@link StorageUnavailable#OUTCOME_UNKNOWN}, even within {@link #FAULT_WINDOW} of a fault; an
+     * answer from the server (a conflict, a full disk, a lock timeout) means it did not commit, and is
+     * translated as any other failure.
      */
     static RuntimeException translateCommit(SQLException e) {
         RuntimeException translated = translate("committing", e);
-        if (translated instanceof StorageUnavailable unavailable && unavailable.reason() == null) {
+        if (translated instanceof StorageUnavailable unavailable && !BUSY.equals(unavailable.reason())
+                && storageFault(e).isEmpty()) {
             return new StorageUnavailable(StorageUnavailable.OUTCOME_UNKNOWN,
                     "committing: " + StorageUnavailable.OUTCOME_UNKNOWN + " (" + e.getMessage() + ")", e);
         }
