@@ -72,6 +72,23 @@ final class JdbcErrors {
     }
 
     /**
+     * A failure of {@code Connection.commit()} itself. An outage that names no storage fault of its own
+     * (the connection broke: the COMMIT may have reached the server and been kept, its answer lost) is
+     * {@link StorageUnavailable#OUTCOME_UNKNOWN}, even within {@link #FAULT_WINDOW} of a fault; an
+     * answer from the server (a conflict, a full disk, a lock timeout) means it did not commit, and is
+     * translated as any other failure.
+     */
+    static RuntimeException translateCommit(SQLException e) {
+        RuntimeException translated = translate("committing", e);
+        if (translated instanceof StorageUnavailable unavailable && !BUSY.equals(unavailable.reason())
+                && storageFault(e).isEmpty()) {
+            return new StorageUnavailable(StorageUnavailable.OUTCOME_UNKNOWN,
+                    "committing: " + StorageUnavailable.OUTCOME_UNKNOWN + " (" + e.getMessage() + ")", e);
+        }
+        return translated;
+    }
+
+    /**
      * An outage, whatever the SQL state: named after the storage fault it is, or after one seen in the
      * last {@link #FAULT_WINDOW} (a connection closed, or not had in time, while the store is being
      * reopened after a full disk is that fault's doing), else unreachable.

@@ -72,7 +72,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
             saved.forEach(Product::takeEvents);
             if (connection != null) {
-                connection.commit();
+                commitConnection();
                 sync.afterCommit(connection);
             }
             committed = true;
@@ -81,6 +81,15 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("committing", e);
+        }
+    }
+
+    /** The COMMIT itself: a connection that breaks now leaves the outcome unknown ({@link JdbcErrors#translateCommit}). */
+    private void commitConnection() {
+        try {
+            connection.commit();
+        } catch (SQLException e) {
+            throw JdbcErrors.translateCommit(e);
         }
     }
 

@@ -84,6 +84,24 @@ public final class Batch {
         return key == null || lastChange == null || key.isAfter(lastChange);
     }
 
+    /**
+     * True when {@code key} is the key of the last change applied and {@code qty} the quantity it set:
+     * the same change sent again (a retry), which is done already.
+     */
+    public boolean isLastChange(ChangeKey key, int qty) {
+        return key != null && key.equals(lastChange) && qty == purchasedQuantity;
+    }
+
+    /**
+     * True when the other batch has the same reference, SKU, purchased quantity and ETA: the same batch
+     * added again (a retry). The quantity compared is the purchased quantity now, so once a quantity
+     * change has set another, adding the batch as first added no longer matches.
+     */
+    public boolean sameFieldsAs(Batch other) {
+        return reference.equals(other.reference) && sku.equals(other.sku)
+                && purchasedQuantity == other.purchasedQuantity && Objects.equals(eta, other.eta);
+    }
+
     public int availableQuantity() {
         return purchasedQuantity - allocatedQuantity;
     }

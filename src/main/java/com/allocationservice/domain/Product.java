@@ -130,11 +130,19 @@ public final class Product {
     public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Raised> raised, long version) {
     }
 
+    /**
+     * Adds the batch, or changes nothing when the product has it already with the same fields (the same
+     * request sent again); another batch with its reference is a {@link DomainException.DuplicateBatch}.
+     */
     public void addBatch(Batch batch) {
         if (!batch.sku().equals(sku)) {
             throw new IllegalArgumentException("batch " + batch.reference() + " is not for sku " + sku);
         }
-        if (batch(batch.reference()).isPresent()) {
+        Optional<Batch> existing = batch(batch.reference());
+        if (existing.isPresent()) {
+            if (existing.get().sameFieldsAs(batch)) {
+                return;
+            }
             throw new DomainException.DuplicateBatch(batch.reference());
         }
         batches.add(batch);
@@ -191,13 +199,14 @@ public final class Product {
 
     /**
      * Sets the batch's purchased quantity, as above, unless a change sent later (a greater {@code key})
-     * was already applied to the batch: then nothing changes and this returns false. A change without
-     * a key is always applied and leaves the batch's key as it was.
+     * was already applied to the batch: then nothing changes and this returns false. The last change
+     * applied, sent again with the same key and quantity (a retry), changes nothing and returns true:
+     * it is done. A change without a key is always applied and leaves the batch's key as it was.
      */
     public boolean changeBatchQuantity(String reference, int qty, ChangeKey key) {
         Batch batch = requireBatch(reference);
         if (!batch.takesChange(key)) {
-            return false;
+            return batch.isLastChange(key, qty);
         }
         batch.changePurchasedQuantity(qty, key);
         version++;

@@ -48,9 +48,18 @@ final class ErrorMapping {
         routes.error(405, ctx -> message(ctx, 405, "Method " + ctx.method() + " is not allowed on " + ctx.path()));
     }
 
-    /** The cause, when known ("storage full", "storage read-only", "storage busy"), is named: the operator's fix depends on it. */
+    /**
+     * The cause, when known ("storage full", "storage read-only", "storage busy"), is named: the operator's
+     * fix depends on it. A commit whose outcome is unknown says so, and that the client may send the
+     * same request again (docs/api.md, "Retrying").
+     */
     private static void unavailable(Exception e, String reason, Context ctx) {
         log.warn("Storage unavailable on {} {}: {}", ctx.method(), ctx.path(), e.toString());
+        if (StorageUnavailable.OUTCOME_UNKNOWN.equals(reason)) {
+            message(ctx, 503, "Storage is unavailable (" + reason + "): the change may or may not have been made;"
+                    + " retrying the same request is safe");
+            return;
+        }
         message(ctx, 503, reason == null ? "Storage is unavailable; try again later"
                 : "Storage is unavailable (" + reason + "); try again later");
     }

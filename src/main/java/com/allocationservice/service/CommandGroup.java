@@ -25,7 +25,9 @@ import java.util.function.Function;
  * commits and returns; if it throws, or returns without committing, the products it touched go back to
  * how they were before it ran, so the commands after it see nothing of it. A product that another unit
  * of work changed first is left out of the commit, and the commands that touched it are
- * {@link Conflicted}: the bus runs them again. Every command gets its own result.
+ * {@link Conflicted}: the bus runs them again. Every command gets its own result. A failure of the
+ * commit fails the commands it was committing, and only them; when its outcome is unknown (the change
+ * may have been kept) they are {@link Failed}, never {@link Conflicted}, so none runs a second time.
  */
 final class CommandGroup {
 

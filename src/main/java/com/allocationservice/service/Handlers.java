@@ -12,6 +12,7 @@ import com.allocationservice.domain.Outcome.Done;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ProductRepository.Need;
 import java.util.List;
+import java.util.Optional;
 
 /** The handler of each command (the book's {@code handlers.py}); bootstrap routes each command to its own. */
 public final class Handlers {
@@ -19,14 +20,19 @@ public final class Handlers {
     private Handlers() {
     }
 
+    /**
+     * The same batch added again (same reference, SKU, quantity and ETA: a retried request) is done and
+     * changes nothing; another batch with a reference taken, for any SKU, is refused.
+     */
     public static final Handler<CreateBatch, Done> ADD_BATCH = new Handler<>(
             command -> List.of(Need.batch(command.ref()), Need.backorders(command.sku())),
             (command, needs, uow) -> {
                 ProductRepository products = uow.products();
-                if (products.get(needs.get(0)).isPresent()) {
+                Optional<Product> holder = products.get(needs.get(0));
+                if (holder.isPresent() && !holder.get().sku().equals(command.sku())) {
                     throw new DomainException.DuplicateBatch(command.ref());
                 }
-                Product product = products.get(needs.get(1)).orElseGet(() -> {
+                Product product = holder.or(() -> products.get(needs.get(1))).orElseGet(() -> {
                     Product created = Product.create(command.sku());
                     products.add(created);
                     return created;

@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * order and never race each other within a process; across processes the unit of work may make a group
  * wait for another process's group (the JDBC one locks the products it loads, on PostgreSQL), and the
  * version compare-and-set decides what is left: a command whose product another process changed first
- * is retried, alone of its group, with jittered backoff. Other failures reach the caller at once.
+ * is retried, alone of its group, with jittered backoff. Other failures reach the caller at once; so
+ * does a commit whose outcome is unknown ({@link StorageUnavailable#outcomeUnknown()}): it may have been
+ * kept, so it is not run again here, and the caller may send the command again (each is idempotent).
  *
  * <p>The book's bus also dispatches events to handlers. Here events leave the service only through the
  * transactional outbox that the unit of work writes with the change, so this bus has no event half:

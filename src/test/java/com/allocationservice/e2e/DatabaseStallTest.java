@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.allocationservice.support.Closing;
+import com.allocationservice.support.TcpProxy;
 import com.allocationservice.support.TestDatabase;
 import java.net.URI;
 import java.nio.file.Path;

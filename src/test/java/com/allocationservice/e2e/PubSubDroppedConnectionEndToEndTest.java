@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TcpProxy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
+import com.allocationservice.support.TcpProxy;
 import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;

@@ -50,7 +50,7 @@ final class TestService implements AutoCloseable {
         return start(kind, db -> settings);
     }
 
-    /** The service with settings that may name its test database (a second URL to it) added to the defaults. */
+    /** The same, with settings that depend on the test database (a second URL to it, its URL through a proxy). */
     static TestService start(TestDatabase.Kind kind, Function<TestDatabase, Map<String, String>> settings) {
         TestDatabase db = TestDatabase.create(kind, 2);
         try {

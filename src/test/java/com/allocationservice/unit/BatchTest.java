@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.domain.Batch;
+import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.OrderLine;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -76,6 +77,31 @@ class BatchTest {
         assertThat(new Batch("b1", "LAMP", 10, null)).isEqualTo(new Batch("b1", "CHAIR", 3, TODAY))
                 .hasSameHashCodeAs(new Batch("b1", "CHAIR", 3, TODAY));
         assertThat(new Batch("b1", "LAMP", 10, null)).isNotEqualTo(new Batch("b2", "LAMP", 10, null));
+    }
+
+    @Test
+    void the_same_batch_again_has_the_same_reference_sku_purchased_quantity_and_eta() {
+        Batch batch = new Batch("b1", "LAMP", 10, TODAY, 4);
+
+        assertThat(batch.sameFieldsAs(new Batch("b1", "LAMP", 10, TODAY))).as("whatever is allocated").isTrue();
+        assertThat(batch.sameFieldsAs(new Batch("b2", "LAMP", 10, TODAY))).isFalse();
+        assertThat(batch.sameFieldsAs(new Batch("b1", "CHAIR", 10, TODAY))).isFalse();
+        assertThat(batch.sameFieldsAs(new Batch("b1", "LAMP", 11, TODAY))).isFalse();
+        assertThat(batch.sameFieldsAs(new Batch("b1", "LAMP", 10, TODAY.plusDays(1)))).isFalse();
+        assertThat(batch.sameFieldsAs(new Batch("b1", "LAMP", 10, null))).isFalse();
+        assertThat(new Batch("b1", "LAMP", 10, null).sameFieldsAs(new Batch("b1", "LAMP", 10, null))).isTrue();
+    }
+
+    @Test
+    void the_last_change_is_its_key_with_the_quantity_it_set() {
+        Batch batch = new Batch("b1", "LAMP", 10, null, 0, new ChangeKey(7, 2));
+
+        assertThat(batch.isLastChange(new ChangeKey(7, 2), 10)).isTrue();
+        assertThat(batch.isLastChange(new ChangeKey(7, 2), 11)).isFalse();
+        assertThat(batch.isLastChange(new ChangeKey(7, 1), 10)).isFalse();
+        assertThat(batch.isLastChange(null, 10)).isFalse();
+        assertThat(new Batch("b1", "LAMP", 10, null).isLastChange(null, 10)).as("no key: none was applied").isFalse();
+        assertThat(new Batch("b1", "LAMP", 10, null).isLastChange(new ChangeKey(7, 2), 10)).isFalse();
     }
 
     @Test

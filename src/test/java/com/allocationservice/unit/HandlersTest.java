@@ -70,6 +70,29 @@ class HandlersTest {
         }
 
         @Test
+        void the_same_batch_again_is_done_and_changes_nothing() {
+            bus.handle(new CreateBatch("b1", "GARISH-RUG", 100, TOMORROW));
+            bus.handle(new Allocate("o1", "GARISH-RUG", 10));
+            long version = product("GARISH-RUG").version();
+
+            assertThat(bus.handle(new CreateBatch("b1", "GARISH-RUG", 100, TOMORROW))).isEqualTo(Outcome.Done.DONE);
+
+            assertThat(product("GARISH-RUG").batches()).hasSize(1);
+            assertThat(batch("GARISH-RUG", "b1").allocatedQuantity()).isEqualTo(10);
+            assertThat(product("GARISH-RUG").version()).isEqualTo(version);
+        }
+
+        @Test
+        void the_same_fields_after_a_quantity_change_are_refused() {
+            bus.handle(new CreateBatch("b1", "GARISH-RUG", 100, null));
+            bus.handle(new ChangeBatchQuantity("b1", 50));
+
+            assertThatThrownBy(() -> bus.handle(new CreateBatch("b1", "GARISH-RUG", 100, null)))
+                    .isInstanceOf(DomainException.DuplicateBatch.class);
+            assertThat(batch("GARISH-RUG", "b1").purchasedQuantity()).isEqualTo(50);
+        }
+
+        @Test
         void a_duplicate_reference_is_refused_even_for_another_sku() {
             bus.handle(new CreateBatch("b1", "GARISH-RUG", 100, null));
 
@@ -195,6 +218,20 @@ class HandlersTest {
         }
 
         @Test
+        void a_line_deallocated_already_is_refused_as_unknown() {
+            bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+            bus.handle(new Allocate("o1", "LAMP", 4));
+            bus.handle(new Deallocate("o1", "LAMP"));
+            int commits = uow.commits();
+
+            assertThatThrownBy(() -> bus.handle(new Deallocate("o1", "LAMP")))
+                    .isInstanceOf(DomainException.UnknownLine.class)
+                    .hasMessage("No order line for order o1 and sku LAMP");
+            assertThat(batch("LAMP", "b1").allocatedQuantity()).isZero();
+            assertThat(uow.commits()).isEqualTo(commits);
+        }
+
+        @Test
         void gives_the_freed_stock_to_a_waiting_line() {
             bus.handle(new CreateBatch("b1", "LAMP", 10, null));
             bus.handle(new Allocate("o1", "LAMP", 5));
@@ -262,6 +299,23 @@ class HandlersTest {
             assertThat(batch("TABLE", "batch1").purchasedQuantity()).isEqualTo(30);
             assertThat(product("TABLE").version()).isEqualTo(2);
             assertThat(uow.commits()).as("committed, so a message id is recorded with it").isEqualTo(commits + 1);
+        }
+
+        @Test
+        void the_last_change_sent_again_is_done_and_changes_nothing() {
+            bus.handle(new CreateBatch("batch1", "TABLE", 10, null));
+            bus.handle(new Allocate("order1", "TABLE", 8));
+            assertThat(bus.handle(new ChangeBatchQuantity("batch1", 5, ChangeKey.of(3)))).isEqualTo(Outcome.Done.DONE);
+            long version = product("TABLE").version();
+            List<Event> outbox = uow.outbox();
+
+            assertThat(bus.handle(new ChangeBatchQuantity("batch1", 5, ChangeKey.of(3)))).isEqualTo(Outcome.Done.DONE);
+
+            assertThat(batch("TABLE", "batch1").purchasedQuantity()).isEqualTo(5);
+            assertThat(product("TABLE").version()).isEqualTo(version);
+            assertThat(uow.outbox()).as("no event twice").isEqualTo(outbox);
+            assertThat(bus.handle(new ChangeBatchQuantity("batch1", 6, ChangeKey.of(3))))
+                    .as("the same key with another quantity").isInstanceOf(Outcome.Superseded.class);
         }
 
         @Test

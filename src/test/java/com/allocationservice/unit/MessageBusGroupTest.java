@@ -7,6 +7,7 @@ import com.allocationservice.domain.Outcome;
 import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.domain.Command;
 import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.DomainException;
 import com.allocationservice.domain.Product;
@@ -50,6 +51,8 @@ class MessageBusGroupTest {
     private final FakeUnitOfWork store = new FakeUnitOfWork();
     /** The commit (counted from 1) that fails as if the database were gone; 0: none. */
     private volatile int failingCommit;
+    /** Whether that commit is kept before it fails, as when the connection breaks after the COMMIT was sent. */
+    private volatile boolean failingCommitKept;
     private final AtomicInteger commits = new AtomicInteger();
     private final CountDownLatch open = new CountDownLatch(1);
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -178,11 +181,46 @@ class MessageBusGroupTest {
         List<CompletableFuture<Object>> results = inOneGroupWithIds(new Allocate("o1", "LAMP", 1), "m1",
                 new Allocate("o2", "LAMP", 1), "m2", new Allocate("o3", "NO-SUCH-SKU", 1), "m3");
 
-        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
+                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).as("nothing was kept").isFalse())
+                .satisfies(e -> assertThat(((StorageUnavailable) e).reason()).as("unreachable").isNull());
         assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
         assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
         assertThat(store.stored("LAMP").orElseThrow().lines()).extracting(a -> a.line().orderid()).containsExactly("gate");
         assertThat(store.handledMessages()).isEmpty();
+    }
+
+    @Test
+    void a_group_whose_commit_outcome_is_unknown_fails_its_commands_runs_none_again_and_a_retry_doubles_nothing()
+            throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        failingCommit = 3;
+        failingCommitKept = true;
+        Allocate o1 = new Allocate("o1", "LAMP", 2);
+        ChangeBatchQuantity keyless = new ChangeBatchQuantity("b1", 20);
+
+        List<CompletableFuture<Object>> results = inOneGroup(o1, new Allocate("o2", "LAMP", 3),
+                new Allocate("o3", "NO-SUCH-SKU", 1), keyless);
+
+        assertThat(results.get(0)).as("failed, not run again and answered").isCompletedExceptionally();
+        assertThat(outcome(results.get(0))).isInstanceOf(StorageUnavailable.class)
+                .satisfies(e -> assertThat(((StorageUnavailable) e).outcomeUnknown()).isTrue())
+                .satisfies(e -> assertThat(((StorageUnavailable) e).reason()).isEqualTo("commit outcome unknown"));
+        assertThat(outcome(results.get(1))).isInstanceOf(StorageUnavailable.class);
+        assertThat(outcome(results.get(2))).as("its own failure").isInstanceOf(DomainException.InvalidSku.class);
+        assertThat(outcome(results.get(3))).isInstanceOf(StorageUnavailable.class);
+        assertThat(runs.get(o1)).as("not run again by the bus: it may have been kept").hasValue(1);
+        assertThat(runs.get(keyless)).hasValue(1);
+        assertThat(bus.commandRetries()).isZero();
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity())
+                .as("kept: the gate, o1, o2").isEqualTo(1 + 2 + 3);
+        assertThat(store.stored("LAMP").orElseThrow().version())
+                .as("each change once (the batch, the gate, o1, o2, the quantity): a keyless change run again bumps it again")
+                .isEqualTo(5);
+
+        assertThat(bus.handle(o1)).as("the client's retry").isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(store.stored("LAMP").orElseThrow().batch("b1").orElseThrow().allocatedQuantity()).isEqualTo(1 + 2 + 3);
+        assertThat(bus.handle(new Allocate("o4", "LAMP", 1))).as("the next group commits").isEqualTo(new Outcome.Allocated("b1"));
     }
 
     @Test
@@ -231,6 +269,10 @@ class MessageBusGroupTest {
         return (UnitOfWork.Group) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {UnitOfWork.Group.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("commit") && commits.incrementAndGet() == failingCommit) {
+                        if (failingCommitKept) {
+                            work.commit();
+                            throw new StorageUnavailable(StorageUnavailable.OUTCOME_UNKNOWN, "the answer to COMMIT was lost", null);
+                        }
                         throw new StorageUnavailable("the database went away", null);
                     }
                     try {

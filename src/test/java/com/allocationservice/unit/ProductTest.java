@@ -128,6 +128,39 @@ class ProductTest {
         }
 
         @Test
+        void the_same_batch_again_changes_nothing() {
+            Product product = product(new Batch("b1", SKU, 10, TOMORROW));
+            product.allocate(line("order1", 4));
+            product.takeEvents();
+            long version = product.version();
+
+            product.addBatch(new Batch("b1", SKU, 10, TOMORROW));
+
+            assertThat(product.batches()).hasSize(1);
+            assertThat(batch(product, "b1").allocatedQuantity()).isEqualTo(4);
+            assertThat(product.version()).isEqualTo(version);
+            assertThat(product.takeEvents()).isEmpty();
+        }
+
+        @Test
+        void the_same_reference_with_another_quantity_or_eta_is_refused() {
+            Product product = product(new Batch("b1", SKU, 10, TOMORROW));
+            long version = product.version();
+
+            assertThatThrownBy(() -> product.addBatch(new Batch("b1", SKU, 11, TOMORROW)))
+                    .isInstanceOf(DomainException.DuplicateBatch.class).hasMessage("Batch b1 already exists");
+            assertThatThrownBy(() -> product.addBatch(new Batch("b1", SKU, 10, LATER)))
+                    .isInstanceOf(DomainException.DuplicateBatch.class);
+            assertThatThrownBy(() -> product.addBatch(new Batch("b1", SKU, 10, null)))
+                    .isInstanceOf(DomainException.DuplicateBatch.class);
+            product.changeBatchQuantity("b1", 20);
+            assertThatThrownBy(() -> product.addBatch(new Batch("b1", SKU, 10, TOMORROW)))
+                    .as("the quantity compared is the purchased quantity now").isInstanceOf(DomainException.DuplicateBatch.class);
+            assertThat(product.batches()).hasSize(1);
+            assertThat(product.version()).isEqualTo(version + 1);
+        }
+
+        @Test
         void a_batch_of_another_sku_is_refused() {
             Product product = Product.create(SKU);
 
@@ -431,6 +464,23 @@ class ProductTest {
 
             assertThat(product.changeBatchQuantity("b1", 40, new ChangeKey(7, 2))).isFalse();
             assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(30);
+        }
+
+        @Test
+        void the_last_change_sent_again_with_its_quantity_is_done_and_changes_nothing() {
+            Product product = product(new Batch("b1", SKU, 10, null));
+            product.allocate(line("order1", 8));
+            product.changeBatchQuantity("b1", 5, new ChangeKey(7, 2));
+            product.takeEvents();
+            long version = product.version();
+
+            assertThat(product.changeBatchQuantity("b1", 5, new ChangeKey(7, 2))).as("a retry is done").isTrue();
+
+            assertThat(batch(product, "b1").purchasedQuantity()).isEqualTo(5);
+            assertThat(product.line("order1")).map(LineAllocation::isBackorder).contains(true);
+            assertThat(product.version()).isEqualTo(version);
+            assertThat(product.takeEvents()).isEmpty();
+            assertThat(product.changeBatchQuantity("b1", 5, new ChangeKey(7, 1))).as("an older one is not").isFalse();
         }
 
         @Test

@@ -1,4 +1,4 @@
-package com.allocationservice.e2e;
+package com.allocationservice.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,8 +7,11 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A TCP proxy on a local port that can cut the line: while cut, every open connection is closed and
@@ -17,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (a partition): connections stay open, new ones are accepted, and no byte goes through either way
  * until it is restored. Or it can strand the connections open now (a connection that a NAT or a
  * proxy dropped without telling either end): they stay open and carry nothing, ever, while new ones
- * flow.
+ * flow. Or, between the service and PostgreSQL, it can cut one connection at the server's answer to a
+ * given command ({@link #cutAtReply}): the command was done on the server, and its answer never arrives.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final ServerSocket listener;
     private final String targetHost;
@@ -28,6 +32,8 @@ final class TcpProxy implements AutoCloseable {
     private final Set<Socket> stranded = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile boolean stalled;
+    /** The bytes of the PostgreSQL CommandComplete message to cut at, once; null: none armed. */
+    private final AtomicReference<byte[]> cutAt = new AtomicReference<>();
 
     private TcpProxy(String targetHost, int targetPort) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -36,7 +42,7 @@ final class TcpProxy implements AutoCloseable {
         Thread.ofVirtual().name("tcp-proxy").start(this::accept);
     }
 
-    static TcpProxy to(String host, int port) {
+    public static TcpProxy to(String host, int port) {
         try {
             return new TcpProxy(host, port);
         } catch (IOException e) {
@@ -44,30 +50,45 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
     /** Closes every connection and refuses new ones until {@link #restore}. */
-    void cut() {
+    public void cut() {
         cut = true;
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
     }
 
     /** Holds every byte, both ways, on open and new connections, until {@link #restore}. */
-    void stall() {
+    public void stall() {
         stalled = true;
     }
 
     /** Holds every byte of the connections open now, both ways, for good; new connections flow. */
-    void strand() {
+    public void strand() {
         stranded.addAll(open);
     }
 
-    void restore() {
+    public void restore() {
         cut = false;
         stalled = false;
+    }
+
+    /**
+     * Arms a cut, once: the first piece of PostgreSQL's answer holding the CommandComplete of
+     * {@code tag} ("COMMIT", "BEGIN") is dropped, and both ends of that connection are closed. The
+     * server has done the command; the client never hears so. Other connections go on.
+     */
+    public void cutAtReply(String tag) {
+        byte[] text = (tag + "\0").getBytes(StandardCharsets.US_ASCII);
+        cutAt.set(ByteBuffer.allocate(5 + text.length).put((byte) 'C').putInt(4 + text.length).put(text).array());
+    }
+
+    /** True while a cut armed by {@link #cutAtReply} has not happened yet. */
+    public boolean cutArmed() {
+        return cutAt.get() != null;
     }
 
     @Override
@@ -97,8 +118,8 @@ final class TcpProxy implements AutoCloseable {
             awaitFlowing(client);
             Socket server = new Socket(targetHost, targetPort);
             open.add(server);
-            Thread.ofVirtual().start(() -> pump(client, server));
-            Thread.ofVirtual().start(() -> pump(server, client));
+            Thread.ofVirtual().start(() -> pump(client, server, false));
+            Thread.ofVirtual().start(() -> pump(server, client, true));
         } catch (IOException e) {
             // the target refused: the client sees its connection end
             closeQuietly(client);
@@ -117,11 +138,15 @@ final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, boolean fromServer) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 awaitFlowing(from);
+                byte[] reply = cutAt.get();
+                if (fromServer && reply != null && contains(buffer, n, reply) && cutAt.compareAndSet(reply, null)) {
+                    return; // the answer is dropped, and both ends closed below
+                }
                 out.write(buffer, 0, n);
                 out.flush();
             }
@@ -133,6 +158,19 @@ final class TcpProxy implements AutoCloseable {
             open.remove(from);
             open.remove(to);
         }
+    }
+
+    private static boolean contains(byte[] buffer, int length, byte[] wanted) {
+        outer:
+        for (int i = 0; i + wanted.length <= length; i++) {
+            for (int j = 0; j < wanted.length; j++) {
+                if (buffer[i + j] != wanted[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private static void closeQuietly(AutoCloseable c) {
