@@ -15,14 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,18 +66,18 @@ class ServiceKilledUnderLoadTest {
 
     @Test
     void every_committed_allocation_is_published_after_a_sigkill_under_load() throws Exception {
-        Load load = Load.start(service);
+        AllocationLoad load = AllocationLoad.start(service, SKUS, CLIENTS);
         await("allocations under way").atMost(Duration.ofSeconds(60)).until(() -> load.accepted.size() >= 300);
         service.kill();
         load.stop();
         service.startAgain();
-        Load after = Load.start(service);
+        AllocationLoad after = AllocationLoad.start(service, SKUS, CLIENTS);
         await().atMost(Duration.ofSeconds(60)).until(() -> after.accepted.size() >= 50);
         after.stop();
 
         Map<String, String> committed = committedAllocations();
-        assertThat(committed).containsKeys(load.accepted.toArray(String[]::new));
-        assertThat(committed).containsKeys(after.accepted.toArray(String[]::new));
+        assertThat(committed).containsAllEntriesOf(load.accepted);
+        assertThat(committed).containsAllEntriesOf(after.accepted);
         assertThat(committed.size()).isGreaterThanOrEqualTo(350);
 
         await("every committed allocation on the stream").atMost(Duration.ofSeconds(60))
@@ -93,7 +88,7 @@ class ServiceKilledUnderLoadTest {
 
     @Test
     void every_committed_allocation_is_published_after_redis_is_unreachable_under_load() throws Exception {
-        Load load = Load.start(service);
+        AllocationLoad load = AllocationLoad.start(service, SKUS, CLIENTS);
         await("allocations under way").atMost(Duration.ofSeconds(60)).until(() -> load.accepted.size() >= 100);
         redisLine.cut();
         int beforeOutage = load.accepted.size();
@@ -107,53 +102,12 @@ class ServiceKilledUnderLoadTest {
         load.stop();
 
         Map<String, String> committed = committedAllocations();
-        assertThat(committed).containsKeys(load.accepted.toArray(String[]::new));
+        assertThat(committed).containsAllEntriesOf(load.accepted);
         await("every committed allocation on the stream").atMost(Duration.ofSeconds(60))
                 .until(() -> publishedAllocations().keySet().containsAll(committed.keySet()));
         assertThat(publishedAllocations()).isEqualTo(committed);
         assertThat(service.get("/metrics").body()).containsPattern("allocation_outbox_failures_total [1-9]");
         readModelMatches(committed);
-    }
-
-    /** Client threads allocating one line each request, remembering the orderids the service accepted. */
-    static final class Load {
-        final Set<String> accepted = ConcurrentHashMap.newKeySet();
-        final AtomicInteger refused = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> clients = new ArrayList<>();
-        private static final AtomicInteger NEXT = new AtomicInteger();
-
-        static Load start(ServiceProcess service) {
-            Load load = new Load();
-            for (int c = 0; c < CLIENTS; c++) {
-                load.clients.add(Thread.ofVirtual().start(() -> {
-                    while (load.running.get()) {
-                        int n = NEXT.incrementAndGet();
-                        String orderid = "order-" + n;
-                        String sku = SKUS.get(n % SKUS.size());
-                        try {
-                            ServiceProcess.Answer answer = service.post("/allocate",
-                                    "{\"orderid\": \"" + orderid + "\", \"sku\": \"" + sku + "\", \"qty\": 1}");
-                            if (answer.status() == 202) {
-                                load.accepted.add(orderid);
-                            } else {
-                                load.refused.incrementAndGet();
-                            }
-                        } catch (RuntimeException connectionLost) {
-                            load.refused.incrementAndGet();
-                        }
-                    }
-                }));
-            }
-            return load;
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread client : clients) {
-                client.join();
-            }
-        }
     }
 
     /** orderid → batchref of every line on a batch, from the write model. */

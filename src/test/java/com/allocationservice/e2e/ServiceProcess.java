@@ -111,6 +111,11 @@ public final class ServiceProcess implements AutoCloseable {
         return port;
     }
 
+    /** The process's id now: it changes when the process is started again. */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }
