@@ -158,7 +158,7 @@ public final class Failover {
             new Row("seconds from the kill until the other node took over (its Patroni's /primary; the Sentinels)", "%s", "promoted_s"),
             new Row("longest gap between two 2xx in the window before the kill", "%s s", "gap_before_s"),
             new Row("503 answers after the kill", "%s", "n503_after"),
-            new Row("other non-2xx after the kill (io: no answer)", "%s (%s)", "other_after", "statuses_after"),
+            new Row("other non-2xx after the kill; all non-2xx after it by status (io: no answer)", "%s; %s", "other_after", "statuses_after"),
             new Row("non-2xx before the kill", "%s", "non2xx_before"),
             new Row("alloc/s in the window before the kill", "%s (%s s)", "rate_before", "window_before_s"),
             new Row("alloc/s in the window from the kill (the gap included)", "%s (%s s)", "rate_after", "window_after_s"),
