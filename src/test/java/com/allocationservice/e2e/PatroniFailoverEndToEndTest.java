@@ -9,6 +9,7 @@ import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -115,7 +116,7 @@ class PatroniFailoverEndToEndTest {
         kill(ProcessHandle.of(Long.parseLong(Files.readString(haDir.resolve("patroni" + leader + ".pid")).strip()))
                 .orElseThrow());
         kill(postmaster);
-        backends.forEach(PatroniFailoverEndToEndTest::kill);   // the stopped WAL sender among them
+        backends.forEach(ProcessHandle::destroyForcibly);   // the stopped WAL sender among them; the others may be gone
 
         await("a 202 for a request sent after the kill").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(50)).until(() -> load.acceptedSentAfter(killedAt) > 0);
@@ -245,10 +246,13 @@ class PatroniFailoverEndToEndTest {
         return printed;
     }
 
-    /** A port base in 30000..59900 whose ports for the PostgreSQL part (base+1..base+21) are all free now. */
+    /**
+     * A port base in 20000..32600 whose ports for the PostgreSQL part (base+1..base+21) are all free
+     * now: below Linux's ephemeral ports (from 32768), so no outgoing connection takes one meanwhile.
+     */
     private static int freePortBase() {
         for (int attempt = 0; attempt < 50; attempt++) {
-            int candidate = 30_000 + 100 * ThreadLocalRandom.current().nextInt(300);
+            int candidate = 20_000 + 100 * ThreadLocalRandom.current().nextInt(127);
             if (IntStream.of(1, 2, 11, 12, 20, 21).allMatch(offset -> free(candidate + offset))) {
                 return candidate;
             }
@@ -257,7 +261,7 @@ class PatroniFailoverEndToEndTest {
     }
 
     private static boolean free(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;
         } catch (IOException taken) {
             return false;
