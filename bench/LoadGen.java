@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * allocate  --port P --concurrency C --seconds S --skus 100 [--hot] --run ID --ok FILE [--service-pid PID --clk-tck 100]
  *           [--metrics-ports P1,P2]                   with several instances: --service-pid PID1,PID2 and their ports
  *                                                       POST /allocate, unique orderids, random SKUs; 2xx (orderid,batchref) to FILE
+ *           [--timeline FILE] [--answers FILE]        per second: 2xx, 503, other; every answer's time and status
+ *                                                       (see {@link #writeAnswers}; bench/failover reads them)
  * get       --port P --concurrency C --seconds S --path /health [--service-pid PID --clk-tck 100]
  *                                                       the generator's own ceiling against a cheap endpoint
  *                                                       (every response counts, whatever its status)
@@ -280,6 +282,20 @@ public final class LoadGen {
             }
             latencies[count++] = micros;
         }
+
+        /** With --timeline or --answers: when each answer came (microseconds since the start), and its status. */
+        long[] answeredAt = new long[0];
+        int[] answerStatus = new int[0];
+        int answers;
+
+        void answered(long micros, int status) {
+            if (answers == answeredAt.length) {
+                answeredAt = Arrays.copyOf(answeredAt, Math.max(4096, answers * 2));
+                answerStatus = Arrays.copyOf(answerStatus, answeredAt.length);
+            }
+            answeredAt[answers] = micros;
+            answerStatus[answers++] = status;
+        }
     }
 
     static void load(String mode, Map<String, String> o) throws Exception {
@@ -293,6 +309,9 @@ public final class LoadGen {
         Path okFile = o.containsKey("ok") ? Path.of(o.get("ok")) : null;
         boolean quiet = o.containsKey("quiet");
         boolean allocate = mode.equals("allocate");
+        Path timeline = o.containsKey("timeline") ? Path.of(o.get("timeline")) : null;
+        Path answersFile = o.containsKey("answers") ? Path.of(o.get("answers")) : null;
+        boolean timed = timeline != null || answersFile != null;
 
         Measured measured = Measured.of(o, port);
         double tick = 1000.0 / Integer.parseInt(o.getOrDefault("clk-tck", "100"));
@@ -302,6 +321,7 @@ public final class LoadGen {
         LongAdder done = new LongAdder();
         LongAdder bad = new LongAdder();
         CountDownLatch finished = new CountDownLatch(concurrency);
+        long startEpochMillis = System.currentTimeMillis();
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         for (int w = 0; w < concurrency; w++) {
@@ -323,9 +343,16 @@ public final class LoadGen {
                         } catch (IOException e) {
                             worker.errors++;
                             bad.increment();
+                            if (timed) {
+                                worker.answered((System.nanoTime() - start) / 1000, NO_ANSWER);
+                            }
                             continue;
                         }
-                        worker.record((System.nanoTime() - t0) / 1000);
+                        long t1 = System.nanoTime();
+                        worker.record((t1 - t0) / 1000);
+                        if (timed) {
+                            worker.answered((t1 - start) / 1000, r.status());
+                        }
                         done.increment();
                         if (r.status() / 100 == 2 || !allocate) {
                             worker.ok++;
@@ -387,6 +414,9 @@ public final class LoadGen {
                 }
             }
         }
+        if (timed) {
+            writeAnswers(workers, startEpochMillis, timeline, answersFile);
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("ok", ok);
         result.put("non2xx", non2xx + errors);
@@ -398,6 +428,53 @@ public final class LoadGen {
         result.put("seconds", String.format(Locale.ROOT, "%.2f", elapsed));
         result.put("statuses", statuses.isEmpty() ? "-" : statuses.toString().replace(" ", ""));
         print(result, before, after, ok, total, measured.any(), tick);
+    }
+
+    /** The status an I/O error is recorded with in --timeline and --answers (no answer came). */
+    static final int NO_ANSWER = 0;
+
+    /**
+     * {@code --timeline}: one line per second since the start (second, 2xx, 503, other answers, I/O
+     * errors counted as other) by the second each answer came in. {@code --answers}: every answer in
+     * the order they came, as microseconds since the start and the HTTP status (0: an I/O error). Both
+     * begin with a comment line giving the start in epoch milliseconds, to place other events on them.
+     */
+    static void writeAnswers(Worker[] workers, long startEpochMillis, Path timeline, Path answersFile) throws IOException {
+        int n = 0;
+        for (Worker w : workers) {
+            n += w.answers;
+        }
+        long[] keys = new long[n];   // time * 1024 + status (below 1024): sorted by time
+        int at = 0;
+        for (Worker w : workers) {
+            for (int i = 0; i < w.answers; i++) {
+                keys[at++] = w.answeredAt[i] * 1024 + w.answerStatus[i];
+            }
+        }
+        Arrays.sort(keys);
+        String head = "# start_epoch_ms=" + startEpochMillis;
+        if (answersFile != null) {
+            try (var out = Files.newBufferedWriter(answersFile)) {
+                out.append(head).append(" microseconds_since_start status (0: no answer, an I/O error)\n");
+                for (long k : keys) {
+                    out.append(Long.toString(k / 1024)).append('\t').append(Integer.toString((int) (k % 1024))).append('\n');
+                }
+            }
+        }
+        if (timeline != null) {
+            int seconds = n == 0 ? 0 : (int) (keys[n - 1] / 1024 / 1_000_000) + 1;
+            long[][] counts = new long[seconds][3];
+            for (long k : keys) {
+                int status = (int) (k % 1024);
+                counts[(int) (k / 1024 / 1_000_000)][status / 100 == 2 ? 0 : status == 503 ? 1 : 2]++;
+            }
+            try (var out = Files.newBufferedWriter(timeline)) {
+                out.append(head).append(" second 2xx 503 other\n");
+                for (int s = 0; s < seconds; s++) {
+                    out.append(s + "\t" + counts[s][0] + "\t" + counts[s][1] + "\t" + counts[s][2] + "\n");
+                }
+            }
+        }
     }
 
     /** Prints the result line: the load's figures, then CPU per request and the mean group between two readings. */
