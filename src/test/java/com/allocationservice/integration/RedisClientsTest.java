@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.allocationservice.config.RedisClients;
+import com.allocationservice.config.RedisUrl;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * {@link RedisClients} against Redis servers of the test's own that demand a password, an ACL user,
@@ -76,7 +76,7 @@ class RedisClientsTest {
 
     @Test
     void the_password_in_the_url_authenticates() {
-        try (RedisClient redis = client("redis://:" + PASSWORD + "@127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://:" + PASSWORD + "@127.0.0.1:" + protectedServer.port())) {
             redis.set("key", "value");
 
             assertThat(redis.get("key")).isEqualTo("value");
@@ -85,7 +85,7 @@ class RedisClientsTest {
 
     @Test
     void an_acl_user_and_password_in_the_url_authenticate_as_that_user() {
-        try (RedisClient redis = client("redis://alice:" + ALICE_PASSWORD + "@127.0.0.1:" + protectedServer.port() + "/2")) {
+        try (UnifiedJedis redis = client("redis://alice:" + ALICE_PASSWORD + "@127.0.0.1:" + protectedServer.port() + "/2")) {
             redis.set("alice:key", "alice's");
 
             assertThat(redis.get("alice:key")).isEqualTo("alice's");
@@ -96,7 +96,7 @@ class RedisClientsTest {
 
     @Test
     void a_wrong_password_fails_saying_so_without_repeating_it() {
-        try (RedisClient redis = client("redis://alice:wrong-pass-3Kd8@127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://alice:wrong-pass-3Kd8@127.0.0.1:" + protectedServer.port())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -107,7 +107,7 @@ class RedisClientsTest {
 
     @Test
     void no_password_fails_saying_one_is_needed() {
-        try (RedisClient redis = client("redis://127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://127.0.0.1:" + protectedServer.port())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -118,7 +118,7 @@ class RedisClientsTest {
     @Test
     void a_tls_server_whose_certificate_the_jvm_does_not_trust_is_refused() {
         assertThat(tlsServer.url()).startsWith("rediss://");
-        try (RedisClient redis = client(tlsServer.url())) {
+        try (UnifiedJedis redis = client(tlsServer.url())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -147,7 +147,7 @@ class RedisClientsTest {
     public static final class Ping {
 
         public static void main(String[] args) {
-            try (RedisClient redis = client(args[1])) {
+            try (UnifiedJedis redis = client(args[1])) {
                 System.out.print(redis.ping());
             } catch (RuntimeException e) {
                 System.out.print(chain(e));
@@ -202,8 +202,8 @@ class RedisClientsTest {
         }
     }
 
-    private static RedisClient client(String url) {
-        return RedisClients.create(URI.create(url), TIMEOUT, TIMEOUT);
+    private static UnifiedJedis client(String url) {
+        return RedisClients.create(RedisUrl.parse(url), TIMEOUT, TIMEOUT);
     }
 
     private static List<Throwable> causes(Throwable failure) {
