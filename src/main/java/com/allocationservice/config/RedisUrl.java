@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * {@code ALLOCATION_REDIS_URL}, read: one Redis server ({@code redis://}, or {@code rediss://} with
@@ -174,10 +173,5 @@ public record RedisUrl(String written, boolean tls, List<Host> hosts, Optional<S
         int colon = info.indexOf(':');
         return written.substring(0, start) + (colon < 0 ? "***" : info.substring(0, colon + 1) + "***")
                 + written.substring(at);
-    }
-
-    /** The hosts as host:port, comma-separated. */
-    public String hostList() {
-        return hosts.stream().map(Host::toString).collect(Collectors.joining(","));
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.allocationservice.config.RedisClients;
 import com.allocationservice.config.RedisUrl;
+import com.allocationservice.support.Ports;
+import com.allocationservice.support.RedisSentinelTestSet;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestCertificates;
 import java.io.IOException;
@@ -46,6 +48,7 @@ class RedisClientsTest {
     private RedisTestServer tlsServer;
     private RedisTestServer otherHostTlsServer;
     private TestCertificates certificates;
+    private TestCertificates otherHost;
 
     @BeforeAll
     void start(@TempDir Path dir) {
@@ -55,7 +58,7 @@ class RedisClientsTest {
         tlsServer = RedisTestServer.startTls(certificates.serverCertificate(), certificates.serverKey(),
                 List.of("--requirepass", PASSWORD));
         Path other = dir.resolve("other");
-        TestCertificates otherHost = TestCertificates.create(createDirectory(other), "DNS:redis.example.com");
+        otherHost = TestCertificates.create(createDirectory(other), "DNS:redis.example.com");
         otherHostTlsServer = RedisTestServer.startTls(otherHost.serverCertificate(), otherHost.serverKey(), List.of());
         // the other host's certificate is signed by a CA of its own: trust it alongside ours
         trust(otherHost.caCertificate(), certificates.trustStore());
@@ -138,6 +141,60 @@ class RedisClientsTest {
         String answer = Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", otherHostTlsServer.url());
 
         assertThat(answer).contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+    }
+
+    @Test
+    void a_tls_sentinel_url_reaches_the_primary_over_tls_with_both_certificates_verified() {
+        try (TlsSentinel sentinel = new TlsSentinel(certificates, tlsServer.port())) {
+            String url = "rediss-sentinel://:" + PASSWORD + "@127.0.0.1:" + sentinel.port + "#m";
+
+            // the client logs the primary it found on standard output, before the answer
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url)).endsWith("\nPONG")
+                    .contains("Created connection pool to master at 127.0.0.1:" + tlsServer.port());
+        }
+    }
+
+    @Test
+    void a_tls_sentinel_whose_certificate_names_another_host_is_refused() {
+        try (TlsSentinel sentinel = new TlsSentinel(otherHost, tlsServer.port())) {
+            String url = "rediss-sentinel://:" + PASSWORD + "@127.0.0.1:" + sentinel.port + "#m";
+
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url))
+                    .contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+        }
+    }
+
+    @Test
+    void a_primary_whose_certificate_names_another_host_is_refused_when_found_through_a_tls_sentinel() {
+        try (TlsSentinel sentinel = new TlsSentinel(certificates, otherHostTlsServer.port())) {
+            String url = "rediss-sentinel://127.0.0.1:" + sentinel.port + "#m";
+
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url))
+                    .contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+        }
+    }
+
+    /** A Sentinel speaking TLS only, with these certificates, told the primary named m is the TLS server on this port. */
+    private static final class TlsSentinel implements AutoCloseable {
+        final int port = Ports.free();
+        final Process process;
+
+        TlsSentinel(TestCertificates certificates, int primaryPort) {
+            process = RedisSentinelTestSet.sentinel(port, List.of("port 0", "tls-port " + port,
+                    "tls-cert-file " + certificates.serverCertificate(), "tls-key-file " + certificates.serverKey(),
+                    "tls-ca-cert-file " + certificates.caCertificate(), "tls-auth-clients no", "tls-replication yes",
+                    "sentinel monitor m 127.0.0.1 " + primaryPort + " 1", "sentinel auth-pass m " + PASSWORD));
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
