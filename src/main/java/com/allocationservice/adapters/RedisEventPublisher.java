@@ -63,6 +63,10 @@ public final class RedisEventPublisher implements EventPublisher, AutoCloseable 
         if (minReplicas < 0) {
             throw new IllegalArgumentException("minReplicas must be 0 or more, was " + minReplicas);
         }
+        if (minReplicas > 0 && waitTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("waitTimeout must be 1 ms or more (WAIT 0 waits for ever), was "
+                    + waitTimeout);
+        }
         this.redis = redis;
         this.minReplicas = minReplicas;
         this.waitTimeout = waitTimeout;

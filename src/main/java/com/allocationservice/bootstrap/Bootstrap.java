@@ -128,8 +128,9 @@ public final class Bootstrap {
                     .description("Commands run in those groups (divided by the groups: the mean group size)")
                     .register(meters);
             Views views = new Views(dataSource, healthProbe);
-            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, operatorStatus(settings, views, publisher, workers),
-                    migrated, settings.apiToken(), requestObserver(settings, meters)), settings.httpHeaderTimeout());
+            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape,
+                    operatorStatus(settings, views, publisher, workers), migrated, settings.apiToken(),
+                    requestObserver(settings, meters)), settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
@@ -188,17 +189,18 @@ public final class Bootstrap {
 
     /**
      * The relay's Redis publisher, when Redis is configured (closed with the workers), else null. With
-     * replicas to confirm each batch it waits for them up to half the socket timeout, at most a second.
+     * replicas to confirm each batch it waits for them up to half the socket timeout (so the answer
+     * comes before the read times out), at most a second, at least a millisecond ({@code WAIT} with 0
+     * waits for ever).
      */
     private static RedisEventPublisher redisPublisher(Settings settings, List<AutoCloseable> workers,
             MeterRegistry meters) {
         if (settings.redisUrl().isEmpty()) {
             return null;
         }
-        Duration wait = settings.timeouts().redisSocket().dividedBy(2);
+        Duration wait = Duration.ofMillis(Math.clamp(settings.timeouts().redisSocket().toMillis() / 2, 1, 1000));
         RedisEventPublisher publisher = new RedisEventPublisher(
-                RedisClients.create(settings.redisUrl().get(), settings.timeouts()), settings.redisMinReplicas(),
-                wait.compareTo(Duration.ofSeconds(1)) < 0 ? wait : Duration.ofSeconds(1));
+                RedisClients.create(settings.redisUrl().get(), settings.timeouts()), settings.redisMinReplicas(), wait);
         workers.add(publisher);
         if (settings.redisMinReplicas() > 0) {
             Gauge.builder("allocation_redis_replicas_confirmed", publisher, RedisEventPublisher::confirmedReplicas)

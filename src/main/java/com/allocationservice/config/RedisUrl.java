@@ -81,7 +81,8 @@ public record RedisUrl(String written, boolean tls, List<Host> hosts, Optional<S
         if (hash >= 0) {
             String name = rest.substring(hash + 1);
             if (!sentinel) {
-                throw refused(text, "#" + name + " names a Sentinel master: use redis-sentinel:// or rediss-sentinel://");
+                throw refused(text, "#" + name + " names a Sentinel master: use redis-sentinel:// or"
+                        + " rediss-sentinel://");
             }
             if (!MASTER_NAME.matcher(name).matches()) {
                 throw refused(text, "the master name after '#' must be letters, digits, '.', '_', ':' or '-'");

@@ -104,7 +104,7 @@ final class PubSubListener {
     }
 
     private final class Subscription extends JedisPubSub {
-        /** The primary when subscribing (the subscription is on it, or on the next: then it is ended once too often). */
+        /** The primary when subscribing: the subscription is on it (or on the next, and is then ended once needlessly). */
         private final Optional<HostAndPort> primary;
         private volatile boolean subscribed;
 
