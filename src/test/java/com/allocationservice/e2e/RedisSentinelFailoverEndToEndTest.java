@@ -179,10 +179,13 @@ class RedisSentinelFailoverEndToEndTest {
         return printed;
     }
 
-    /** A port base in 30000..59900 whose ports for the Redis part (base+31, 32, 41..43) are all free now. */
+    /**
+     * A port base in 20000..32600, below the ephemeral ports (from 32768) that clients' connections take,
+     * whose ports for the Redis part (base+31, 32, 41..43) are all free now.
+     */
     private static int freePortBase() {
         for (int attempt = 0; attempt < 50; attempt++) {
-            int candidate = 30_000 + 100 * ThreadLocalRandom.current().nextInt(300);
+            int candidate = 20_000 + 100 * ThreadLocalRandom.current().nextInt(127);
             if (IntStream.of(31, 32, 41, 42, 43).allMatch(offset -> free(candidate + offset))) {
                 return candidate;
             }
