@@ -25,6 +25,9 @@ import redis.clients.jedis.UnifiedJedis;
  * blocking read, a subscription) are closed when given back; until then they fail on their own when
  * the old primary is gone, answer {@code -UNBLOCKED} or {@code -READONLY} once it is a replica, or
  * stay silent up to the socket timeout. Callers hold the common supertype, {@link UnifiedJedis}.
+ * The subscriptions to the Sentinels wait without a timeout (they are silent but for failovers: with
+ * one, each would end every socket timeout and wait 5 s to subscribe again, missing a failover then);
+ * a Sentinel that vanishes without closing is covered by the others.
  */
 public final class RedisClients {
 
@@ -42,7 +45,8 @@ public final class RedisClients {
         Set<HostAndPort> sentinels = new LinkedHashSet<>();
         url.hosts().forEach(sentinel -> sentinels.add(new HostAndPort(sentinel.host(), sentinel.port())));
         return RedisSentinelClient.builder().masterName(url.master().orElseThrow()).sentinels(sentinels)
-                .clientConfig(dataNodes).sentinelClientConfig(config(url, connectTimeout, socketTimeout).build())
+                .clientConfig(dataNodes).sentinelClientConfig(config(url, connectTimeout, socketTimeout)
+                        .blockingSocketTimeoutMillis(0).build())
                 .build();
     }
 

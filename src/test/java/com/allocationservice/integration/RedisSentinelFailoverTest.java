@@ -102,7 +102,7 @@ class RedisSentinelFailoverTest {
         assertThat(orderIds(promoted.getPort())).contains("before", "after");
 
         // the stream consumer reads the new primary; the same message id twice is applied once
-        try (Jedis jedis = new Jedis(promoted)) {
+        try (Jedis jedis = RedisSentinelTestSet.dataNode(promoted.getPort())) {
             String change = "{\"id\": \"change-1\", \"batchref\": \"b1\", \"qty\": 50}";
             jedis.xadd("change_batch_quantity", XAddParams.xAddParams(), Map.of("data", change));
             jedis.xadd("change_batch_quantity", XAddParams.xAddParams(), Map.of("data", change));
@@ -140,10 +140,32 @@ class RedisSentinelFailoverTest {
         allocate("after");
         await().atMost(Duration.ofSeconds(30)).until(() -> backlog() == 0);
         assertThat(orderIds(promoted.getPort())).contains("before", "after");
-        try (Jedis jedis = new Jedis(promoted)) {
+        try (Jedis jedis = RedisSentinelTestSet.dataNode(promoted.getPort())) {
             jedis.xadd("change_batch_quantity", XAddParams.xAddParams(),
                     Map.of("data", "{\"batchref\": \"b1\", \"qty\": 70}"));
             await().atMost(Duration.ofSeconds(30)).until(() -> purchased("b1") == 70);
+        }
+    }
+
+    /**
+     * A primary the Sentinels cannot reach (cut off from them, not from the service) stays a primary
+     * after they promote the replica, and nothing ends the subscription on it: the listener moves it
+     * to the new primary itself, as the relay's and the stream reader's next commands go there.
+     */
+    @Test
+    void after_a_failover_that_leaves_the_old_primary_running_the_subscription_moves_to_the_new_one() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(redis.firstPrimary().port()) == 1);
+
+        redis.cutOffFromSentinels(redis.firstPrimary());
+        HostAndPort promoted = new HostAndPort("127.0.0.1", redis.firstReplica().port());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> redis.currentPrimary().equals(promoted));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> subscribers(promoted.getPort()) == 1
+                && subscribers(redis.firstPrimary().port()) == 0);
+        try (Jedis jedis = RedisSentinelTestSet.dataNode(promoted.getPort())) {
+            jedis.publish("change_batch_quantity", "{\"batchref\": \"b1\", \"qty\": 80}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> purchased("b1") == 80);
         }
     }
 
@@ -163,7 +185,7 @@ class RedisSentinelFailoverTest {
     /** The order ids of the line_allocated stream on the server at this port. */
     private static Set<String> orderIds(int port) {
         Set<String> ids = new HashSet<>();
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+        try (Jedis jedis = RedisSentinelTestSet.dataNode(port)) {
             List<StreamEntry> entries = jedis.xrange("line_allocated", "-", "+");
             Pattern order = Pattern.compile("\"orderid\":\"([^\"]+)\"");
             for (StreamEntry entry : entries) {
@@ -177,7 +199,7 @@ class RedisSentinelFailoverTest {
     }
 
     private static long subscribers(int port) {
-        try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+        try (Jedis jedis = RedisSentinelTestSet.dataNode(port)) {
             return jedis.pubsubNumSub("change_batch_quantity").getOrDefault("change_batch_quantity", 0L);
         }
     }

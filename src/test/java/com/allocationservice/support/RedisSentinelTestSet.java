@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 
 /**
  * A primary, one replica and three Sentinels of the test's own, on free loopback ports: the smallest
@@ -24,6 +25,11 @@ import redis.clients.jedis.Jedis;
 public final class RedisSentinelTestSet implements AutoCloseable {
 
     public static final String MASTER = "allocation";
+    /** The data nodes' password (the default user's): the service's, in {@link #url}. */
+    public static final String PASSWORD = "data-pass-8Qm";
+    /** The servers' options: a password, and the ACL user the Sentinels log in as (see {@link #cutOffFromSentinels}). */
+    private static final List<String> SERVER_OPTIONS = List.of("--requirepass", PASSWORD, "--masterauth", PASSWORD,
+            "--user", "sentinel", "on", ">sentinel-pass-4Tz", "~*", "&*", "+@all");
 
     private final RedisTestServer primary;
     private final RedisTestServer replica;
@@ -43,11 +49,13 @@ public final class RedisSentinelTestSet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        RedisTestServer primary = RedisTestServer.start(List.of("--dir", dir));
+        List<String> options = new ArrayList<>(List.of("--dir", dir));
+        options.addAll(SERVER_OPTIONS);
+        RedisTestServer primary = RedisTestServer.start(options);
         RedisSentinelTestSet set = null;
         try {
-            set = new RedisSentinelTestSet(primary, RedisTestServer.start(List.of("--dir", dir, "--replicaof",
-                    "127.0.0.1", Integer.toString(primary.port()))));
+            options.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(primary.port())));
+            set = new RedisSentinelTestSet(primary, RedisTestServer.start(options));
             for (int i = 0; i < 3; i++) {
                 set.startSentinel();
             }
@@ -63,13 +71,17 @@ public final class RedisSentinelTestSet implements AutoCloseable {
         }
     }
 
-    /** {@code redis-sentinel://127.0.0.1:<port>,...#allocation}, this set's Sentinels. */
+    /** {@code redis-sentinel://:<password>@127.0.0.1:<port>,...#allocation}, this set's Sentinels. */
     public String url() {
-        StringBuilder url = new StringBuilder("redis-sentinel://");
-        for (int port : sentinelPorts) {
-            url.append(url.length() > "redis-sentinel://".length() ? "," : "").append("127.0.0.1:").append(port);
-        }
-        return url.append('#').append(MASTER).toString();
+        List<String> hosts = sentinelPorts.stream().map(port -> "127.0.0.1:" + port).toList();
+        return "redis-sentinel://:" + PASSWORD + "@" + String.join(",", hosts) + "#" + MASTER;
+    }
+
+    /** A client of the data node on this port, logged in. */
+    public static Jedis dataNode(int port) {
+        Jedis jedis = new Jedis("127.0.0.1", port);
+        jedis.auth(PASSWORD);
+        return jedis;
     }
 
     /** The server that was the primary when the set started. */
@@ -93,6 +105,18 @@ public final class RedisSentinelTestSet implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no Sentinel answers");
+    }
+
+    /**
+     * Cuts a server off from the Sentinels, not from the service: it no longer lets their user in (and
+     * the default user needs the password they do not have). They then see it down, and cannot make it
+     * a replica after a failover: a partition that leaves the service on the side of the old primary.
+     */
+    public void cutOffFromSentinels(RedisTestServer server) {
+        try (Jedis jedis = dataNode(server.port())) {
+            jedis.aclSetUser("sentinel", "off");
+            jedis.sendCommand(Protocol.Command.CLIENT, "KILL", "USER", "sentinel");
+        }
     }
 
     /** Asks a Sentinel to fail over now: the replica is promoted, the primary (if it answers) made its replica. */
@@ -145,7 +169,9 @@ public final class RedisSentinelTestSet implements AutoCloseable {
                 "sentinel monitor " + MASTER + " 127.0.0.1 " + primary.port() + " 2",
                 "sentinel down-after-milliseconds " + MASTER + " 1000",
                 "sentinel failover-timeout " + MASTER + " 10000",
-                "sentinel parallel-syncs " + MASTER + " 1")));
+                "sentinel parallel-syncs " + MASTER + " 1",
+                "sentinel auth-user " + MASTER + " sentinel",
+                "sentinel auth-pass " + MASTER + " sentinel-pass-4Tz")));
         sentinelPorts.add(port);
     }
 
@@ -188,7 +214,7 @@ public final class RedisSentinelTestSet implements AutoCloseable {
                         return "1".equals(master.get("num-slaves")) && "2".equals(master.get("num-other-sentinels"));
                     }
                 }));
-        try (Jedis replicaClient = new Jedis("127.0.0.1", replica.port())) {
+        try (Jedis replicaClient = dataNode(replica.port())) {
             await().atMost(Duration.ofSeconds(10)).until(() -> replicaClient.info("replication")
                     .contains("master_link_status:up"));
         }
