@@ -21,9 +21,10 @@ import redis.clients.jedis.exceptions.JedisException;
  * connection on a quiet channel is never silent that long, a pinger sends {@code PING} on the
  * subscription every third of the timeout (its answer is read like a message).
  *
- * <p>With Sentinels, the pinger also ends a subscription made while another server was the primary:
- * a primary demoted to a replica keeps it open, so the listener would not learn of the failover. It
- * then subscribes again, on the new primary.
+ * <p>With Sentinels, the pinger also ends a subscription made while another server was the primary,
+ * and the loop subscribes again, on the new one. A primary that Sentinel demotes closes its clients'
+ * connections itself ({@code CLIENT KILL}), but one the Sentinels cannot reach stays a primary, its
+ * subscription open and quiet, while the messages go to the new primary.
  */
 final class PubSubListener {
 
