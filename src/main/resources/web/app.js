@@ -170,7 +170,12 @@ async function refreshStatus() {
   }
   chip('health-database', status.database === 'UP' ? 'good' : 'bad', status.database === 'UP' ? 'up' : 'down');
   if (status.redis === 'NOT_CONFIGURED') chip('health-redis', 'off', 'not configured');
-  else chip('health-redis', status.redis === 'UP' ? 'good' : 'bad', status.redis === 'UP' ? 'up' : 'down');
+  else if (status.redis !== 'UP') chip('health-redis', 'bad', 'down');
+  else if (!status.redis_replicas || status.redis_replicas.confirmed === null) chip('health-redis', 'good', 'up');
+  else {
+    const { confirmed, wanted } = status.redis_replicas;
+    chip('health-redis', confirmed < wanted ? 'warn' : 'good', 'up, ' + confirmed + ' of ' + wanted + ' replicas');
+  }
   const count = (n) => (n === null || n === undefined ? '?' : fmt(n));
   const backlog = status.outbox_backlog;
   chip('health-backlog', backlog === null ? 'unknown' : backlog > 1000 ? 'bad' : backlog > 100 ? 'warn' : 'good',

@@ -39,7 +39,7 @@ import java.util.concurrent.CompletionException;
 import java.util.List;
 import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Builds the service with constructors and lambdas (the book's chapter 13, without its reflection on
@@ -116,7 +116,8 @@ public final class Bootstrap {
                     settings.dbMinFreeBytes());
             workers.add(healthProbe);
             workers.add(RequestMetrics.bindJvm(meters));
-            OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, workers) : null;
+            RedisEventPublisher publisher = settings.relayEnabled() ? redisPublisher(settings, workers, meters) : null;
+            OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, publisher) : null;
             MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? destinations -> { } : relay::wake));
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
@@ -135,8 +136,9 @@ public final class Bootstrap {
                 reads = readPool;
             }
             Views views = new Views(reads, healthProbe);
-            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, operatorStatus(settings, views, workers),
-                    migrated, settings.apiToken(), requestObserver(settings, meters)), settings.httpHeaderTimeout());
+            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape,
+                    operatorStatus(settings, views, publisher, workers), migrated, settings.apiToken(),
+                    requestObserver(settings, meters)), settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
@@ -166,13 +168,17 @@ public final class Bootstrap {
         }
     }
 
-    /** {@code GET /status}, with a Redis client of its own when Redis is configured (closed with the workers). */
-    private static OperatorStatus operatorStatus(Settings settings, Views views, List<AutoCloseable> workers) {
-        RedisClient redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts())).orElse(null);
+    /**
+     * {@code GET /status}, with a Redis client of its own when Redis is configured (closed with the
+     * workers), and the publisher's replica confirmations when it asks for some.
+     */
+    private static OperatorStatus operatorStatus(Settings settings, Views views, RedisEventPublisher publisher,
+            List<AutoCloseable> workers) {
+        UnifiedJedis redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts())).orElse(null);
         if (redis != null) {
             workers.add(redis);
         }
-        return new OperatorStatus(views, redis);
+        return new OperatorStatus(views, redis, publisher == null || publisher.minReplicas() == 0 ? null : publisher);
     }
 
     /**
@@ -190,15 +196,39 @@ public final class Bootstrap {
     }
 
     /**
-     * The relay, publishing to Redis and mailing over SMTP when configured, else logging; not started.
-     * Redis and email each get a loop, a transaction and a relay lock of their own.
+     * The relay's Redis publisher, when Redis is configured (closed with the workers), else null. With
+     * replicas to confirm each batch it waits for them up to half the socket timeout (so the answer
+     * comes before the read times out), at most a second, at least a millisecond ({@code WAIT} with 0
+     * waits for ever).
      */
-    private static OutboxRelay outboxRelay(Settings settings, HikariDataSource dataSource, List<AutoCloseable> workers) {
-        EventPublisher publisher = settings.redisUrl().<EventPublisher>map(url -> {
-            RedisEventPublisher redis = new RedisEventPublisher(RedisClients.create(url, settings.timeouts()));
-            workers.add(redis);
-            return redis;
-        }).orElseGet(LoggingEventPublisher::new);
+    private static RedisEventPublisher redisPublisher(Settings settings, List<AutoCloseable> workers,
+            MeterRegistry meters) {
+        if (settings.redisUrl().isEmpty()) {
+            return null;
+        }
+        Duration wait = Duration.ofMillis(Math.clamp(settings.timeouts().redisSocket().toMillis() / 2, 1, 1000));
+        RedisEventPublisher publisher = new RedisEventPublisher(
+                RedisClients.create(settings.redisUrl().get(), settings.timeouts()), settings.redisMinReplicas(), wait);
+        workers.add(publisher);
+        if (settings.redisMinReplicas() > 0) {
+            Gauge.builder("allocation_redis_replicas_confirmed", publisher, RedisEventPublisher::confirmedReplicas)
+                    .description("Replicas that confirmed the relay's last batch to Redis (WAIT; -1: none yet); "
+                            + "below ALLOCATION_REDIS_MIN_REPLICAS the batch stays in the outbox").register(meters);
+            FunctionCounter.builder("allocation_redis_replication_waits_short", publisher,
+                    RedisEventPublisher::shortWaits).description("Relay batches to Redis fewer replicas than "
+                            + "ALLOCATION_REDIS_MIN_REPLICAS confirmed (kept in the outbox, retried)").register(meters);
+        }
+        return publisher;
+    }
+
+    /**
+     * The relay, publishing to Redis (the publisher, when not null) and mailing over SMTP when
+     * configured, else logging; not started. Redis and email each get a loop, a transaction and a
+     * relay lock of their own.
+     */
+    private static OutboxRelay outboxRelay(Settings settings, HikariDataSource dataSource,
+            RedisEventPublisher redis) {
+        EventPublisher publisher = redis == null ? new LoggingEventPublisher() : redis;
         Notifications mailer = settings.smtp().<Notifications>map(smtp -> new EmailNotifications(smtp.host(),
                 smtp.port(), settings.notifyFrom(), settings.timeouts().smtp())).orElseGet(LoggingNotifications::new);
         return new OutboxRelay(dataSource, new RedisDestination(publisher),

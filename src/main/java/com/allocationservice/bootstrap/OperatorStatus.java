@@ -1,5 +1,6 @@
 package com.allocationservice.bootstrap;
 
+import com.allocationservice.adapters.RedisEventPublisher;
 import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.views.Views;
 import java.time.Duration;
@@ -9,11 +10,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * What {@code GET /status} answers, for the operators' page: the database, Redis, the outbox backlog
- * and parked rows, and the dead letters, in one JSON object. Each part is checked on a virtual thread
+ * and parked rows, and the dead letters, in one JSON object; with {@code ALLOCATION_REDIS_MIN_REPLICAS}
+ * above 0, also how many replicas confirmed the relay's last batch ({@code redis_replicas}: confirmed,
+ * null before the first batch, and wanted). Each part is checked on a virtual thread
  * of its own, all waited for together up to 1.2 s (the database check gives up at 1 s), so the answer
  * comes within about a second whatever a server does: a part that did not answer in time is
  * {@code DOWN}, its count null.
@@ -23,12 +26,14 @@ final class OperatorStatus implements Supplier<Map<String, Object>> {
     private static final Duration WAIT = Duration.ofMillis(1200);
 
     private final Views views;
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
+    private final RedisEventPublisher publisher;
 
-    /** {@code redis} null: no Redis configured. */
-    OperatorStatus(Views views, RedisClient redis) {
+    /** {@code redis} null: no Redis configured; {@code publisher} null: no replica confirmations asked for. */
+    OperatorStatus(Views views, UnifiedJedis redis, RedisEventPublisher publisher) {
         this.views = views;
         this.redis = redis;
+        this.publisher = publisher;
     }
 
     @Override
@@ -47,6 +52,13 @@ final class OperatorStatus implements Supplier<Map<String, Object>> {
         status.put("outbox_backlog", counts == null ? null : counts.backlog());
         status.put("outbox_parked", counts == null ? null : counts.parked());
         status.put("dead_letters", redis == null ? null : await(deadLetters, deadline));
+        if (publisher != null) {
+            Map<String, Object> replicas = new LinkedHashMap<>();
+            long confirmed = publisher.confirmedReplicas();
+            replicas.put("confirmed", confirmed < 0 ? null : confirmed);
+            replicas.put("wanted", publisher.minReplicas());
+            status.put("redis_replicas", replicas);
+        }
         return status;
     }
 

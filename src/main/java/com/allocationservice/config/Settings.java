@@ -1,9 +1,5 @@
 package com.allocationservice.config;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,6 +22,8 @@ import java.util.stream.Collectors;
  * without another that is unset, naming each problem at once.
  *
  * @param redisUrl empty: no Redis (the embedded default); outgoing messages are then only logged
+ * @param redisMinReplicas the replicas that must confirm a relay round's messages (Redis {@code WAIT})
+ *        before its outbox rows are deleted; 0: none asked for
  * @param smtp empty: no SMTP; notifications are then only logged
  * @param streamMaxDeliveries a stream entry delivered this many times without success is dead-lettered
  * @param outboxMaxAttempts an outbox row that failed this many times is set aside for an operator
@@ -41,7 +39,7 @@ import java.util.stream.Collectors;
  *        outbox and the health check stay on {@code dbUrl}
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
-        Optional<URI> redisUrl, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
+        Optional<RedisUrl> redisUrl, int redisMinReplicas, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
         int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
         boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes, Optional<String> readDbUrl) {
@@ -58,6 +56,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     /** {@code ALLOCATION_DB_MIN_FREE_MB=auto}, the default: 64 MB, or a tenth of the file system if that is less. */
     public static final long MIN_FREE_AUTO = -1;
+
+    private static final int MIN_REPLICAS_AUTO = -1;
 
     public static final String DEFAULT_NOTIFY_FROM = "allocations@example.com";
     public static final String DEFAULT_NOTIFY_TO = "stock@made.com";
@@ -90,7 +90,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             String text = value.toString();
             return switch (shown) {
                 case PLAIN -> text;
-                case PASSWORD_MASKED -> value instanceof URI url ? redacted(url) : redactedJdbcUrl(text);
+                case PASSWORD_MASKED -> value instanceof RedisUrl ? text : redactedJdbcUrl(text);
                 case SECRET -> text.isEmpty() ? "" : "***";
             };
         }
@@ -100,7 +100,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             Object value = value(settings);
             return switch (shown) {
                 case PLAIN -> List.of();
-                case PASSWORD_MASKED -> value instanceof URI url ? passwords(url) : passwords(value.toString());
+                case PASSWORD_MASKED -> value instanceof RedisUrl url ? url.secrets() : passwords(value.toString());
                 case SECRET -> List.of(value.toString());
             };
         }
@@ -126,8 +126,13 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             Function.identity(), Shown.SECRET, Settings::dbPassword);
     private static final Variable<Integer> DB_POOL_SIZE = new Variable<>("ALLOCATION_DB_POOL_SIZE", "8",
             whole(1, 1000), Shown.PLAIN, Settings::dbPoolSize);
-    private static final Variable<Optional<URI>> REDIS_URL = new Variable<>("ALLOCATION_REDIS_URL", "",
-            Settings::redis, Shown.PASSWORD_MASKED, Settings::redisUrl);
+    private static final Variable<Optional<RedisUrl>> REDIS_URL = new Variable<>("ALLOCATION_REDIS_URL", "",
+            raw -> raw.isBlank() ? Optional.empty() : Optional.of(RedisUrl.parse(raw)), Shown.PASSWORD_MASKED,
+            Settings::redisUrl);
+    /** Unset ({@link #MIN_REPLICAS_AUTO}): 1 with Sentinels, else 0. */
+    private static final Variable<Integer> REDIS_MIN_REPLICAS = new Variable<>("ALLOCATION_REDIS_MIN_REPLICAS", "",
+            raw -> raw.isEmpty() ? MIN_REPLICAS_AUTO : whole(0, 100).apply(raw), Shown.PLAIN,
+            Settings::redisMinReplicas);
     private static final Variable<String> SMTP_HOST = new Variable<>("ALLOCATION_SMTP_HOST", "",
             String::strip, Shown.PLAIN, s -> s.smtp().map(Smtp::host));
     private static final Variable<Integer> SMTP_PORT = new Variable<>("ALLOCATION_SMTP_PORT", "25",
@@ -180,8 +185,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
-            REDIS_URL, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW, RELAY_ENABLED,
-            CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
+            REDIS_URL, REDIS_MIN_REPLICAS, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW,
+            RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL);
 
@@ -199,6 +204,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     private static final List<Needs> NEEDS = List.of(new Needs(DB_USER, DB_URL, ONLY_EMBEDDED),
             new Needs(DB_PASSWORD, DB_URL, ONLY_EMBEDDED), new Needs(REDIS_CONNECT_TIMEOUT, REDIS_URL, NO_REDIS),
             new Needs(REDIS_SOCKET_TIMEOUT, REDIS_URL, NO_REDIS), new Needs(STREAM_MAX_DELIVERIES, REDIS_URL, NO_REDIS),
+            new Needs(REDIS_MIN_REPLICAS, REDIS_URL, NO_REDIS),
             new Needs(SMTP_PORT, SMTP_HOST, NO_SMTP), new Needs(SMTP_TIMEOUT, SMTP_HOST, NO_SMTP));
 
     /** How log lines are written: {@code text} (the default) or {@code json} (one object per line). */
@@ -311,9 +317,14 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         String url = dbUrl;
         String user = get(values, DB_USER);
         String smtpHost = get(values, SMTP_HOST);
+        Optional<RedisUrl> redis = get(values, REDIS_URL);
+        int minReplicas = get(values, REDIS_MIN_REPLICAS);
+        if (minReplicas == MIN_REPLICAS_AUTO) {
+            minReplicas = redis.isPresent() && redis.get().sentinel() ? 1 : 0;
+        }
         return new Settings(get(values, HTTP_PORT), url,
                 user.isEmpty() ? url.startsWith("jdbc:h2:") ? "sa" : "postgres" : user, get(values, DB_PASSWORD),
-                get(values, DB_POOL_SIZE), get(values, REDIS_URL),
+                get(values, DB_POOL_SIZE), redis, minReplicas,
                 smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, get(values, SMTP_PORT))),
                 get(values, NOTIFY_FROM), get(values, NOTIFY_TO), get(values, OUT_OF_STOCK_EMAIL_WINDOW),
                 get(values, RELAY_ENABLED), get(values, CONSUMER_ENABLED),
@@ -398,16 +409,6 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         return passwords;
     }
 
-    /** A URL's password, as written (percent-encoded) and decoded; none without user info. */
-    private static List<String> passwords(URI url) {
-        String info = url.getRawUserInfo();
-        if (info == null) {
-            return List.of();
-        }
-        String password = info.substring(info.indexOf(':') + 1);
-        return List.of(password, URLDecoder.decode(password, StandardCharsets.UTF_8));
-    }
-
     /** A password in a JDBC URL: a {@code password=} parameter (1), or in {@code //user:password@} (2). */
     private static final Pattern JDBC_PASSWORD = Pattern.compile("(?i)password=([^&;\\s]*)|//[^/@:\\s]*:([^@/\\s]*)@");
 
@@ -416,17 +417,6 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
         return JDBC_PASSWORD.matcher(url).replaceAll(match -> match.group(1) != null
                 ? Matcher.quoteReplacement(match.group().substring(0, match.start(1) - match.start()) + "***")
                 : Matcher.quoteReplacement(match.group().substring(0, match.start(2) - match.start()) + "***@"));
-    }
-
-    /** The URL with any password replaced by {@code ***}, for logs and messages. */
-    public static String redacted(URI url) {
-        String userInfo = url.getRawUserInfo();
-        if (userInfo == null) {
-            return url.toString();
-        }
-        int colon = userInfo.indexOf(':');
-        String masked = colon < 0 ? "***" : userInfo.substring(0, colon) + ":***";
-        return url.toString().replace(userInfo + "@", masked + "@");
     }
 
     private static Variable<Duration> millis(String name, String fallback, Function<Timeouts, Duration> in) {
@@ -464,30 +454,6 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             throw new IllegalArgumentException("must be a jdbc:postgresql: URL, was '" + redactedJdbcUrl(url) + "'");
         }
         return url;
-    }
-
-    private static Optional<URI> redis(String raw) {
-        String text = raw.strip();
-        if (text.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            URI uri = new URI(text);
-            if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null) {
-                return Optional.of(uri);
-            }
-        } catch (URISyntaxException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("must look like redis[s]://[[user]:password@]host:port[/db], was '"
-                + redactedRaw(text) + "'");
-    }
-
-    /** A malformed URL may still hold a password: everything between "//" and the last "@" goes. */
-    private static String redactedRaw(String raw) {
-        int start = raw.indexOf("//");
-        int at = raw.lastIndexOf('@');
-        return start >= 0 && at > start ? raw.substring(0, start + 2) + "***" + raw.substring(at) : raw;
     }
 
     private static String address(String raw) {

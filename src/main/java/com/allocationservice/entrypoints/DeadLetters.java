@@ -3,16 +3,16 @@ package com.allocationservice.entrypoints;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.XAddParams;
 
 /** Sets messages aside in {@value RedisConsumer#DEAD_LETTER_STREAM}, with what went wrong, where an operator can read them. */
 final class DeadLetters {
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final AtomicLong count = new AtomicLong();
 
-    DeadLetters(RedisClient redis) {
+    DeadLetters(UnifiedJedis redis) {
         this.redis = redis;
     }
 

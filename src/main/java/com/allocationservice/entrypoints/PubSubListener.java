@@ -1,11 +1,14 @@
 package com.allocationservice.entrypoints;
 
+import com.allocationservice.config.RedisClients;
 import com.allocationservice.service.Backoff;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPubSub;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -17,18 +20,23 @@ import redis.clients.jedis.exceptions.JedisException;
  * subscribes again on a new one, instead of leaving the listener deaf for good. So that a live
  * connection on a quiet channel is never silent that long, a pinger sends {@code PING} on the
  * subscription every third of the timeout (its answer is read like a message).
+ *
+ * <p>With Sentinels, the pinger also ends a subscription made while another server was the primary,
+ * and the loop subscribes again, on the new one. A primary that Sentinel demotes closes its clients'
+ * connections itself ({@code CLIENT KILL}), but one the Sentinels cannot reach stays a primary, its
+ * subscription open and quiet, while the messages go to the new primary.
  */
 final class PubSubListener {
 
     private static final Logger log = LoggerFactory.getLogger(PubSubListener.class);
 
     private final RedisConsumer consumer;
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final Duration pingEvery;
     private final Backoff reconnect;
     private volatile Subscription subscription;
 
-    PubSubListener(RedisConsumer consumer, RedisClient redis, Duration pingEvery, Backoff reconnect) {
+    PubSubListener(RedisConsumer consumer, UnifiedJedis redis, Duration pingEvery, Backoff reconnect) {
         this.consumer = consumer;
         this.redis = redis;
         this.pingEvery = pingEvery;
@@ -39,7 +47,7 @@ final class PubSubListener {
         Thread pinger = Thread.ofVirtual().name("redis-consumer-pubsub-ping").start(this::ping);
         int failedInARow = 0;
         while (!consumer.stopped()) {
-            Subscription attempt = new Subscription();
+            Subscription attempt = new Subscription(RedisClients.primary(redis));
             subscription = attempt;
             RuntimeException lost = null;
             try {
@@ -81,6 +89,13 @@ final class PubSubListener {
             Subscription current = subscription;
             if (current != null && current.isSubscribed() && !consumer.stopped()) {
                 try {
+                    Optional<HostAndPort> primary = RedisClients.primary(redis);
+                    if (!primary.equals(current.primary)) {
+                        log.info("The primary is {} now, not {}: subscribing to {} again", primary.orElse(null),
+                                current.primary.orElse(null), RedisConsumer.CHANNEL);
+                        current.unsubscribe();
+                        continue;
+                    }
                     current.ping();
                 } catch (RuntimeException e) {
                     log.debug("Pinging the subscription failed: {}", e.toString());
@@ -90,7 +105,13 @@ final class PubSubListener {
     }
 
     private final class Subscription extends JedisPubSub {
+        /** The primary when subscribing: the subscription is on it (or on the next, and is then ended once needlessly). */
+        private final Optional<HostAndPort> primary;
         private volatile boolean subscribed;
+
+        Subscription(Optional<HostAndPort> primary) {
+            this.primary = primary;
+        }
 
         @Override
         public void onSubscribe(String channel, int subscribedChannels) {

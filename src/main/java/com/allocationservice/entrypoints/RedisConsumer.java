@@ -1,6 +1,7 @@
 package com.allocationservice.entrypoints;
 
 import com.allocationservice.config.RedisClients;
+import com.allocationservice.config.RedisUrl;
 import com.allocationservice.config.Settings;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.DomainException;
@@ -9,7 +10,6 @@ import com.allocationservice.domain.Outcome.QuantityChange;
 import com.allocationservice.domain.Outcome.Superseded;
 import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -90,7 +90,7 @@ public final class RedisConsumer implements AutoCloseable {
     }
 
     private final MessageBus bus;
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final Options options;
     private final DeadLetters deadLetters;
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -103,7 +103,7 @@ public final class RedisConsumer implements AutoCloseable {
     private final Thread pubSubThread;
     private final Thread streamThread;
 
-    private RedisConsumer(MessageBus bus, URI redisUrl, Settings.Timeouts timeouts, Options options) {
+    private RedisConsumer(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options) {
         this.bus = Objects.requireNonNull(bus);
         this.redis = RedisClients.create(redisUrl, timeouts);
         this.options = Objects.requireNonNull(options);
@@ -115,7 +115,7 @@ public final class RedisConsumer implements AutoCloseable {
     }
 
     /** Starts both loops; Redis need not be up yet. */
-    public static RedisConsumer start(MessageBus bus, URI redisUrl, Settings.Timeouts timeouts, Options options) {
+    public static RedisConsumer start(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options) {
         RedisConsumer consumer = new RedisConsumer(bus, redisUrl, timeouts, options);
         consumer.pubSubThread.start();
         consumer.streamThread.start();

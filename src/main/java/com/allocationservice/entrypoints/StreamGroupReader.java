@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XPendingParams;
@@ -29,10 +29,10 @@ final class StreamGroupReader {
     private static final StreamEntryID START = new StreamEntryID(0, 0);
 
     private final RedisConsumer consumer;
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final RedisConsumer.Options options;
 
-    StreamGroupReader(RedisConsumer consumer, RedisClient redis, RedisConsumer.Options options) {
+    StreamGroupReader(RedisConsumer consumer, UnifiedJedis redis, RedisConsumer.Options options) {
         this.consumer = consumer;
         this.redis = redis;
         this.options = options;

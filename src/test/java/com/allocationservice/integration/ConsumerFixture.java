@@ -2,6 +2,7 @@ package com.allocationservice.integration;
 
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.bootstrap.Bootstrap;
+import com.allocationservice.config.RedisUrl;
 import com.allocationservice.config.Settings;
 import com.allocationservice.entrypoints.RedisConsumer;
 import com.allocationservice.service.MessageBus;
@@ -41,7 +42,7 @@ final class ConsumerFixture implements AutoCloseable {
     /** A consumer with these options, once it listens on the channel. */
     RedisConsumer startConsumer(RedisConsumer.Options options) {
         long subscribersBefore = subscribers();
-        RedisConsumer consumer = RedisConsumer.start(bus, URI.create(redisServer.url()),
+        RedisConsumer consumer = RedisConsumer.start(bus, RedisUrl.parse(redisServer.url()),
                 Settings.defaults().timeouts(), options);
         consumers.add(consumer);
         Awaitility.await("the consumer subscribes").atMost(Duration.ofSeconds(20))

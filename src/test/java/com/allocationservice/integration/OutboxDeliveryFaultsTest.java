@@ -24,7 +24,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Protocol;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The relay's destinations fail apart: a hanging SMTP server, a Redis that refuses XADD, a row
@@ -55,7 +54,7 @@ class OutboxDeliveryFaultsTest {
 
     private TestDatabase db;
     private RedisTestServer redis;
-    private RedisClient admin;
+    private UnifiedJedis admin;
     private final List<AutoCloseable> closeLast = new ArrayList<>();
 
     @BeforeEach
@@ -75,8 +74,8 @@ class OutboxDeliveryFaultsTest {
         db.close();
     }
 
-    private RedisClient client(String url) {
-        return RedisClients.create(URI.create(url), Settings.defaults().timeouts());
+    private UnifiedJedis client(String url) {
+        return RedisClients.create(url, Settings.defaults().timeouts());
     }
 
     private OutboxRelay relay(String redisUrl, Notifications notifications, int maxAttempts) {

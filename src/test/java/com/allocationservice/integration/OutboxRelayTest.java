@@ -23,7 +23,6 @@ import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,7 +72,7 @@ class OutboxRelayTest {
 
     private RedisEventPublisher redisPublisher() {
         RedisEventPublisher publisher = new RedisEventPublisher(
-                RedisClients.create(URI.create(redis.url()), Settings.defaults().timeouts()));
+                RedisClients.create(redis.url(), Settings.defaults().timeouts()));
         closeLast.add(publisher);
         return publisher;
     }

@@ -4,13 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.allocationservice.config.RedisClients;
+import com.allocationservice.config.RedisUrl;
+import com.allocationservice.support.Ports;
+import com.allocationservice.support.RedisSentinelTestSet;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * {@link RedisClients} against Redis servers of the test's own that demand a password, an ACL user,
@@ -46,6 +48,7 @@ class RedisClientsTest {
     private RedisTestServer tlsServer;
     private RedisTestServer otherHostTlsServer;
     private TestCertificates certificates;
+    private TestCertificates otherHost;
 
     @BeforeAll
     void start(@TempDir Path dir) {
@@ -55,7 +58,7 @@ class RedisClientsTest {
         tlsServer = RedisTestServer.startTls(certificates.serverCertificate(), certificates.serverKey(),
                 List.of("--requirepass", PASSWORD));
         Path other = dir.resolve("other");
-        TestCertificates otherHost = TestCertificates.create(createDirectory(other), "DNS:redis.example.com");
+        otherHost = TestCertificates.create(createDirectory(other), "DNS:redis.example.com");
         otherHostTlsServer = RedisTestServer.startTls(otherHost.serverCertificate(), otherHost.serverKey(), List.of());
         // the other host's certificate is signed by a CA of its own: trust it alongside ours
         trust(otherHost.caCertificate(), certificates.trustStore());
@@ -76,7 +79,7 @@ class RedisClientsTest {
 
     @Test
     void the_password_in_the_url_authenticates() {
-        try (RedisClient redis = client("redis://:" + PASSWORD + "@127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://:" + PASSWORD + "@127.0.0.1:" + protectedServer.port())) {
             redis.set("key", "value");
 
             assertThat(redis.get("key")).isEqualTo("value");
@@ -85,7 +88,7 @@ class RedisClientsTest {
 
     @Test
     void an_acl_user_and_password_in_the_url_authenticate_as_that_user() {
-        try (RedisClient redis = client("redis://alice:" + ALICE_PASSWORD + "@127.0.0.1:" + protectedServer.port() + "/2")) {
+        try (UnifiedJedis redis = client("redis://alice:" + ALICE_PASSWORD + "@127.0.0.1:" + protectedServer.port() + "/2")) {
             redis.set("alice:key", "alice's");
 
             assertThat(redis.get("alice:key")).isEqualTo("alice's");
@@ -96,7 +99,7 @@ class RedisClientsTest {
 
     @Test
     void a_wrong_password_fails_saying_so_without_repeating_it() {
-        try (RedisClient redis = client("redis://alice:wrong-pass-3Kd8@127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://alice:wrong-pass-3Kd8@127.0.0.1:" + protectedServer.port())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -107,7 +110,7 @@ class RedisClientsTest {
 
     @Test
     void no_password_fails_saying_one_is_needed() {
-        try (RedisClient redis = client("redis://127.0.0.1:" + protectedServer.port())) {
+        try (UnifiedJedis redis = client("redis://127.0.0.1:" + protectedServer.port())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -118,7 +121,7 @@ class RedisClientsTest {
     @Test
     void a_tls_server_whose_certificate_the_jvm_does_not_trust_is_refused() {
         assertThat(tlsServer.url()).startsWith("rediss://");
-        try (RedisClient redis = client(tlsServer.url())) {
+        try (UnifiedJedis redis = client(tlsServer.url())) {
             Throwable failure = catchThrowable(redis::ping);
 
             assertThat(failure).isNotNull();
@@ -140,6 +143,60 @@ class RedisClientsTest {
         assertThat(answer).contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
     }
 
+    @Test
+    void a_tls_sentinel_url_reaches_the_primary_over_tls_with_both_certificates_verified() {
+        try (TlsSentinel sentinel = new TlsSentinel(certificates, tlsServer.port())) {
+            String url = "rediss-sentinel://:" + PASSWORD + "@127.0.0.1:" + sentinel.port + "#m";
+
+            // the client logs the primary it found on standard output, before the answer
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url)).endsWith("\nPONG")
+                    .contains("Created connection pool to master at 127.0.0.1:" + tlsServer.port());
+        }
+    }
+
+    @Test
+    void a_tls_sentinel_whose_certificate_names_another_host_is_refused() {
+        try (TlsSentinel sentinel = new TlsSentinel(otherHost, tlsServer.port())) {
+            String url = "rediss-sentinel://:" + PASSWORD + "@127.0.0.1:" + sentinel.port + "#m";
+
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url))
+                    .contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+        }
+    }
+
+    @Test
+    void a_primary_whose_certificate_names_another_host_is_refused_when_found_through_a_tls_sentinel() {
+        try (TlsSentinel sentinel = new TlsSentinel(certificates, otherHostTlsServer.port())) {
+            String url = "rediss-sentinel://127.0.0.1:" + sentinel.port + "#m";
+
+            assertThat(Ping.run(List.of(certificates.jvmTrustOptions().split(" ")), "ping", url))
+                    .contains("SSLHandshakeException").containsIgnoringCase("127.0.0.1");
+        }
+    }
+
+    /** A Sentinel speaking TLS only, with these certificates, told the primary named m is the TLS server on this port. */
+    private static final class TlsSentinel implements AutoCloseable {
+        final int port = Ports.free();
+        final Process process;
+
+        TlsSentinel(TestCertificates certificates, int primaryPort) {
+            process = RedisSentinelTestSet.sentinel(port, List.of("port 0", "tls-port " + port,
+                    "tls-cert-file " + certificates.serverCertificate(), "tls-key-file " + certificates.serverKey(),
+                    "tls-ca-cert-file " + certificates.caCertificate(), "tls-auth-clients no", "tls-replication yes",
+                    "sentinel monitor m 127.0.0.1 " + primaryPort + " 1", "sentinel auth-pass m " + PASSWORD));
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /**
      * A JVM of its own, on the test class path, given JVM options as an operator gives them: {@code ping
      * <url>} prints PONG, or the failure, through {@link RedisClients}.
@@ -147,7 +204,7 @@ class RedisClientsTest {
     public static final class Ping {
 
         public static void main(String[] args) {
-            try (RedisClient redis = client(args[1])) {
+            try (UnifiedJedis redis = client(args[1])) {
                 System.out.print(redis.ping());
             } catch (RuntimeException e) {
                 System.out.print(chain(e));
@@ -202,8 +259,8 @@ class RedisClientsTest {
         }
     }
 
-    private static RedisClient client(String url) {
-        return RedisClients.create(URI.create(url), TIMEOUT, TIMEOUT);
+    private static UnifiedJedis client(String url) {
+        return RedisClients.create(RedisUrl.parse(url), TIMEOUT, TIMEOUT);
     }
 
     private static List<Throwable> causes(Throwable failure) {

@@ -74,6 +74,12 @@ public final class RedisTestServer implements AutoCloseable {
         return port;
     }
 
+    /** The server process's id (for signals such as SIGSTOP); needs a server of the test's own, running. */
+    public long pid() {
+        requireOwnProcess();
+        return process.pid();
+    }
+
     public boolean ownsProcess() {
         return externalUrl == null;
     }
@@ -132,7 +138,7 @@ public final class RedisTestServer implements AutoCloseable {
         }
     }
 
-    private static String binary() {
+    static String binary() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             File candidate = new File(dir, "redis-server");
             if (candidate.canExecute()) {

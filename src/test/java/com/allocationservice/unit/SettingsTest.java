@@ -3,8 +3,8 @@ package com.allocationservice.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.allocationservice.config.RedisUrl;
 import com.allocationservice.config.Settings;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,7 +70,9 @@ class SettingsTest {
         assertThat(s.dbUser()).isEqualTo("alloc");
         assertThat(s.dbPassword()).isEqualTo("s3cret");
         assertThat(s.dbPoolSize()).isEqualTo(32);
-        assertThat(s.redisUrl()).contains(URI.create("redis://cache:6380/2"));
+        assertThat(s.redisUrl().orElseThrow()).isEqualTo(new RedisUrl("redis://cache:6380/2", false,
+                List.of(new RedisUrl.Host("cache", 6380)), Optional.empty(), null, null, 2));
+        assertThat(s.redisMinReplicas()).isZero();
         assertThat(s.smtp()).contains(new Settings.Smtp("mail", 2525));
         assertThat(s.notifyFrom()).isEqualTo("from@shop.test");
         assertThat(s.notifyTo()).isEqualTo("to@shop.test");
@@ -90,7 +92,8 @@ class SettingsTest {
 
         assertThat(s.dbUser()).isEqualTo("postgres");
         assertThat(s.smtp()).isEqualTo(Optional.of(new Settings.Smtp("localhost", 25)));
-        assertThat(s.redisUrl()).contains(URI.create("rediss://secure.example:6379"));
+        assertThat(s.redisUrl().orElseThrow().tls()).isTrue();
+        assertThat(s.redisUrl().orElseThrow().hosts()).containsExactly(new RedisUrl.Host("secure.example", 6379));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -107,6 +110,8 @@ class SettingsTest {
         "ALLOCATION_REDIS_URL | http://cache:6379",
         "ALLOCATION_REDIS_URL | cache:6379",
         "ALLOCATION_REDIS_URL | redis://",
+        "ALLOCATION_REDIS_MIN_REPLICAS | -1",
+        "ALLOCATION_REDIS_MIN_REPLICAS | one",
         "ALLOCATION_SMTP_PORT | 0",
         "ALLOCATION_SMTP_PORT | smtp",
         "ALLOCATION_NOTIFY_FROM | nobody",
@@ -198,7 +203,8 @@ class SettingsTest {
                 "ALLOCATION_API_TOKEN", "token-abcdefghijklmnop"));
         assertThat(s.toString()).doesNotContain("db-pass-1234", "redis-pass-5678", "token-abcdefghijklmnop")
                 .contains("rediss://app:***@cache:6380/1");
-        assertThat(s.redisUrl()).contains(URI.create("rediss://app:redis-pass-5678@cache:6380/1"));
+        assertThat(s.redisUrl().orElseThrow().password()).isEqualTo("redis-pass-5678");
+        assertThat(s.redisUrl().orElseThrow().user()).isEqualTo("app");
 
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "ftp://u:hunter2@x")))
                 .isInstanceOf(Settings.InvalidSettings.class)
@@ -243,6 +249,7 @@ class SettingsTest {
         "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
         "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
         "ALLOCATION_STREAM_MAX_DELIVERIES | ALLOCATION_REDIS_URL | 3",
+        "ALLOCATION_REDIS_MIN_REPLICAS | ALLOCATION_REDIS_URL | 1",
         "ALLOCATION_SMTP_PORT | ALLOCATION_SMTP_HOST | 2525",
         "ALLOCATION_SMTP_TIMEOUT_MS | ALLOCATION_SMTP_HOST | 1000",
     })
@@ -361,9 +368,72 @@ class SettingsTest {
 
     @Test
     void a_redis_password_without_a_user_is_masked_keeping_the_colon() {
-        assertThat(Settings.redacted(URI.create("redis://:pw@cache:6379"))).isEqualTo("redis://:***@cache:6379");
-        assertThat(Settings.redacted(URI.create("redis://pw@cache:6379"))).isEqualTo("redis://***@cache:6379");
-        assertThat(Settings.redacted(URI.create("redis://cache:6379"))).isEqualTo("redis://cache:6379");
+        assertThat(RedisUrl.parse("redis://:pw@cache:6379")).hasToString("redis://:***@cache:6379");
+        assertThat(RedisUrl.parse("redis://pw@cache:6379")).hasToString("redis://***@cache:6379");
+        assertThat(RedisUrl.parse("redis://cache:6379")).hasToString("redis://cache:6379");
+        assertThat(RedisUrl.parse("redis://pw@cache:6379").password()).isEqualTo("pw");
+        assertThat(RedisUrl.parse("redis://:pw@cache:6379").user()).isNull();
+    }
+
+    @Test
+    void a_sentinel_url_names_the_sentinels_the_master_and_the_data_nodes_credentials() {
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL",
+                "redis-sentinel://app:s%40cret+1@10.0.0.1:26379,sentinel-b:26380,[::1]:26381/3#allocation"));
+
+        RedisUrl url = s.redisUrl().orElseThrow();
+        assertThat(url.sentinel()).isTrue();
+        assertThat(url.tls()).isFalse();
+        assertThat(url.hosts()).containsExactly(new RedisUrl.Host("10.0.0.1", 26379),
+                new RedisUrl.Host("sentinel-b", 26380), new RedisUrl.Host("::1", 26381));
+        assertThat(url.master()).contains("allocation");
+        assertThat(url.user()).isEqualTo("app");
+        assertThat(url.password()).isEqualTo("s@cret+1");
+        assertThat(url.database()).isEqualTo(3);
+        assertThat(s.redisMinReplicas()).isEqualTo(1);
+        assertThat(s.toString()).contains(
+                "redisUrl=redis-sentinel://app:***@10.0.0.1:26379,sentinel-b:26380,[::1]:26381/3#allocation, "
+                + "redisMinReplicas=1, ").doesNotContain("cret");
+        assertThat(s.redact("AUTH s@cret+1 / s%40cret+1 refused")).isEqualTo("AUTH *** / *** refused");
+        assertThat(RedisUrl.parse("rediss-sentinel://pw@s1:26379#m").tls()).isTrue();
+        assertThat(RedisUrl.parse("rediss-sentinel://pw@s1:26379#m").password()).isEqualTo("pw");
+    }
+
+    @Test
+    void the_replicas_to_wait_for_default_to_one_with_sentinels_and_none_without_and_may_be_set() {
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "redis://cache:6379")).redisMinReplicas())
+                .isZero();
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "redis-sentinel://s:26379#m"))
+                .redisMinReplicas()).isEqualTo(1);
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "redis-sentinel://s:26379#m",
+                "ALLOCATION_REDIS_MIN_REPLICAS", "0")).redisMinReplicas()).isZero();
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", "redis://cache:6379",
+                "ALLOCATION_REDIS_MIN_REPLICAS", "2")).redisMinReplicas()).isEqualTo(2);
+        assertThat(Settings.defaults().redisMinReplicas()).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "redis-sentinel://:hunter2@s1:26379,s2:26379 | no #masterName",
+        "redis-sentinel://:hunter2@s1:26379# | the master name after '#'",
+        "redis-sentinel://:hunter2@s1:26379,,s2:26379#m | every host needs a port, as host:port, was ''",
+        "redis-sentinel://:hunter2@s1:26379,s2#m | every host needs a port, as host:port, was 's2'",
+        "redis-sentinel://:hunter2@s1:26379,s2:0#m | the port of s2 must be a whole number from 1 to 65535, was '0'",
+        "redis-sentinel://:hunter2@s1:26379,s2:70000#m | the port of s2 must be a whole number from 1 to 65535",
+        "redis-sentinel://:hunter2@s1:263x9#m | the port of s1 must be a whole number",
+        "redis-sentinel://:hunter2@bad host:26379#m | 'bad host' is not a host name or address",
+        "redis-sentinel://:hunter2@s1:26379/x#m | the database after '/' must be a whole number from 0, was 'x'",
+        "redis-sentinel://:hunter2@s1:26379#m/1 | the master name after '#'",
+        "redis://:hunter2@s1:6379,s2:6379 | several hosts are Sentinels",
+        "redis://:hunter2@s1:6379#m | #m names a Sentinel master",
+        "sentinel://:hunter2@s1:26379#m | the scheme must be redis, rediss, redis-sentinel or rediss-sentinel",
+    })
+    void a_malformed_sentinel_url_is_refused_saying_why_with_the_password_masked(String url, String why) {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_REDIS_URL", url)))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_REDIS_URL must look like " + RedisUrl.FORMS + " (")
+                .hasMessageContaining(why)
+                .hasMessageContaining("was '" + url.substring(0, url.indexOf("//") + 2) + "***@")
+                .hasMessageNotContaining("hunter2");
     }
 
     @Test
@@ -435,7 +505,8 @@ class SettingsTest {
                 Map.entry("ALLOCATION_HTTP_HEADER_TIMEOUT_MS", "1008")));
 
         assertThat(s.toString()).isEqualTo("Settings[httpPort=8080, dbUrl=jdbc:postgresql://db/x?password=***, "
-                + "dbUser=postgres, dbPassword=***, dbPoolSize=8, redisUrl=redis://u:***@cache:6379/1, smtpHost=mail, "
+                + "dbUser=postgres, dbPassword=***, dbPoolSize=8, redisUrl=redis://u:***@cache:6379/1, redisMinReplicas=0, "
+                + "smtpHost=mail, "
                 + "smtpPort=2525, notifyFrom=allocations@example.com, notifyTo=stock@made.com, "
                 + "outOfStockEmailWindowSeconds=61, relayEnabled=true, consumerEnabled=true, dbConnectTimeoutMs=1001, "
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
