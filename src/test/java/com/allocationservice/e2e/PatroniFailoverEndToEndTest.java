@@ -9,8 +9,6 @@ import com.allocationservice.support.RedisMessages;
 import com.allocationservice.support.RedisTestServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -50,8 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PatroniFailoverEndToEndTest {
 
-    private static final Path UP = Path.of("ops/ha-local/up");
-    private static final Path DOWN = Path.of("ops/ha-local/down");
     private static final List<String> SKUS = List.of("RED-CHAIR", "BLUE-SOFA", "TASTELESS-LAMP", "OAK-TABLE");
     private static final int QUANTITY = 1_000_000;
 
@@ -59,9 +54,7 @@ class PatroniFailoverEndToEndTest {
     Path workDir;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private int base;
-    private Path haDir;
-    private Thread downOnExit;
+    private HaLocal ha;
     private String dbUrl;
     private RedisTestServer redis;
     private ServiceProcess service;
@@ -70,14 +63,8 @@ class PatroniFailoverEndToEndTest {
     void cluster() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/patroni")) && Files.isExecutable(Path.of("/usr/bin/etcd")),
                 "no patroni or etcd (apt-get install patroni etcd-server): skipped");
-        base = freePortBase();
-        haDir = Path.of(System.getProperty("java.io.tmpdir"), "allocation-ha-test-" + base);
-        downOnExit = Thread.ofPlatform().unstarted(this::down);
-        Runtime.getRuntime().addShutdownHook(downOnExit);   // a JVM stopped mid-test leaves no cluster behind
-        String printed = run(Duration.ofSeconds(120), UP.toString(), "postgres");
-        dbUrl = printed.lines().filter(line -> line.startsWith("ALLOCATION_DB_URL=")).findFirst()
-                .orElseThrow(() -> new AssertionError("no ALLOCATION_DB_URL in: " + printed))
-                .substring("ALLOCATION_DB_URL=".length());
+        ha = HaLocal.up("postgres", workDir);
+        dbUrl = ha.printed("ALLOCATION_DB_URL");
         redis = RedisTestServer.start();
         service = ServiceProcess.start(workDir, Map.of("ALLOCATION_DB_URL", dbUrl, "ALLOCATION_DB_USER", "postgres",
                 "ALLOCATION_READ_DB_URL", dbUrl.replace("targetServerType=primary", "targetServerType=preferSecondary"),
@@ -93,9 +80,8 @@ class PatroniFailoverEndToEndTest {
         try {
             Closing.all(service, redis);
         } finally {
-            if (downOnExit != null) {
-                down();
-                Runtime.getRuntime().removeShutdownHook(downOnExit);
+            if (ha != null) {
+                ha.close();
             }
         }
     }
@@ -114,12 +100,12 @@ class PatroniFailoverEndToEndTest {
         // acknowledge that second's commits and lose them in the failover; in synchronous mode they
         // wait for the standby and are never acknowledged.
         ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(Files.readAllLines(
-                haDir.resolve("pg" + leader + "/data/postmaster.pid")).getFirst())).orElseThrow();
+                ha.dir.resolve("pg" + leader + "/data/postmaster.pid")).getFirst())).orElseThrow();
         List<ProcessHandle> backends = postmaster.children().toList();
-        signal("STOP", walSender(backends));
+        HaLocal.signal("STOP", walSender(backends));
         Thread.sleep(1_000);
         long killedAt = System.nanoTime();
-        kill(ProcessHandle.of(Long.parseLong(Files.readString(haDir.resolve("patroni" + leader + ".pid")).strip()))
+        kill(ProcessHandle.of(ha.pid("patroni" + leader))
                 .orElseThrow());
         kill(postmaster);
         backends.forEach(ProcessHandle::destroyForcibly);   // the stopped WAL sender among them; the others may be gone
@@ -171,7 +157,7 @@ class PatroniFailoverEndToEndTest {
     }
 
     private int readSessions(int node) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + (base + node) + "/allocation",
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + (ha.base + node) + "/allocation",
                 "postgres", ""); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'allocation-read'")) {
             rs.next();
@@ -220,7 +206,7 @@ class PatroniFailoverEndToEndTest {
     private Optional<Integer> leader() {
         return IntStream.of(1, 2).boxed().filter(node -> {
             try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (base + 10 + node) + "/primary"))
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (ha.base + 10 + node) + "/primary"))
                         .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding())
                         .statusCode() == 200;
             } catch (IOException unreachable) {
@@ -243,59 +229,8 @@ class PatroniFailoverEndToEndTest {
         }).findFirst().orElseThrow(() -> new AssertionError("no walsender on the leader")).pid();
     }
 
-    private static void signal(String signal, long pid) throws Exception {
-        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor())
-                .as("kill -%s %d", signal, pid).isZero();
-    }
-
     /** SIGKILL. */
     private static void kill(ProcessHandle process) {
         assertThat(process.destroyForcibly()).as("SIGKILL sent to %d", process.pid()).isTrue();
-    }
-
-    private void down() {
-        try {
-            run(Duration.ofSeconds(60), DOWN.toString());
-        } catch (Exception e) {
-            System.out.println("ops/ha-local/down failed: " + e);
-        }
-    }
-
-    /** Runs the script with this set's HA_DIR and HA_PORT_BASE; its stdout (stderr goes to the test's output). */
-    private String run(Duration within, String... command) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        builder.environment().put("HA_DIR", haDir.toString());
-        builder.environment().put("HA_PORT_BASE", Integer.toString(base));
-        Path output = Files.createTempFile(workDir, "script", ".out");
-        Process process = builder.redirectOutput(output.toFile()).start();
-        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly().waitFor();
-            throw new AssertionError(String.join(" ", command) + " did not finish within " + within);
-        }
-        String printed = Files.readString(output);
-        assertThat(process.exitValue()).as(String.join(" ", command) + ": " + printed).isZero();
-        return printed;
-    }
-
-    /**
-     * A port base in 20000..32600 whose ports for the PostgreSQL part (base+1..base+21) are all free
-     * now: below Linux's ephemeral ports (from 32768), so no outgoing connection takes one meanwhile.
-     */
-    private static int freePortBase() {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int candidate = 20_000 + 100 * ThreadLocalRandom.current().nextInt(127);
-            if (IntStream.of(1, 2, 11, 12, 20, 21).allMatch(offset -> free(candidate + offset))) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("no free port base found");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException taken) {
-            return false;
-        }
     }
 }
