@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -71,16 +72,15 @@ class RedisSentinelFailoverEndToEndTest {
     @AfterEach
     void stop() throws Exception {
         try {
-            if (service != null) {
-                service.close();
-            }
-            if (oldPrimaryAgain != null) {
+            Closing.all(service, oldPrimaryAgain == null ? null : () -> {
                 oldPrimaryAgain.destroyForcibly();
                 oldPrimaryAgain.waitFor();
-            }
+            });
         } finally {
-            down();
-            Runtime.getRuntime().removeShutdownHook(downOnExit);
+            if (downOnExit != null) {   // null: freePortBase() failed, nothing was started
+                down();
+                Runtime.getRuntime().removeShutdownHook(downOnExit);
+            }
         }
     }
 
