@@ -5,12 +5,15 @@
 const TOKEN_KEY = 'allocation.apiToken';
 const POLL_MS = 1000;
 const STATUS_MS = 2000;
+const ORDER_MISS_MAX_MS = 15000;
 
 const state = {
   sku: null,        // the SKU shown, or null
   stock: null,      // its last GET /products/{sku}/stock answer, or null when unknown
   order: null,      // the order shown, or null
   lines: null,      // its last GET /orders/{orderid} answer (each line with its batch's eta), or null
+  orderMisses: 0,   // 404s in a row for the order shown: an order with no lines is asked for less often
+  orderNextAt: 0,   // when the polling next asks for it (Date.now() ms)
   flash: new Set(), // batch refs whose numbers changed at the last refresh
 };
 
@@ -88,9 +91,10 @@ function el(tag, attrs, ...children) {
 const number = new Intl.NumberFormat();
 const fmt = (n) => number.format(n);
 
+/** An ETA as the API writes it (ISO, year-month-day), and how far away it is. */
 function formatEta(eta) {
   const date = new Date(eta + 'T00:00:00Z');
-  const text = date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const text = eta;
   const today = new Date();
   const days = Math.round((date - Date.UTC(today.getFullYear(), today.getMonth(), today.getDate())) / 86400000);
   const when = days === 0 ? 'today' : days === 1 ? 'tomorrow' : days > 1 ? 'in ' + days + ' days'
@@ -106,10 +110,15 @@ function clock() {
 
 let bannerTimer = null;
 
+/**
+ * The result of the operator's last action. A success goes after 5 s; an error stays, with the time it
+ * happened, until the operator closes it or the next action's result takes its place. The polling
+ * never touches it: a card that cannot be read says so itself.
+ */
 function banner(kind, text) {
   const node = $('banner');
   node.className = 'banner ' + kind;
-  node.textContent = text;
+  $('banner-text').textContent = kind === 'error' ? clock() + ' · ' + text : text;
   node.hidden = false;
   clearTimeout(bannerTimer);
   if (kind === 'ok') bannerTimer = setTimeout(() => { node.hidden = true; }, 5000);
@@ -124,7 +133,7 @@ function showUnauthorized(message) {
   const node = $('banner');
   const had = !node.hidden && node.classList.contains('auth');
   node.className = 'banner auth';
-  node.replaceChildren(
+  $('banner-text').replaceChildren(
     el('strong', {}, token() ? 'The API token was refused. ' : 'This service needs an API token. '),
     'Enter it in the API token field below the header to see and change stock. ',
     el('span', { className: 'detail' }, '(401: ' + message + ')'));
@@ -200,8 +209,8 @@ async function refreshSku() {
     if (e.status === 404) {
       state.stock = null;
       renderUnknownSku(sku);
-    } else if (e.status !== 401 && e.status !== 0) {
-      banner('error', 'Reading ' + sku + ': ' + e.message);
+    } else {
+      readFailed('sku-card', el('h2', {}, 'SKU ', el('span', { className: 'mono' }, sku)), state.stock !== null, e);
     }
     return;
   }
@@ -221,10 +230,38 @@ function typingIn(cardId) {
   return focused !== null && focused.matches('input') && $(cardId).contains(focused);
 }
 
-/** Nothing changed: only the card's "updated" time moves. */
+/** Nothing changed: only the card's "updated" time moves, and a failed read's notice goes. */
 function touch(cardId) {
   const updated = $(cardId).querySelector('.updated');
   if (updated) updated.textContent = 'updated ' + clock();
+  $(cardId).querySelector('.problem')?.remove();
+}
+
+/**
+ * A card's read failed: the card says why (the server's own message for any 4xx or 5xx), above what
+ * it last showed if it has anything, else in its place. The next read that succeeds removes it.
+ */
+function readFailed(cardId, heading, hasData, e) {
+  const card = $(cardId);
+  const problem = el('p', { className: 'problem', dataset: { status: e.status } }, problemText(e));
+  if (!hasData) {
+    card.replaceChildren(el('div', { className: 'card-head' }, heading), problem);
+    return;
+  }
+  problem.prepend(el('strong', {}, 'Not updated since ' + (card.querySelector('.updated')?.textContent.replace('updated ', '') || 'the last read') + '. '));
+  const old = card.querySelector('.problem');
+  if (old) old.replaceWith(problem);
+  else card.querySelector('.card-head').after(problem);
+}
+
+function problemText(e) {
+  if (e.status === 0) return 'The service does not answer; the page tries again every second.';
+  if (e.status === 401) {
+    return (token() ? 'The API token was refused: ' : 'This service needs an API token: ')
+      + 'enter it in the API token field at the top of the page. (401: ' + e.message + ')';
+  }
+  if (e.status === 403) return 'This token may not read this (403): ' + e.message;
+  return 'The service answered ' + e.status + ': ' + e.message;
 }
 
 function changedBatches(before, after) {
@@ -337,22 +374,32 @@ function skuLink(sku) {
 
 // ---------------------------------------------------------------- an order
 
-async function refreshOrder() {
+/**
+ * The order's lines. An order with none is a 404: the polling asks again after 2, 4 and 8 seconds,
+ * then every 15 (ORDER_MISS_MAX_MS); the page's own actions and "Show order" ask at once ({@code now}).
+ */
+async function refreshOrder(now) {
   const order = state.order;
   if (order === null) return;
+  if (!now && Date.now() < state.orderNextAt) return;
   let lines;
   try {
     lines = await api('GET', '/orders/' + enc(order));
   } catch (e) {
     if (state.order !== order) return;
     if (e.status === 404) {
+      state.orderMisses++;
+      state.orderNextAt = Date.now() + Math.min(ORDER_MISS_MAX_MS, 1000 * 2 ** state.orderMisses);
       state.lines = null;
       renderUnknownOrder(order);
-    } else if (e.status !== 401 && e.status !== 0) {
-      banner('error', 'Reading order ' + order + ': ' + e.message);
+    } else {
+      readFailed('order-card', el('h2', {}, 'Order ', el('span', { className: 'mono' }, order)), state.lines !== null, e);
     }
     return;
   }
+  if (state.order !== order) return;
+  state.orderMisses = 0;
+  state.orderNextAt = 0;
   // where each batch is: the stock of each SKU of the order names its batches' ETAs
   const etas = new Map();
   await Promise.all([...new Set(lines.map((l) => l.sku))].map(async (sku) => {
@@ -376,7 +423,8 @@ async function refreshOrder() {
 function renderUnknownOrder(order) {
   $('order-card').replaceChildren(
     el('div', { className: 'card-head' }, el('h2', {}, 'Order ', el('span', { className: 'mono' }, order))),
-    el('p', { className: 'notice' }, 'No lines: this order was never placed, or every line was cancelled.'));
+    el('p', { className: 'notice' }, 'No lines: this order was never placed, or every line was cancelled. '
+      + 'Checked again at least every ' + ORDER_MISS_MAX_MS / 1000 + ' seconds, or at once with "Show order".'));
 }
 
 function renderOrder() {
@@ -430,7 +478,7 @@ async function addBatch(event) {
     ref: form.elements.ref.value.trim(),
     sku: form.elements.sku.value.trim(),
     qty: Number(form.elements.qty.value),
-    eta: form.elements.eta.value || null,
+    eta: form.elements.eta.value.trim() || null,
   };
   try {
     await api('POST', '/add_batch', batch);
@@ -458,6 +506,14 @@ async function cancelLine(order, sku) {
   await refreshNow();
 }
 
+/** The pattern checks the shape (YYYY-MM-DD); this, that it is a day of the calendar (not 2031-02-30). */
+function checkIsoDate(input) {
+  const value = input.value.trim();
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(value + 'T00:00:00Z') : null;
+  const real = day !== null && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(value);
+  input.setCustomValidity(value === '' || real || day === null ? '' : value + ' is not a day of the calendar.');
+}
+
 // ---------------------------------------------------------------- navigation and polling
 
 function showSku(sku) {
@@ -473,10 +529,11 @@ function showSku(sku) {
 function showOrder(order) {
   state.order = order;
   state.lines = null;
+  state.orderMisses = 0;
   $('order-input').value = order;
   $('order-card').replaceChildren(el('p', { className: 'muted' }, 'Loading order ' + order + '…'));
   saveLocation();
-  refreshOrder();
+  refreshOrder(true);
 }
 
 function saveLocation() {
@@ -487,7 +544,7 @@ function saveLocation() {
 }
 
 async function refreshNow() {
-  await Promise.all([refreshSku(), refreshOrder(), refreshStatus()]);
+  await Promise.all([refreshSku(), refreshOrder(true), refreshStatus()]);
 }
 
 function every(ms, work) {
@@ -511,6 +568,11 @@ document.addEventListener('DOMContentLoaded', () => {
     showOrder($('order-input').value.trim());
   });
   $('add-batch-form').addEventListener('submit', addBatch);
+  $('add-batch-form').elements.eta.addEventListener('input', (event) => checkIsoDate(event.target));
+  $('banner-close').addEventListener('click', () => {
+    clearTimeout(bannerTimer);
+    $('banner').hidden = true;
+  });
   openTokenForm(false);
   $('token-toggle').addEventListener('click', () => openTokenForm($('token-form').hidden));
   $('token-form').addEventListener('submit', (event) => {

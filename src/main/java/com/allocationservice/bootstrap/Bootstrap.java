@@ -20,6 +20,7 @@ import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.entrypoints.RequestObserver;
 import com.allocationservice.service.EventPublisher;
 import com.allocationservice.entrypoints.RedisConsumer;
+import com.allocationservice.service.Backoff;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.Notifications;
@@ -32,11 +33,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.List;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
@@ -102,7 +106,7 @@ public final class Bootstrap {
         CompletableFuture<Void> migrated = new CompletableFuture<>();
         Thread.ofPlatform().name("migrate").start(() -> {
             try {
-                Database.migrate(dataSource);
+                migrate(dataSource);
                 migrated.complete(null);
             } catch (Throwable e) {
                 migrated.completeExceptionally(e);
@@ -166,6 +170,44 @@ public final class Bootstrap {
             dataSource.close();
             throw failure;
         }
+    }
+
+    /**
+     * How long start-up keeps trying to reach the database: one connection attempt gives up after
+     * {@code ALLOCATION_DB_CONNECT_TIMEOUT_MS}, and a database that is restarting, or a machine so busy
+     * that a login takes longer than that, must not stop the service.
+     */
+    private static final Duration REACH_DATABASE_AT_START = Duration.ofSeconds(30);
+    private static final Backoff REACH_DATABASE_AGAIN = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2), false);
+
+    /**
+     * {@link Database#migrate}, tried again while the database cannot be reached (no connection could be
+     * opened in time: SQLState class 08), for up to {@link #REACH_DATABASE_AT_START}. Any other failure
+     * (a wrong password, a missing database, a full disk) stops the start at once.
+     */
+    private static void migrate(HikariDataSource dataSource) throws InterruptedException {
+        long giveUpAt = System.nanoTime() + REACH_DATABASE_AT_START.toNanos();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Database.migrate(dataSource);
+                return;
+            } catch (RuntimeException e) {
+                Duration pause = REACH_DATABASE_AGAIN.delay(attempt);
+                if (!unreachable(e) || System.nanoTime() + pause.toNanos() - giveUpAt > 0) {
+                    throw e;
+                }
+                LoggerFactory.getLogger(Bootstrap.class).warn("The database cannot be reached yet ({}): trying again"
+                        + " in {} ms, for up to {} s from the start", e.getMessage(), pause.toMillis(),
+                        REACH_DATABASE_AT_START.toSeconds());
+                Thread.sleep(pause);
+            }
+        }
+    }
+
+    private static boolean unreachable(Throwable failure) {
+        return Stream.iterate(failure, t -> t != null, Throwable::getCause).anyMatch(t ->
+                t instanceof SQLTransientConnectionException
+                        || t instanceof SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08"));
     }
 
     /**

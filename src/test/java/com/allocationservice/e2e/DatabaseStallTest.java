@@ -7,6 +7,7 @@ import com.allocationservice.support.Closing;
 import com.allocationservice.support.TcpProxy;
 import com.allocationservice.support.TestDatabase;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The jar reaches PostgreSQL through a {@link TcpProxy} that stalls (a partition: connections stay
  * open, no byte goes through). With small timeouts configured, every request ends with a 503 within
  * its timeout instead of hanging, liveness stays up, readiness goes down within about a second, and
- * the service answers 2xx again once the database does.
+ * the service answers 2xx again once the database does. A database that stalls as the service starts
+ * (or a machine so busy that a login takes longer than the connect timeout) does not stop the start.
  */
 class DatabaseStallTest {
 
@@ -47,6 +49,11 @@ class DatabaseStallTest {
         db = TestDatabase.create(TestDatabase.Kind.POSTGRES, 2);
         URI server = URI.create(db.url().substring("jdbc:".length()));
         line = TcpProxy.to(server.getHost(), server.getPort());
+    }
+
+    /** Starts the jar through the proxy with the small timeouts, and adds a batch. */
+    private void startService() {
+        URI server = URI.create(db.url().substring("jdbc:".length()));
         service = ServiceProcess.start(workDir, Map.of(
                 "ALLOCATION_DB_URL", "jdbc:postgresql://127.0.0.1:" + line.port() + server.getPath(),
                 "ALLOCATION_DB_USER", db.user(),
@@ -67,6 +74,7 @@ class DatabaseStallTest {
     @Test
     void requests_end_with_503_within_the_timeout_while_the_database_stalls_and_succeed_once_it_answers()
             throws Exception {
+        startService();
         assertThat(allocate().status()).isEqualTo(202);
         Readers readers = Readers.start(service, 4);
         await("reads flowing").atMost(Duration.ofSeconds(30)).until(() -> readers.okSince(0) >= 20);
@@ -99,6 +107,20 @@ class DatabaseStallTest {
                 .pollInterval(Duration.ofMillis(200)).until(() -> allocate().status() == 202);
         assertThat(service.get("/allocations/order-1").status()).isEqualTo(200);
         assertThat(service.get("/health/ready").status()).isEqualTo(200);
+    }
+
+    @Test
+    void a_database_that_stalls_as_the_service_starts_is_tried_again_until_it_answers() {
+        line.stall();
+        Path log = workDir.resolve("service.log");
+        Thread.ofPlatform().daemon().start(() -> {
+            await("a connection attempt at start-up timed out").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(log) && Files.readString(log).contains("cannot be reached yet"));
+            line.restore();
+        });
+        startService();
+        assertThat(service.log()).contains("The database cannot be reached yet");
+        assertThat(allocate().status()).isEqualTo(202);
     }
 
     /** Threads reading one order in a loop, keeping the pool's connections freshly used. */

@@ -3,6 +3,7 @@ package com.allocationservice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.allocationservice.support.Closing;
 import com.allocationservice.support.RedisMessages;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -55,13 +56,10 @@ class RedisSentinelFailoverEndToEndTest {
     @AfterEach
     void stop() throws Exception {
         try {
-            if (service != null) {
-                service.close();
-            }
-            if (oldPrimaryAgain != null) {
+            Closing.all(service, oldPrimaryAgain == null ? null : () -> {
                 oldPrimaryAgain.destroyForcibly();
                 oldPrimaryAgain.waitFor();
-            }
+            });
         } finally {
             if (ha != null) {
                 ha.close();

@@ -30,9 +30,10 @@ import redis.clients.jedis.params.XAddParams;
 /**
  * The operators' page at {@code /}, in headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, driven by Selenium) against the jar, with an API token and Redis: it asks
- * for the token, adds a batch, shows an allocation made through the API without a reload, changes a
- * quantity into a backorder, cancels a line, and shows the dead letters. Screenshots of each step go
- * to {@code target/screenshots/}. Without Chromium the test fails: CI installs it.
+ * for the token, adds batches (with an ISO date), shows an allocation made through the API without a
+ * reload, changes a quantity into a backorder, cancels a line, and shows the dead letters; and it fits
+ * a phone's screen. Screenshots of each step go to {@code target/screenshots/}. Without Chromium the
+ * test fails: CI installs it. The service's access log tells which requests the page made.
  */
 class WebPageEndToEndTest {
 
@@ -52,7 +53,7 @@ class WebPageEndToEndTest {
     void start() {
         redisServer = RedisTestServer.start();
         service = ServiceProcess.start(workDir, Map.of("ALLOCATION_API_TOKEN", TOKEN,
-                "ALLOCATION_REDIS_URL", redisServer.url()));
+                "ALLOCATION_REDIS_URL", redisServer.url(), "ALLOCATION_ACCESS_LOG", "true"));
         browser = chromium();
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1000));
     }
@@ -66,10 +67,14 @@ class WebPageEndToEndTest {
     @Test
     void an_operator_adds_a_batch_sees_an_allocation_made_elsewhere_live_and_shrinks_a_batch_into_a_backorder()
             throws Exception {
-        browser.get("http://127.0.0.1:" + service.port() + "/");
+        browser.get("http://127.0.0.1:" + service.port() + "/#sku=SMALL-TABLE");
 
-        // no token yet: the page says what is wrong and where to put it
-        waitUpTo(10).untilAsserted(() -> assertThat(text("#banner")).contains("needs an API token", "401"));
+        // no token yet: the page says what is wrong and where to put it, in the SKU's card too
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#banner")).contains("needs an API token", "401");
+            assertThat(text("#sku-card")).doesNotContain("Loading").contains("SMALL-TABLE", "needs an API token",
+                    "API token field", "401");
+        });
         assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isTrue();
         screenshot("01-token-asked");
 
@@ -82,9 +87,12 @@ class WebPageEndToEndTest {
             assertThat(text("#health-redis")).contains("up");
             assertThat(text("#health-backlog")).contains("waiting");
             assertThat(text("#health-dead-letters")).contains("0");
+            assertThat(text("#sku-card")).as("read again with the token").contains("No batch of this SKU yet")
+                    .doesNotContain("API token");
         });
 
         // a SKU with no batch yet, and its first batch added through the page
+        find("#sku-input").clear();
         find("#sku-input").sendKeys("LAMP");
         find("#sku-form button").click();
         waitUpTo(10).untilAsserted(() -> assertThat(text("#sku-card")).contains("No batch of this SKU yet"));
@@ -96,11 +104,49 @@ class WebPageEndToEndTest {
         waitUpTo(10).untilAsserted(() -> assertThat(text("tr[data-batch='warehouse-1']"))
                 .contains("Warehouse", "0 allocated", "20 available"));
         assertThat(service.get("/products/LAMP/stock", TOKEN).body()).contains("\"ref\":\"warehouse-1\"");
-        assertThat(service.post("/add_batch", "{\"ref\": \"ship-1\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": \"2031-01-15\"}",
-                TOKEN).status()).isEqualTo(201);
+
+        // a shipment, its date typed as the API writes it; a date in another shape is refused by the form
+        WebElement eta = form.findElement(By.name("eta"));
+        assertThat(eta.getDomAttribute("placeholder")).isEqualTo("YYYY-MM-DD");
+        form.findElement(By.name("ref")).sendKeys("ship-1");
+        form.findElement(By.name("qty")).sendKeys("5");
+        for (String wrong : List.of("01/15/2031", "2031-02-30")) {
+            eta.clear();
+            eta.sendKeys(wrong);
+            form.findElement(By.cssSelector("button[type=submit]")).click();
+            assertThat(browser.executeScript("return arguments[0].validity.valid", eta)).as(wrong).isEqualTo(false);
+        }
+        eta.clear();
+        eta.sendKeys("2031-01-15");
+        assertThat(eta.getDomProperty("value")).as("what the operator sees is what is sent").isEqualTo("2031-01-15");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
         waitUpTo(5).untilAsserted(() -> assertThat(rowsOf("#sku-card tr[data-batch]", "data-batch"))
                 .as("warehouse first, then incoming").containsExactly("warehouse-1", "ship-1"));
+        assertThat(text("tr[data-batch='ship-1']")).contains("Arrives 2031-01-15");
+        assertThat(service.get("/products/LAMP/stock", TOKEN).body()).contains("\"eta\":\"2031-01-15\"");
+        assertThat(service.log()).as("no refused date was sent").doesNotContain("/add_batch 400");
         screenshot("02-batch-added");
+
+        // an error stays, with its time, until the operator closes it or acts again
+        form.findElement(By.name("ref")).sendKeys("warehouse-1");
+        form.findElement(By.name("qty")).sendKeys("1");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitUpTo(5).untilAsserted(() -> assertThat(text("#banner")).contains("warehouse-1", "already exists")
+                .matches("(?s)\\d\\d:\\d\\d:\\d\\d · .*"));
+        screenshot("02b-error-banner");
+        find("#banner-close").click();
+        assertThat(find("#banner").isDisplayed()).isFalse();
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitUpTo(5).untilAsserted(() -> assertThat(find("#banner").isDisplayed()).isTrue());
+        form.findElement(By.name("ref")).clear();
+        form.findElement(By.name("ref")).sendKeys("warehouse-2");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitUpTo(5).untilAsserted(() -> assertThat(text("#banner")).contains("Batch warehouse-2 added")
+                .doesNotContain("already exists"));
+        waitUpTo(10).untilAsserted(() -> assertThat(find("#banner").isDisplayed()).as("a success goes by itself")
+                .isFalse());
+        assertThat(service.post("/change_batch_quantity", "{\"ref\": \"warehouse-2\", \"qty\": 0}", TOKEN).status())
+                .isEqualTo(200);
 
         // an allocation made elsewhere shows up within about two seconds, in the same document
         browser.executeScript("window.sameDocument = 'yes'");
@@ -149,6 +195,64 @@ class WebPageEndToEndTest {
         });
         assertThat(service.get("/orders/order-1", TOKEN).status()).isEqualTo(404);
         screenshot("05-line-cancelled");
+
+        // an order with no lines is not asked for every second, and the page needs no favicon request
+        int asked = count(service.log(), "GET /orders/order-1 404");
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6))
+                .until(() -> count(service.log(), "GET /orders/order-1 404") <= asked + 2);
+        assertThat(service.log()).doesNotContain("/favicon.ico");
+        assertThat(service.post("/allocate", "{\"orderid\": \"order-1\", \"sku\": \"LAMP\", \"qty\": 1}", TOKEN)
+                .status()).isEqualTo(202);
+        find("#order-form button").click();
+        waitUpTo(5).untilAsserted(() -> assertThat(text("#order-card tr[data-sku='LAMP']")).contains("Allocated"));
+    }
+
+    @Test
+    void on_a_phone_420_px_wide_nothing_is_wider_than_the_screen() throws Exception {
+        String sku = "LARGE-OAK-WARDROBE";
+        for (String batch : List.of(
+                "{\"ref\": \"warehouse-2031-001\", \"sku\": \"" + sku + "\", \"qty\": 12, \"eta\": null}",
+                "{\"ref\": \"shipment-2031-002\", \"sku\": \"" + sku + "\", \"qty\": 40, \"eta\": \"2031-01-15\"}")) {
+            assertThat(service.post("/add_batch", batch, TOKEN).status()).isEqualTo(201);
+        }
+        for (String line : List.of("\"order-1\", \"qty\": 10", "\"order-2\", \"qty\": 30")) {
+            assertThat(service.post("/allocate", "{\"orderid\": " + line + ", \"sku\": \"" + sku + "\"}", TOKEN)
+                    .status()).isEqualTo(202);
+        }
+        assertThat(service.post("/change_batch_quantity", "{\"ref\": \"shipment-2031-002\", \"qty\": 20}", TOKEN)
+                .status()).as("order-2 waits for stock").isEqualTo(200);
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(420, 1700));
+        browser.get("http://127.0.0.1:" + service.port() + "/#sku=" + sku + "&order=order-1");
+        browser.executeScript("sessionStorage.setItem('allocation.apiToken', arguments[0])", TOKEN);
+        browser.navigate().refresh();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("tr[data-batch='shipment-2031-002']")).contains("Arrives 2031-01-15");
+            assertThat(text("#sku-card tr[data-order='order-2']")).contains("waiting for stock");
+            assertThat(text("#order-card tr[data-sku='" + sku + "']")).contains("Allocated");
+        });
+        screenshot("06-phone-420px");
+        assertThat(browser.executeScript("return window.innerWidth")).isEqualTo(420L);
+        assertThat((Long) browser.executeScript("return document.documentElement.scrollWidth"))
+                .as("no sideways scrolling; wider than the screen: %s", browser.executeScript(
+                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 420)"
+                                + ".map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"))
+                .isLessThanOrEqualTo(420L);
+        for (String card : List.of("#sku-card", "#order-card", "#add-batch-form")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Number> box = (Map<String, Number>) browser.executeScript(
+                    "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
+                            + "return {left: r.left, right: r.right, inner: arguments[0] === '#sku-card'"
+                            + " ? Math.max(...[...document.querySelectorAll('#sku-card *')]"
+                            + ".map(e => e.getBoundingClientRect().right)) : r.right};", card);
+            assertThat(box.get("left").doubleValue()).as(card + " left edge").isGreaterThanOrEqualTo(0);
+            assertThat(box.get("right").doubleValue()).as(card + " right edge").isLessThanOrEqualTo(420);
+            assertThat(box.get("inner").doubleValue()).as(card + ": the rightmost of what it holds")
+                    .isLessThanOrEqualTo(box.get("right").doubleValue());
+        }
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }
 
     private ChromeDriver chromium() {
