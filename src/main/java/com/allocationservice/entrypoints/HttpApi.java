@@ -9,6 +9,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.ServiceUnavailableResponse;
 import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
 import io.javalin.security.RouteRole;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
@@ -69,15 +71,17 @@ public final class HttpApi {
 
     /** The app; a connection that has not sent a whole request head within {@code headerTimeout} is closed. */
     public static Javalin create(Dependencies app, Duration headerTimeout) {
+        AtomicReference<Javalin> built = new AtomicReference<>();
         Javalin javalin = Javalin.create(config -> {
             server(config, app.observer(), headerTimeout);
-            filters(config.routes, app.tokens(), app.storageReady());
+            filters(config.routes, app.tokens(), app.storageReady(), built::get);
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
             OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status());
             ErrorMapping.add(config.routes);
         });
         everyRouteHasOneScope(javalin);
+        built.set(javalin);
         return javalin;
     }
 
@@ -137,7 +141,8 @@ public final class HttpApi {
     }
 
     /** Who the request is (401), the start-up gate, then whether the token may use the route (403). */
-    private static void filters(RoutesConfig routes, Optional<Supplier<ApiTokens>> tokens, Future<?> storageReady) {
+    private static void filters(RoutesConfig routes, Optional<Supplier<ApiTokens>> tokens, Future<?> storageReady,
+            Supplier<Javalin> app) {
         tokens.ifPresent(known -> routes.before(ctx -> {
             if (!isOpen(ctx)) {
                 switch (known.get().identify(ctx.header("Authorization"))) {
@@ -151,7 +156,7 @@ public final class HttpApi {
                 startingUp(ctx, storageReady);
             }
         });
-        tokens.ifPresent(known -> routes.beforeMatched(HttpApi::authorize));
+        tokens.ifPresent(known -> routes.beforeMatched(ctx -> authorize(ctx, app.get())));
     }
 
     private static void unauthorized(Context ctx, String why) {
@@ -161,8 +166,8 @@ public final class HttpApi {
     }
 
     /** The matched route is open, or the request's token has the route's scope. */
-    private static void authorize(Context ctx) {
-        RouteRole role = ctx.routeRoles().iterator().next();   // exactly one: everyRouteHasOneScope
+    private static void authorize(Context ctx, Javalin app) {
+        RouteRole role = scope(ctx, app);
         if (role == Scope.Open.ANYONE) {
             return;
         }
@@ -179,6 +184,23 @@ public final class HttpApi {
                     + ctx.method().name() + " " + (route == null ? ctx.path() : route.path));
             ctx.skipRemainingHandlers();
         }
+    }
+
+    /**
+     * The matched route's one scope (everyRouteHasOneScope). A HEAD request runs its GET route, which
+     * Javalin does not hand over as the matched endpoint: its scope is read from the GET route.
+     */
+    private static RouteRole scope(Context ctx, Javalin app) {
+        Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+        if (route == null && ctx.method() == HandlerType.HEAD) {
+            ParsedEndpoint get = app.unsafe.internalRouter.findFirstHttpHandlerEntry(HandlerType.GET, ctx.path());
+            route = get == null ? null : get.endpoint;
+        }
+        Roles roles = route == null ? null : route.metadata(Roles.class);
+        if (roles == null || roles.getRoles().size() != 1) {
+            throw new IllegalStateException("No scope for " + ctx.method() + " " + ctx.path());
+        }
+        return roles.getRoles().iterator().next();
     }
 
     /**
