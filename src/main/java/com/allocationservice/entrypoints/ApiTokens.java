@@ -28,6 +28,8 @@ public final class ApiTokens {
 
     private static final String SCHEME = "Bearer ";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    /** A misspelt scope is quoted in the error; anything else (a token in the wrong place?) is not. */
+    private static final Pattern WORD = Pattern.compile("[A-Za-z]{0,20}");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
     /** A known token: its name (logged), its scopes, and the SHA-256 digest of the token (never the token). */
@@ -89,16 +91,17 @@ public final class ApiTokens {
             }
             String name = fields[0];
             if (!NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException(where + "the name '" + name.substring(0, Math.min(name.length(), 64))
-                        + "' must be 1 to 64 of A-Z a-z 0-9 . _ -");
+                // not quoted: a token pasted in the wrong place must not reach the log
+                throw new IllegalArgumentException(where + "the name must be 1 to 64 of A-Z a-z 0-9 . _ -");
             }
             if (!names.add(name)) {
                 throw new IllegalArgumentException(where + "the name '" + name + "' is given twice");
             }
             Set<Scope> scopes = EnumSet.noneOf(Scope.class);
             for (String label : fields[1].split(",", -1)) {
-                scopes.add(Scope.of(label).orElseThrow(() -> new IllegalArgumentException(where + "unknown scope '"
-                        + label + "' (known: " + labels(EnumSet.allOf(Scope.class)) + ")")));
+                scopes.add(Scope.of(label).orElseThrow(() -> new IllegalArgumentException(where + "unknown scope "
+                        + (WORD.matcher(label).matches() ? "'" + label + "'" : "(not a word: not quoted)")
+                        + " (known: " + labels(EnumSet.allOf(Scope.class)) + ")")));
             }
             if (!DIGEST.matcher(fields[2]).matches()) {
                 throw new IllegalArgumentException(where + "the token must be given as 'sha256:' and 64 lower-case hex"

@@ -70,7 +70,10 @@ class ApiTokensTest {
         Map<String, String> problems = Map.ofEntries(
                 Map.entry("shop read", "line 2: expected 'name scope[,scope...] sha256:<hex digest>', found 2 fields"),
                 Map.entry("shop read " + good + " extra", "line 2: expected 'name scope[,scope...] sha256:<hex digest>', found 4 fields"),
-                Map.entry("shop:1 read " + good, "line 2: the name 'shop:1' must be 1 to 64 of A-Z a-z 0-9 . _ -"),
+                Map.entry("shop:1 read " + good, "line 2: the name must be 1 to 64 of A-Z a-z 0-9 . _ -"),
+                Map.entry("s3cret+token/0123456789 read " + good, "line 2: the name must be 1 to 64 of A-Z a-z 0-9 . _ -"),
+                Map.entry("shop s3cret-token-0123456789 " + good, "line 2: unknown scope (not a word: not quoted) (known:"
+                        + " read,allocate,purchase,operate)"),
                 Map.entry("buyer read " + good, "line 2: the name 'buyer' is given twice"),
                 Map.entry("shop write " + good, "line 2: unknown scope 'write' (known: read,allocate,purchase,operate)"),
                 Map.entry("shop read, " + good, "line 2: unknown scope '' (known: read,allocate,purchase,operate)"),
