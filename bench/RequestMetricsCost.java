@@ -20,7 +20,7 @@ public class RequestMetricsCost {
             int n = 2_000_000;
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                metrics.answered("POST", routes[i % 3], "/allocate", 202, 12.5 + (i & 63));
+                metrics.answered("POST", routes[i % 3], "/allocate", 202, 12.5 + (i & 63), null);
             }
             System.out.printf("%.0f ns per request%n", (System.nanoTime() - start) / (double) n);
         }

@@ -16,6 +16,7 @@ import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.entrypoints.AccessLog;
+import com.allocationservice.entrypoints.ApiTokens;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.entrypoints.RequestObserver;
 import com.allocationservice.service.EventPublisher;
@@ -37,6 +38,10 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.List;
@@ -99,6 +104,7 @@ public final class Bootstrap {
      * wait for it, and the relay and consumer start only after it.
      */
     public static Service start(Settings settings) {
+        TokensFile tokensFile = settings.apiTokensFile().map(file -> new TokensFile(file, settings.apiToken())).orElse(null);
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                 settings.dbPoolSize(), settings.timeouts(), settings.dbMinFreeBytes());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -140,8 +146,18 @@ public final class Bootstrap {
                 reads = readPool;
             }
             Views views = new Views(reads, healthProbe);
-            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape,
-                    operatorStatus(settings, views, publisher, workers), migrated, settings.apiToken(),
+            Supplier<Map<String, Object>> status = operatorStatus(settings, views, publisher, workers);
+            Optional<Supplier<ApiTokens>> tokens = Optional.empty();
+            if (tokensFile != null) {
+                workers.add(tokensFile.watch(Duration.ofSeconds(1)));
+                tokens = Optional.of(tokensFile);
+                status = withTokens(status, tokensFile);
+            } else if (settings.apiToken().isPresent()) {
+                ApiTokens only = ApiTokens.of(List.of(ApiTokens.everyScope(TokensFile.API_TOKEN_NAME,
+                        settings.apiToken().get())));
+                tokens = Optional.of(() -> only);
+            }
+            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, migrated, tokens,
                     requestObserver(settings, meters)), settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
@@ -221,6 +237,15 @@ public final class Bootstrap {
             workers.add(redis);
         }
         return new OperatorStatus(views, redis, publisher == null || publisher.minReplicas() == 0 ? null : publisher);
+    }
+
+    /** The status with the tokens file's: a file refused while running is shown there until it is fixed. */
+    private static Supplier<Map<String, Object>> withTokens(Supplier<Map<String, Object>> status, TokensFile file) {
+        return () -> {
+            Map<String, Object> all = new LinkedHashMap<>(status.get());
+            all.put("api_tokens", file.status());
+            return all;
+        };
     }
 
     /**

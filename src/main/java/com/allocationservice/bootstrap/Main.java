@@ -1,12 +1,17 @@
 package com.allocationservice.bootstrap;
 
 import com.allocationservice.config.Settings;
+import com.allocationservice.entrypoints.ApiTokens;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts the service from the environment and stops it gracefully on SIGTERM. */
+/**
+ * Starts the service from the environment and stops it gracefully on SIGTERM; {@code token NAME
+ * SCOPES} prints a new API token and its line for the tokens file instead.
+ */
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -15,6 +20,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(command(args));
+            return;
+        }
         Settings settings;
         try {
             settings = Settings.fromEnvironment(System.getenv());
@@ -43,6 +52,28 @@ public final class Main {
             service.close();
             log.info("Stopped");
         }, "shutdown"));
+    }
+
+    /**
+     * {@code token NAME SCOPES}: a new random token on standard error (to give the client), and on
+     * standard output the line to add to the tokens file, which holds only the token's digest.
+     */
+    private static int command(String[] args) {
+        if (args.length != 3 || !args[0].equals("token")) {
+            System.err.println("Usage: java -jar allocation.jar token NAME SCOPE[,SCOPE...]   (scopes: read, allocate,"
+                    + " purchase, operate)\n  prints a new token on standard error and its line for"
+                    + " ALLOCATION_API_TOKENS_FILE on standard output; with no arguments, starts the service");
+            return 2;
+        }
+        try {
+            ApiTokens.NewToken token = ApiTokens.generate(args[1], args[2], new SecureRandom());
+            System.err.println(token.token());
+            System.out.println(token.line());
+            return 0;
+        } catch (IllegalArgumentException e) {
+            System.err.println("Cannot make the token: " + e.getMessage().replaceFirst("^line 1: ", ""));
+            return 2;
+        }
     }
 
     /** The first line of each distinct message of the exception and its causes, outermost first. */

@@ -35,7 +35,7 @@ final class RequestMetrics implements RequestObserver {
     }
 
     @Override
-    public void answered(String method, String route, String path, int status, double millis) {
+    public void answered(String method, String route, String path, int status, double millis, String token) {
         Key key = new Key(UNMATCHED.equals(route) ? "*" : method, route, status);
         Timer timer = timers.get(key);
         if (timer == null) {

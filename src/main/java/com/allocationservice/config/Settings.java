@@ -1,5 +1,7 @@
 package com.allocationservice.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,7 +29,10 @@ import java.util.stream.Collectors;
  * @param smtp empty: no SMTP; notifications are then only logged
  * @param streamMaxDeliveries a stream entry delivered this many times without success is dead-lettered
  * @param outboxMaxAttempts an outbox row that failed this many times is set aside for an operator
- * @param apiToken present: every endpoint but health and metrics needs {@code Authorization: Bearer <token>}
+ * @param apiToken present: every endpoint but health and metrics needs {@code Authorization: Bearer <token>};
+ *        this token has every scope
+ * @param apiTokensFile present: the file of named tokens with scopes (their SHA-256 digests), re-read
+ *        when it changes; every endpoint but health and metrics then needs one of them (or {@code apiToken})
  * @param logFormat text lines, or one JSON object per line
  * @param accessLog one log line per answered HTTP request
  * @param httpHeaderTimeout a connection that has not sent a whole request head (request line and headers) within this is closed
@@ -41,8 +46,8 @@ import java.util.stream.Collectors;
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<RedisUrl> redisUrl, int redisMinReplicas, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
-        int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, LogFormat logFormat,
-        boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes, Optional<String> readDbUrl) {
+        int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, Optional<Path> apiTokensFile,
+        LogFormat logFormat, boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes, Optional<String> readDbUrl) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -168,6 +173,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             "10", whole(1, 1000), Shown.PLAIN, Settings::outboxMaxAttempts);
     private static final Variable<Optional<String>> API_TOKEN = new Variable<>("ALLOCATION_API_TOKEN", "",
             Settings::token, Shown.SECRET, Settings::apiToken);
+    private static final Variable<Optional<Path>> API_TOKENS_FILE = new Variable<>("ALLOCATION_API_TOKENS_FILE", "",
+            Settings::file, Shown.PLAIN, Settings::apiTokensFile);
     private static final Variable<LogFormat> LOG_FORMAT = new Variable<>("ALLOCATION_LOG_FORMAT", "text",
             raw -> LogFormat.of(raw).orElseThrow(() -> new IllegalArgumentException("must be text or json, was '"
                     + raw + "'")), Shown.PLAIN, Settings::logFormat);
@@ -188,7 +195,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             REDIS_URL, REDIS_MIN_REPLICAS, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW,
             RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
-            API_TOKEN, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL);
+            API_TOKEN, API_TOKENS_FILE, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL);
 
     /** A variable that only means something when another is set: set without it, it would be ignored. */
     private record Needs(Variable<?> setting, Variable<?> on, String why) {
@@ -332,6 +339,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                         get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
+                get(values, API_TOKENS_FILE),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT),
                 get(values, DB_MIN_FREE_MB), readDbUrl);
     }
@@ -470,6 +478,18 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             case "false" -> false;
             default -> throw new IllegalArgumentException("must be true or false, was '" + raw.strip() + "'");
         };
+    }
+
+    /** A file's path (not checked here: the service reads it at start-up, and stops if it cannot). */
+    private static Optional<Path> file(String raw) {
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Path.of(raw.strip()));
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("must be a file's path, was '" + raw + "': " + e.getReason());
+        }
     }
 
     private static Optional<String> token(String raw) {

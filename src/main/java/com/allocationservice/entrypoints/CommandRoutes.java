@@ -24,10 +24,10 @@ final class CommandRoutes {
 
     static void add(RoutesConfig routes, MessageBus bus) {
         CommandRoutes commands = new CommandRoutes(bus);
-        routes.post("/add_batch", commands::addBatch);
-        routes.post("/allocate", commands::allocate);
-        routes.post("/deallocate", commands::deallocate);
-        routes.post("/change_batch_quantity", commands::changeBatchQuantity);
+        routes.post("/add_batch", commands::addBatch, Scope.PURCHASE);
+        routes.post("/allocate", commands::allocate, Scope.ALLOCATE);
+        routes.post("/deallocate", commands::deallocate, Scope.ALLOCATE);
+        routes.post("/change_batch_quantity", commands::changeBatchQuantity, Scope.PURCHASE);
     }
 
     private void addBatch(Context ctx) {

@@ -9,6 +9,9 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.ServiceUnavailableResponse;
 import io.javalin.router.Endpoint;
+import io.javalin.router.ParsedEndpoint;
+import io.javalin.security.Roles;
+import io.javalin.security.RouteRole;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
@@ -37,12 +41,14 @@ public final class HttpApi {
      * {@code storageReady} completes when it is, or fails when it cannot be. Until then every request
      * waits for it, but for the health probes, which answer at once: liveness UP, readiness 503
      * "starting". Once it failed, every request is answered 503, the probes' with {@code DOWN}.
-     * With an {@code apiToken}, every request but health and metrics must carry {@code Authorization:
-     * Bearer <token>}, or is answered 401 before anything else runs. {@code status} answers {@code GET
-     * /status}; {@code observer} is told of every answered request (its route, status and duration).
+     * With {@code tokens} (asked for the current set on each request, so it may change while running),
+     * every request but the open routes' must carry {@code Authorization: Bearer <token>} with a known
+     * token, or is answered 401 before anything else runs; a known token without the route's
+     * {@link Scope} is answered 403. {@code status} answers {@code GET /status}; {@code observer} is
+     * told of every answered request (its route, status, duration and the token's name).
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
-            Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<String> apiToken,
+            Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
             RequestObserver observer) {
 
         /** For tests: always ready, no token, no observer, no metrics; the status says whether the database answers. */
@@ -51,6 +57,9 @@ public final class HttpApi {
                     CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE);
         }
     }
+
+    /** The request attribute holding the {@link ApiTokens.Token} the request carried. */
+    private static final String TOKEN = "allocation.token";
 
     private HttpApi() {
     }
@@ -62,14 +71,30 @@ public final class HttpApi {
 
     /** The app; a connection that has not sent a whole request head within {@code headerTimeout} is closed. */
     public static Javalin create(Dependencies app, Duration headerTimeout) {
-        return Javalin.create(config -> {
+        AtomicReference<Javalin> built = new AtomicReference<>();
+        Javalin javalin = Javalin.create(config -> {
             server(config, app.observer(), headerTimeout);
-            filters(config.routes, app.apiToken().map(BearerToken::new), app.storageReady());
+            filters(config.routes, app.tokens(), app.storageReady(), built::get);
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
             OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status());
             ErrorMapping.add(config.routes);
         });
+        everyRouteHasOneScope(javalin);
+        built.set(javalin);
+        return javalin;
+    }
+
+    /** A route added without a scope (or with two) is a mistake: found when the app is built, not by a client. */
+    private static void everyRouteHasOneScope(Javalin javalin) {
+        for (var handler : javalin.unsafe.internalRouter.allHttpHandlers()) {
+            Endpoint endpoint = handler.endpoint;
+            Roles roles = endpoint.metadata(Roles.class);
+            if (endpoint.method.isHttpMethod() && (roles == null || roles.getRoles().size() != 1)) {
+                throw new IllegalStateException("The route " + endpoint.method.name() + " " + endpoint.path
+                        + " must have exactly one scope, or be open; it has " + (roles == null ? "none" : roles.getRoles()));
+            }
+        }
     }
 
     private static void server(JavalinConfig config, RequestObserver observer, Duration headerTimeout) {
@@ -79,8 +104,9 @@ public final class HttpApi {
         if (observer != RequestObserver.NONE) {
             config.requestLogger.http((ctx, millis) -> {
                 Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+                ApiTokens.Token token = ctx.attribute(TOKEN);
                 observer.answered(ctx.method().name(), route == null ? RequestObserver.UNMATCHED : route.path,
-                        ctx.path(), ctx.statusCode(), millis);
+                        ctx.path(), ctx.statusCode(), millis, token == null ? null : token.name());
             });
         }
         config.http.maxRequestSize = JsonBody.MAX_BYTES;
@@ -114,15 +140,15 @@ public final class HttpApi {
         });
     }
 
-    /** The token check, then the start-up gate. */
-    private static void filters(RoutesConfig routes, Optional<BearerToken> token, Future<?> storageReady) {
-        token.ifPresent(required -> routes.before(ctx -> {
+    /** Who the request is (401), the start-up gate, then whether the token may use the route (403). */
+    private static void filters(RoutesConfig routes, Optional<Supplier<ApiTokens>> tokens, Future<?> storageReady,
+            Supplier<Javalin> app) {
+        tokens.ifPresent(known -> routes.before(ctx -> {
             if (!isOpen(ctx)) {
-                required.refusal(ctx.header("Authorization")).ifPresent(refusal -> {
-                    ctx.header("WWW-Authenticate", "Bearer");
-                    Answers.message(ctx, 401, refusal);
-                    ctx.skipRemainingHandlers();
-                });
+                switch (known.get().identify(ctx.header("Authorization"))) {
+                    case ApiTokens.Known found -> ctx.attribute(TOKEN, found.token());
+                    case ApiTokens.Refused refused -> unauthorized(ctx, refused.why());
+                }
             }
         }));
         routes.before(ctx -> {
@@ -130,6 +156,51 @@ public final class HttpApi {
                 startingUp(ctx, storageReady);
             }
         });
+        tokens.ifPresent(known -> routes.beforeMatched(ctx -> authorize(ctx, app.get())));
+    }
+
+    private static void unauthorized(Context ctx, String why) {
+        ctx.header("WWW-Authenticate", "Bearer");
+        Answers.message(ctx, 401, why);
+        ctx.skipRemainingHandlers();
+    }
+
+    /** The matched route is open, or the request's token has the route's scope. */
+    private static void authorize(Context ctx, Javalin app) {
+        RouteRole role = scope(ctx, app);
+        if (role == Scope.Open.ANYONE) {
+            return;
+        }
+        ApiTokens.Token token = ctx.attribute(TOKEN);
+        if (token == null) {
+            // a path isOpen lets through to a route that needs a scope: never, unless the two disagree
+            unauthorized(ctx, "Missing 'Authorization: Bearer <token>' header");
+            return;
+        }
+        Scope scope = (Scope) role;
+        if (!token.scopes().contains(scope)) {
+            Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+            Answers.message(ctx, 403, "Token '" + token.name() + "' lacks the scope '" + scope.label() + "' for "
+                    + ctx.method().name() + " " + (route == null ? ctx.path() : route.path));
+            ctx.skipRemainingHandlers();
+        }
+    }
+
+    /**
+     * The matched route's one scope (everyRouteHasOneScope). A HEAD request runs its GET route, which
+     * Javalin does not hand over as the matched endpoint: its scope is read from the GET route.
+     */
+    private static RouteRole scope(Context ctx, Javalin app) {
+        Endpoint route = ctx.endpoints().matchedHttpEndpoint();
+        if (route == null && ctx.method() == HandlerType.HEAD) {
+            ParsedEndpoint get = app.unsafe.internalRouter.findFirstHttpHandlerEntry(HandlerType.GET, ctx.path());
+            route = get == null ? null : get.endpoint;
+        }
+        Roles roles = route == null ? null : route.metadata(Roles.class);
+        if (roles == null || roles.getRoles().size() != 1) {
+            throw new IllegalStateException("No scope for " + ctx.method() + " " + ctx.path());
+        }
+        return roles.getRoles().iterator().next();
     }
 
     /**
@@ -168,7 +239,9 @@ public final class HttpApi {
     /**
      * Health and metrics answer without the API token: probes and scrapers carry none. So does the
      * operators' page and the API's documentation, read with GET: they hold no data (the page asks for
-     * the token itself; the document describes the API, not its data).
+     * the token itself; the document describes the API, not its data). Told by the path, before
+     * routing, so that an unknown path without a token is a 401 too; their routes are also registered
+     * as {@link Scope.Open}, and {@link #authorize} answers 401 should the two ever disagree.
      */
     private static boolean isOpen(Context ctx) {
         String path = ctx.path();

@@ -13,6 +13,8 @@ import java.util.function.Supplier;
 /** What operators and their tools read: health, metrics, status, the API's documentation, the web page. */
 final class OperatorRoutes {
 
+    private static final Scope.Open OPEN = Scope.Open.ANYONE;
+
     private final Views views;
     private final String page = new String(ApiDocs.bytes("web/index.html"), StandardCharsets.UTF_8);
     private final Map<String, byte[]> pageFiles = Map.of("app.js", ApiDocs.bytes("web/app.js"),
@@ -26,16 +28,16 @@ final class OperatorRoutes {
         OperatorRoutes operator = new OperatorRoutes(views);
         ApiDocs docs = ApiDocs.load();
         // liveness: the process answers (no I/O); readiness (and /health): the database answers
-        routes.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "UP")));
-        routes.get("/health/ready", operator::ready);
-        routes.get("/health", operator::ready);
-        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()));
-        routes.get("/status", ctx -> json(ctx, 200, status.get()));
-        routes.get("/openapi.json", docs::document);
-        routes.get("/docs", docs::page);
-        routes.get("/docs/{asset}", docs::asset);
-        routes.get("/", operator::page);
-        routes.get("/static/{file}", operator::pageFile);
+        routes.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "UP")), OPEN);
+        routes.get("/health/ready", operator::ready, OPEN);
+        routes.get("/health", operator::ready, OPEN);
+        routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()), OPEN);
+        routes.get("/status", ctx -> json(ctx, 200, status.get()), Scope.READ);
+        routes.get("/openapi.json", docs::document, OPEN);
+        routes.get("/docs", docs::page, OPEN);
+        routes.get("/docs/{asset}", docs::asset, OPEN);
+        routes.get("/", operator::page, OPEN);
+        routes.get("/static/{file}", operator::pageFile, OPEN);
     }
 
     private void ready(Context ctx) {

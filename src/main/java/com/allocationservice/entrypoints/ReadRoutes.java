@@ -19,15 +19,15 @@ final class ReadRoutes {
         routes.get("/allocations/{orderid}", ctx -> {
             String orderid = ctx.pathParam("orderid");
             answer(ctx, nonEmpty(views.allocations(orderid)), "No allocations for order " + orderid);
-        });
+        }, Scope.READ);
         routes.get("/orders/{orderid}", ctx -> {
             String orderid = ctx.pathParam("orderid");
             answer(ctx, nonEmpty(views.orderLines(orderid)), "No lines for order " + orderid);
-        });
+        }, Scope.READ);
         routes.get("/products/{sku}/stock", ctx -> {
             String sku = ctx.pathParam("sku");
             answer(ctx, views.stock(sku), "Unknown sku " + sku);
-        });
+        }, Scope.READ);
     }
 
     /** 200 with what was found, or 404 with the message. */

@@ -3,14 +3,29 @@ package com.allocationservice.integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.allocationservice.entrypoints.Scope;
+import com.allocationservice.support.Closing;
+import com.allocationservice.support.OpenApiContract;
 import com.allocationservice.support.TestDatabase;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.router.Endpoint;
+import java.io.IOException;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,28 +35,34 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * With {@code ALLOCATION_API_TOKEN} set, every route of the app (read from Javalin's router, so a new
- * endpoint cannot escape this test) but health, metrics, the API docs and the operators' page
- * answers 401 to a request without the right bearer token, and changes nothing; with the right token
- * it works. Unset, everything is open.
+ * With API tokens configured (a tokens file and {@code ALLOCATION_API_TOKEN} together), every route of
+ * the app (read from Javalin's router, so a new endpoint cannot escape this test) but health, metrics,
+ * the API docs and the operators' page answers 401 to a request without a known bearer token, and 403
+ * to a token that has every scope but the route's, changing nothing; a token with only the route's
+ * scope, and {@code ALLOCATION_API_TOKEN}, get through. The route's scope is the one the OpenAPI
+ * document lists for it. Without tokens, everything is open.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiTokenTest {
 
     private static final String TOKEN = "s3cret-token-0123456789";
 
-    /** What a request that succeeds looks like, for every route. */
-    private record Example(String path, String body, int status) {
+    /** What a request that succeeds looks like, for every route, and the scope it needs (null: open). */
+    private record Example(String path, String body, int status, Scope scope) {
+
+        Example(String path, String body, int status) {
+            this(path, body, status, null);
+        }
     }
 
     private static final Map<String, Example> EXAMPLES = Map.ofEntries(
-            Map.entry("POST /add_batch", new Example("/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", 201)),
-            Map.entry("POST /allocate", new Example("/allocate", "{\"orderid\": \"o2\", \"sku\": \"LAMP\", \"qty\": 1}", 202)),
-            Map.entry("POST /deallocate", new Example("/deallocate", "{\"orderid\": \"o9\", \"sku\": \"LAMP\"}", 200)),
-            Map.entry("POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200)),
-            Map.entry("GET /allocations/{orderid}", new Example("/allocations/o1", null, 200)),
-            Map.entry("GET /orders/{orderid}", new Example("/orders/o1", null, 200)),
-            Map.entry("GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200)),
+            Map.entry("POST /add_batch", new Example("/add_batch", "{\"ref\": \"b2\", \"sku\": \"LAMP\", \"qty\": 5, \"eta\": null}", 201, Scope.PURCHASE)),
+            Map.entry("POST /allocate", new Example("/allocate", "{\"orderid\": \"o2\", \"sku\": \"LAMP\", \"qty\": 1}", 202, Scope.ALLOCATE)),
+            Map.entry("POST /deallocate", new Example("/deallocate", "{\"orderid\": \"o9\", \"sku\": \"LAMP\"}", 200, Scope.ALLOCATE)),
+            Map.entry("POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200, Scope.PURCHASE)),
+            Map.entry("GET /allocations/{orderid}", new Example("/allocations/o1", null, 200, Scope.READ)),
+            Map.entry("GET /orders/{orderid}", new Example("/orders/o1", null, 200, Scope.READ)),
+            Map.entry("GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200, Scope.READ)),
             Map.entry("GET /health", new Example("/health", null, 200)),
             Map.entry("GET /health/live", new Example("/health/live", null, 200)),
             Map.entry("GET /health/ready", new Example("/health/ready", null, 200)),
@@ -50,7 +71,7 @@ class ApiTokenTest {
             Map.entry("GET /docs", new Example("/docs", null, 200)),
             Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)),
             Map.entry("GET /static/{file}", new Example("/static/app.js", null, 200)),
-            Map.entry("GET /status", new Example("/status", null, 200)),
+            Map.entry("GET /status", new Example("/status", null, 200, Scope.READ)),
             Map.entry("GET /", new Example("/", null, 200)));
 
     /** The operators' page and its files: they hold no data, and ask for the token themselves. */
@@ -69,12 +90,30 @@ class ApiTokenTest {
             "Bearer " + TOKEN + "x",
             "Bearer " + TOKEN.toUpperCase());
 
+    /** In the tokens file: for each scope, a token with only that scope, and one with every other. */
+    private static final Map<Scope, String> ONLY = new EnumMap<>(Scope.class);
+    private static final Map<Scope, String> ALL_BUT = new EnumMap<>(Scope.class);
+
+    private Path tokensFile;
     private TestService secured;
     private TestService open;
 
     @BeforeAll
-    void start() {
-        secured = TestService.start(TestDatabase.Kind.H2, Map.of("ALLOCATION_API_TOKEN", TOKEN));
+    void start() throws IOException {
+        StringBuilder file = new StringBuilder("# one token per scope, and one with every scope but it\n");
+        for (Scope scope : Scope.values()) {
+            ONLY.put(scope, "only-" + scope.label() + "-0123456789");
+            ALL_BUT.put(scope, "all-but-" + scope.label() + "-0123456789");
+            file.append("only-").append(scope.label()).append(' ').append(scope.label()).append(' ')
+                    .append(digest(ONLY.get(scope))).append('\n');
+            file.append("all-but-").append(scope.label()).append(' ').append(Arrays.stream(Scope.values())
+                    .filter(other -> other != scope).map(Scope::label).collect(Collectors.joining(","))).append(' ')
+                    .append(digest(ALL_BUT.get(scope))).append('\n');
+        }
+        tokensFile = Files.createTempFile("api-tokens", ".txt");
+        Files.writeString(tokensFile, file);
+        secured = TestService.start(TestDatabase.Kind.H2, Map.of("ALLOCATION_API_TOKEN", TOKEN,
+                "ALLOCATION_API_TOKENS_FILE", tokensFile.toString()));
         open = TestService.start(TestDatabase.Kind.H2);
         for (TestService api : List.of(secured, open)) {
             String auth = api == secured ? "Bearer " + TOKEN : null;
@@ -89,12 +128,11 @@ class ApiTokenTest {
 
     @AfterAll
     void stop() {
-        if (secured != null) {
-            secured.close();
-        }
-        if (open != null) {
-            open.close();
-        }
+        Closing.all(secured, open, () -> {
+            if (tokensFile != null) {
+                Files.deleteIfExists(tokensFile);
+            }
+        });
     }
 
     /** "METHOD /path" of every HTTP route the app serves (before and after filters excluded). */
@@ -118,9 +156,10 @@ class ApiTokenTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("protectedRoutes")
-    void a_route_refuses_requests_without_the_right_token_changing_nothing_and_serves_the_right_one(String route) {
+    void a_route_refuses_unknown_tokens_with_401_and_tokens_without_its_scope_with_403_and_serves_its_scope(String route) {
         Example example = example(route);
         String method = route.substring(0, route.indexOf(' '));
+        assertThat(example.scope()).as("%s has a scope", route).isNotNull();
         List<String> before = secured.snapshot();
 
         for (String header : REFUSED_HEADERS) {
@@ -136,11 +175,55 @@ class ApiTokenTest {
             assertThat(secured.snapshot()).as("a refused %s changes nothing", route).isEqualTo(before);
         }
 
-        HttpResponse<String> served = send(secured, method, example.path(), example.body(), "Bearer " + TOKEN);
+        HttpResponse<String> forbidden = send(secured, method, example.path(), example.body(),
+                "Bearer " + ALL_BUT.get(example.scope()));
 
-        assertThat(served.statusCode()).as("%s with the token: %s", route, served.body()).isEqualTo(example.status());
+        assertThat(forbidden.statusCode()).as("%s with every scope but %s: %s", route, example.scope(), forbidden.body())
+                .isEqualTo(403);
+        assertThat(TestService.message(forbidden)).isEqualTo("Token 'all-but-" + example.scope().label()
+                + "' lacks the scope '" + example.scope().label() + "' for " + route);
+        assertThat(secured.snapshot()).as("a forbidden %s changes nothing", route).isEqualTo(before);
+
+        HttpResponse<String> served = send(secured, method, example.path(), example.body(),
+                "Bearer " + ONLY.get(example.scope()));
+
+        assertThat(served.statusCode()).as("%s with only %s: %s", route, example.scope(), served.body())
+                .isEqualTo(example.status());
         if (example.body() != null) {
-            assertThat(secured.snapshot()).as("the same %s with the token changes something", route).isNotEqualTo(before);
+            assertThat(secured.snapshot()).as("the same %s with its scope changes something", route).isNotEqualTo(before);
+        }
+        HttpResponse<String> single = send(secured, method, example.path(), example.body(), "Bearer " + TOKEN);
+        assertThat(single.statusCode()).as("%s with ALLOCATION_API_TOKEN: %s", route, single.body()).isNotIn(401, 403);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("routes")
+    void the_openapi_document_lists_the_scope_each_route_needs(String route) {
+        Example example = example(route);
+        String method = route.substring(0, route.indexOf(' ')).toLowerCase(Locale.ROOT);
+        String path = route.substring(route.indexOf(' ') + 1);
+        JsonNode operation = OpenApiContract.document().path("paths").path(path).path(method);
+
+        JsonNode security = operation.path("security");
+        if (example.scope() == null) {
+            assertThat(security.isArray() && security.isEmpty()).as("%s is open", route).isTrue();
+        } else {
+            assertThat(security.toString()).as(route).isEqualTo("[{\"bearerToken\":[\"" + example.scope().label() + "\"]}]");
+            assertThat(operation.path("responses").has("403")).as("%s lists 403", route).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("routes")
+    void a_head_request_needs_the_scope_of_its_get_route(String route) throws Exception {
+        Example example = example(route);
+        if (route.startsWith("GET ")) {
+            String token = example.scope() == null ? null : "Bearer " + ONLY.get(example.scope());
+            assertThat(head(example.path(), token)).as(route).isEqualTo(example.status());
+            if (example.scope() != null) {
+                assertThat(head(example.path(), "Bearer " + ALL_BUT.get(example.scope()))).as(route).isEqualTo(403);
+                assertThat(head(example.path(), null)).as(route).isEqualTo(401);
+            }
         }
     }
 
@@ -224,6 +307,17 @@ class ApiTokenTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
     }
 
+    /** The status of a HEAD request: answered by the GET route, outside the document (which lists no HEAD). */
+    private int head(String path, String authorization) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(secured.uri(path)).method("HEAD", HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
+    }
+
     private static Example example(String route) {
         Example example = EXAMPLES.get(route);
         if (example == null) {
@@ -238,6 +332,15 @@ class ApiTokenTest {
         return path.equals("/health") || path.startsWith("/health/") || path.equals("/metrics")
                 || path.equals("/openapi.json") || path.equals("/docs") || path.startsWith("/docs/")
                 || route.equals("GET /") || route.equals("GET /static/{file}");
+    }
+
+    private static String digest(String token) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String route(Endpoint endpoint) {

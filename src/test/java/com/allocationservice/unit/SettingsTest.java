@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.allocationservice.config.RedisUrl;
 import com.allocationservice.config.Settings;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -184,6 +185,29 @@ class SettingsTest {
                 "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "2000", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "2000")))
                 .isInstanceOf(Settings.InvalidSettings.class)
                 .hasMessageContaining("ALLOCATION_DB_SOCKET_TIMEOUT_MS must be greater than");
+    }
+
+    @Test
+    void the_tokens_file_is_a_path_shown_as_it_is_and_may_come_with_the_single_token() {
+        assertThat(Settings.defaults().apiTokensFile()).isEmpty();
+
+        Settings s = Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKENS_FILE", " /etc/allocation/tokens ",
+                "ALLOCATION_API_TOKEN", "token-abcdefghijklmnop"));
+
+        assertThat(s.apiTokensFile()).contains(Path.of("/etc/allocation/tokens"));
+        assertThat(s.apiToken()).contains("token-abcdefghijklmnop");
+        assertThat(s.toString()).contains("apiTokensFile=/etc/allocation/tokens").doesNotContain("token-abcdefghijklmnop");
+        assertThat(Settings.names()).contains("ALLOCATION_API_TOKENS_FILE");
+    }
+
+    @Test
+    void an_empty_or_impossible_tokens_file_path_is_rejected() {
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKENS_FILE", "")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_API_TOKENS_FILE is set but empty");
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_API_TOKENS_FILE", "tokens\u0000.txt")))
+                .isInstanceOf(Settings.InvalidSettings.class)
+                .hasMessageContaining("ALLOCATION_API_TOKENS_FILE must be a file's path");
     }
 
     @Test
@@ -511,7 +535,7 @@ class SettingsTest {
                 + "outOfStockEmailWindowSeconds=61, relayEnabled=true, consumerEnabled=true, dbConnectTimeoutMs=1001, "
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
-                + "outboxMaxAttempts=10, apiToken=***, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
+                + "outboxMaxAttempts=10, apiToken=***, apiTokensFile=, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
                 + "dbMinFreeMb=auto, readDbUrl=]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
