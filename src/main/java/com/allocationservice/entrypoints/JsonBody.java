@@ -145,7 +145,7 @@ public final class JsonBody<T extends Record> {
         return text.split("`", 2)[0].strip();
     }
 
-    private static String printable(String text) {
+    static String printable(String text) {
         String cut = text.length() > 40 ? text.substring(0, 40) + "..." : text;
         return cut.codePoints().map(c -> Character.isISOControl(c) || Character.isSurrogate((char) c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();

@@ -53,6 +53,41 @@ public final class Views {
     public record Outbox(long backlog, long parked) {
     }
 
+    /**
+     * A SKU in the overview of all stock. {@code warehouse} and {@code incoming} are what batches without
+     * and with an ETA still have available; {@code allocated} is on any batch; {@code next_eta} is the
+     * earliest ETA of an incoming batch that still has stock available, or null. {@code attention}: the
+     * SKU has backordered lines, or less than the threshold available in the warehouse.
+     */
+    public record ProductOverview(String sku, long warehouse, long incoming, long allocated, Backordered backordered,
+            String next_eta, boolean attention) {
+    }
+
+    /** A SKU's lines waiting for stock: how many, and their total quantity. */
+    public record Backordered(long lines, long qty) {
+    }
+
+    /** Which SKUs the overview lists. */
+    public enum OverviewFilter { ALL, SHORT }
+
+    /**
+     * The overview's orders: {@code ATTENTION} lists the SKUs needing attention first (most backordered
+     * first, then least in the warehouse, then by SKU), then the others by SKU; {@code SKU} by SKU only.
+     */
+    public enum OverviewSort { ATTENTION, SKU }
+
+    /**
+     * Where a row stands in the overview's order, for keyset paging. For {@code ATTENTION}: its group
+     * (0 needs attention, 1 not), minus its backordered quantity and its warehouse stock (both 0 in group
+     * 1), then its SKU, compared in that order; for {@code SKU}, only the SKU counts.
+     */
+    public record OverviewKey(int group, long minusBackordered, long warehouse, String sku) {
+    }
+
+    /** One page of the overview, and the key of its last row when more rows follow (else null). */
+    public record OverviewPage(List<ProductOverview> products, OverviewKey next) {
+    }
+
     private static final long WRITE_REUSED_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final DataSource dataSource;
@@ -114,6 +149,80 @@ public final class Views {
                         Totals.of(batches.stream().filter(b -> b.eta() == null).toList()),
                         Totals.of(batches.stream().filter(b -> b.eta() != null).toList()),
                         backorder));
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+
+    /**
+     * One page of the overview of all stock, after the row keyed {@code after} (null: from the start).
+     * The batches (one row each) are aggregated per SKU, and the backorders read from the partial index
+     * of lines without a batch (see V12__backordered_lines.sql): allocated lines, however many, are
+     * never read. A SKU needs attention when it has backordered lines or less than {@code below} in the
+     * warehouse (nothing at all, whatever {@code below}).
+     */
+    public OverviewPage products(OverviewFilter filter, OverviewSort sort, long below, OverviewKey after, int limit)
+            throws SQLException {
+        String order = sort == OverviewSort.SKU ? "sku" : "grp, k_bo, k_wh, sku";
+        String where = (filter == OverviewFilter.SHORT ? " AND grp = 0" : "")
+                + (after == null ? "" : sort == OverviewSort.SKU ? " AND sku > ?" : " AND (grp, k_bo, k_wh, sku) > (?, ?, ?, ?)");
+        String sql = """
+                SELECT * FROM (
+                  SELECT t.*, CASE WHEN grp = 0 THEN -backordered_qty ELSE 0 END AS k_bo,
+                         CASE WHEN grp = 0 THEN warehouse ELSE 0 END AS k_wh
+                  FROM (
+                    SELECT p.sku, COALESCE(s.warehouse, 0) AS warehouse, COALESCE(s.incoming, 0) AS incoming,
+                           COALESCE(s.allocated, 0) AS allocated, s.next_eta,
+                           COALESCE(o.lines, 0) AS backordered_lines, COALESCE(o.qty, 0) AS backordered_qty,
+                           CASE WHEN o.lines IS NOT NULL OR COALESCE(s.warehouse, 0) <= 0
+                                  OR COALESCE(s.warehouse, 0) < ? THEN 0 ELSE 1 END AS grp
+                    FROM products p
+                    LEFT JOIN (
+                      SELECT sku,
+                             SUM(CASE WHEN eta IS NULL THEN purchased_quantity - allocated_quantity ELSE 0 END) AS warehouse,
+                             SUM(CASE WHEN eta IS NULL THEN 0 ELSE purchased_quantity - allocated_quantity END) AS incoming,
+                             SUM(allocated_quantity) AS allocated,
+                             MIN(CASE WHEN eta IS NOT NULL AND purchased_quantity > allocated_quantity THEN eta END) AS next_eta
+                      FROM batches GROUP BY sku) s ON s.sku = p.sku
+                    LEFT JOIN (
+                      SELECT sku, COUNT(*) AS lines, SUM(qty) AS qty
+                      FROM order_lines WHERE batchref IS NULL GROUP BY sku) o ON o.sku = p.sku
+                  ) t
+                ) u
+                WHERE 1 = 1""" + where + " ORDER BY " + order + " LIMIT ?";
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            try {
+                int i = 1;
+                st.setLong(i++, below);
+                if (after != null) {
+                    if (sort == OverviewSort.ATTENTION) {
+                        st.setInt(i++, after.group());
+                        st.setLong(i++, after.minusBackordered());
+                        st.setLong(i++, after.warehouse());
+                    }
+                    st.setString(i++, after.sku());
+                }
+                st.setInt(i, limit + 1);
+                List<ProductOverview> rows = new ArrayList<>();
+                OverviewKey last = null;
+                boolean more = false;
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        if (rows.size() == limit) {
+                            more = true;
+                            break;
+                        }
+                        LocalDate eta = rs.getObject("next_eta", LocalDate.class);
+                        int group = rs.getInt("grp");
+                        rows.add(new ProductOverview(rs.getString("sku"), rs.getLong("warehouse"), rs.getLong("incoming"),
+                                rs.getLong("allocated"),
+                                new Backordered(rs.getLong("backordered_lines"), rs.getLong("backordered_qty")),
+                                eta == null ? null : eta.toString(), group == 0));
+                        last = new OverviewKey(group, rs.getLong("k_bo"), rs.getLong("k_wh"), rs.getString("sku"));
+                    }
+                }
+                return new OverviewPage(rows, more ? last : null);
             } finally {
                 c.rollback();
             }
