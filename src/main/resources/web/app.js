@@ -514,6 +514,113 @@ function checkIsoDate(input) {
   input.setCustomValidity(value === '' || real || day === null ? '' : value + ' is not a day of the calendar.');
 }
 
+// ---------------------------------------------------------------- overview
+
+// The overview of all stock (GET /products), sorted with the SKUs that need attention first. "More"
+// appends the next page; the polling re-reads as many rows as are shown (up to 500) from the start.
+const OVERVIEW_MS = 5000;
+const OVERVIEW_PAGE = 50;
+
+const overview = {
+  filter: 'all',  // 'all' or 'short'
+  rows: [],       // the rows shown
+  next: null,     // next_cursor of the last page read, or null
+};
+
+async function refreshOverview() {
+  const filter = overview.filter;
+  const limit = Math.min(500, Math.max(OVERVIEW_PAGE, overview.rows.length));
+  let page;
+  try {
+    page = await api('GET', '/products?filter=' + filter + '&limit=' + limit);
+  } catch (e) {
+    if (overview.filter === filter) {
+      readFailed('overview-card', el('h2', {}, 'All stock'), overview.rows.length > 0, e);
+    }
+    return;
+  }
+  if (overview.filter !== filter) return;
+  $('overview-card').querySelector('.problem')?.remove();
+  if (JSON.stringify(page.products) === JSON.stringify(overview.rows) && page.next_cursor === overview.next) return;
+  overview.rows = page.products;
+  overview.next = page.next_cursor;
+  renderOverview();
+}
+
+async function moreOverview() {
+  const filter = overview.filter;
+  const cursor = overview.next;
+  if (cursor === null) return;
+  let page;
+  try {
+    page = await api('GET', '/products?filter=' + filter + '&limit=' + OVERVIEW_PAGE + '&cursor=' + enc(cursor));
+  } catch (e) {
+    banner('error', 'Could not read more SKUs: ' + problemText(e));
+    return;
+  }
+  if (overview.filter !== filter || overview.next !== cursor) return;
+  overview.rows = overview.rows.concat(page.products);
+  overview.next = page.next_cursor;
+  renderOverview();
+}
+
+function setOverviewFilter(filter) {
+  overview.filter = filter;
+  overview.rows = [];
+  overview.next = null;
+  $('overview-all').setAttribute('aria-pressed', String(filter === 'all'));
+  $('overview-short').setAttribute('aria-pressed', String(filter === 'short'));
+  $('overview-body').replaceChildren(el('p', { className: 'muted' }, 'Loading…'));
+  $('overview-more').hidden = true;
+  refreshOverview();
+}
+
+function renderOverview() {
+  const rows = overview.rows;
+  $('overview-more').hidden = overview.next === null;
+  if (rows.length === 0) {
+    $('overview-body').replaceChildren(el('p', { className: 'notice' }, overview.filter === 'short'
+      ? 'Nothing needs attention: no backorders, and every SKU has 10 or more in the warehouse.'
+      : 'No SKUs yet. Add a first batch with the form below.'));
+    return;
+  }
+  $('overview-body').replaceChildren(
+    el('table', { className: 'grid products' },
+      el('thead', {}, el('tr', {},
+        el('th', {}, 'SKU'), el('th', { className: 'num' }, 'Warehouse'), el('th', { className: 'num' }, 'Incoming'),
+        el('th', { className: 'num' }, 'Allocated'), el('th', { className: 'num' }, 'Backordered'),
+        el('th', {}, 'Next arrival'), el('th', {}, ''))),
+      el('tbody', {}, rows.map(overviewRow))),
+    el('p', { className: 'muted small' }, fmt(rows.length) + (rows.length === 1 ? ' SKU' : ' SKUs') + ' shown'
+      + (overview.next === null ? '' : '; more below') + ' · updated ' + clock()));
+}
+
+function overviewRow(p) {
+  const backordered = p.backordered.lines === 0 ? '–'
+    : fmt(p.backordered.qty) + (p.backordered.lines === 1 ? ' (1 line)' : ' (' + fmt(p.backordered.lines) + ' lines)');
+  const why = p.backordered.lines > 0 ? ['bad', 'backordered'] : p.warehouse === 0 ? ['bad', 'none in warehouse']
+    : p.attention ? ['warn', 'low'] : ['good', 'ok'];
+  return el('tr', { dataset: { sku: p.sku }, className: p.attention ? 'attention' : null },
+    el('td', { 'data-label': 'SKU' }, el('a', { href: '#', className: 'mono', onclick: (event) => {
+      event.preventDefault();
+      showSku(p.sku);
+      $('sku-card').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    } }, p.sku)),
+    el('td', { className: 'num', 'data-label': 'Warehouse' }, fmt(p.warehouse)),
+    el('td', { className: 'num', 'data-label': 'Incoming' }, fmt(p.incoming)),
+    el('td', { className: 'num', 'data-label': 'Allocated' }, fmt(p.allocated)),
+    el('td', { className: 'num' + (p.backordered.lines > 0 ? ' bad-text' : ''), 'data-label': 'Backordered' }, backordered),
+    el('td', { 'data-label': 'Next arrival' }, p.next_eta === null ? '–' : p.next_eta + ' (' + formatEta(p.next_eta).when + ')'),
+    el('td', {}, el('span', { className: 'badge ' + why[0] }, why[1])));
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('overview-all').addEventListener('click', () => setOverviewFilter('all'));
+  $('overview-short').addEventListener('click', () => setOverviewFilter('short'));
+  $('overview-more').addEventListener('click', moreOverview);
+  every(OVERVIEW_MS, refreshOverview);
+});
+
 // ---------------------------------------------------------------- navigation and polling
 
 function showSku(sku) {

@@ -31,8 +31,8 @@ import redis.clients.jedis.params.XAddParams;
  * The operators' page at {@code /}, in headless Chromium (Debian's {@code chromium} and
  * {@code chromium-driver}, driven by Selenium) against the jar, with an API token and Redis: it asks
  * for the token, adds batches (with an ISO date), shows an allocation made through the API without a
- * reload, changes a quantity into a backorder, cancels a line, and shows the dead letters; and it fits
- * a phone's screen. Screenshots of each step go to {@code target/screenshots/}. Without Chromium the
+ * reload, changes a quantity into a backorder, cancels a line, and shows the dead letters; it opens on
+ * the overview of all stock, the SKUs needing attention first; and it fits a phone's screen. Screenshots of each step go to {@code target/screenshots/}. Without Chromium the
  * test fails: CI installs it. The service's access log tells which requests the page made.
  */
 class WebPageEndToEndTest {
@@ -208,6 +208,56 @@ class WebPageEndToEndTest {
     }
 
     @Test
+    void the_page_opens_on_the_overview_of_all_stock_with_the_skus_needing_attention_first() throws Exception {
+        post("/add_batch", "{\"ref\": \"lamp-wh\", \"sku\": \"LAMP\", \"qty\": 10, \"eta\": null}");
+        post("/add_batch", "{\"ref\": \"lamp-ship\", \"sku\": \"LAMP\", \"qty\": 20, \"eta\": \"2031-01-15\"}");
+        post("/allocate", "{\"orderid\": \"order-1\", \"sku\": \"LAMP\", \"qty\": 8}");
+        post("/allocate", "{\"orderid\": \"order-2\", \"sku\": \"LAMP\", \"qty\": 6}");
+        post("/allocate", "{\"orderid\": \"order-3\", \"sku\": \"LAMP\", \"qty\": 14}");
+        post("/change_batch_quantity", "{\"ref\": \"lamp-ship\", \"qty\": 0}"); // order-2 and 3 wait for stock
+        post("/add_batch", "{\"ref\": \"chair-wh\", \"sku\": \"CHAIR\", \"qty\": 5, \"eta\": null}");
+        post("/add_batch", "{\"ref\": \"sofa-ship\", \"sku\": \"SOFA\", \"qty\": 40, \"eta\": \"2031-03-01\"}");
+        for (int i = 1; i <= 50; i++) {
+            post("/add_batch", "{\"ref\": \"shelf-" + i + "\", \"sku\": \"SHELF-" + String.format("%02d", i)
+                    + "\", \"qty\": " + (100 + i) + ", \"eta\": null}");
+        }
+        browser.get("http://127.0.0.1:" + service.port() + "/");
+        browser.executeScript("sessionStorage.setItem('allocation.apiToken', arguments[0])", TOKEN);
+        browser.navigate().refresh();
+
+        // the needing attention first: the backordered one, then the least in the warehouse; then the rest by SKU
+        waitUpTo(10).untilAsserted(() -> assertThat(rowsOf("#overview-card tr[data-sku]", "data-sku"))
+                .hasSize(50).startsWith("LAMP", "SOFA", "CHAIR", "SHELF-01", "SHELF-02"));
+        assertThat(text("#overview-card tr[data-sku='LAMP']")).contains("LAMP", "2", "20 (2 lines)", "backordered");
+        assertThat(text("#overview-card tr[data-sku='SOFA']")).contains("40", "2031-03-01", "none in warehouse");
+        assertThat(text("#overview-card tr[data-sku='CHAIR']")).contains("5", "low");
+        assertThat(text("#overview-card tr[data-sku='SHELF-01']")).contains("101", "ok");
+        screenshot("overview");
+
+        // more: the next page is added below, and nothing else comes
+        find("#overview-more").click();
+        waitUpTo(10).untilAsserted(() -> assertThat(rowsOf("#overview-card tr[data-sku]", "data-sku"))
+                .hasSize(53).endsWith("SHELF-48", "SHELF-49", "SHELF-50").doesNotHaveDuplicates());
+        assertThat(find("#overview-more").isDisplayed()).isFalse();
+
+        // only those that need attention, then back to the SKU's card
+        find("#overview-short").click();
+        waitUpTo(10).untilAsserted(() -> assertThat(rowsOf("#overview-card tr[data-sku]", "data-sku"))
+                .containsExactly("LAMP", "SOFA", "CHAIR"));
+        find("#overview-card tr[data-sku='LAMP'] a").click();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(rowsOf("#sku-card tr[data-batch]", "data-batch")).containsExactly("lamp-wh", "lamp-ship");
+            assertThat(text("#sku-card tr[data-order='order-2']")).contains("waiting for stock");
+        });
+        assertThat(browser.getCurrentUrl()).endsWith("#sku=LAMP");
+    }
+
+    private void post(String path, String body) {
+        int status = service.post(path, body, TOKEN).status();
+        assertThat(status).as(path + " " + body).isIn(200, 201, 202);
+    }
+
+    @Test
     void on_a_phone_420_px_wide_nothing_is_wider_than_the_screen() throws Exception {
         String sku = "LARGE-OAK-WARDROBE";
         for (String batch : List.of(
@@ -229,6 +279,7 @@ class WebPageEndToEndTest {
             assertThat(text("tr[data-batch='shipment-2031-002']")).contains("Arrives 2031-01-15");
             assertThat(text("#sku-card tr[data-order='order-2']")).contains("waiting for stock");
             assertThat(text("#order-card tr[data-sku='" + sku + "']")).contains("Allocated");
+            assertThat(text("#overview-card tr[data-sku='" + sku + "']")).contains("backordered");
         });
         screenshot("06-phone-420px");
         assertThat(browser.executeScript("return window.innerWidth")).isEqualTo(420L);
@@ -237,7 +288,8 @@ class WebPageEndToEndTest {
                         "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 420)"
                                 + ".map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"))
                 .isLessThanOrEqualTo(420L);
-        for (String card : List.of("#sku-card", "#order-card", "#add-batch-form")) {
+        assertThat(rowsOf("#overview-card tr[data-sku]", "data-sku")).containsExactly(sku);
+        for (String card : List.of("#overview-card", "#sku-card", "#order-card", "#add-batch-form")) {
             @SuppressWarnings("unchecked")
             Map<String, Number> box = (Map<String, Number>) browser.executeScript(
                     "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
