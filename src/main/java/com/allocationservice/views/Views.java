@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -156,77 +158,155 @@ public final class Views {
     }
 
     /**
-     * One page of the overview of all stock, after the row keyed {@code after} (null: from the start).
-     * The batches (one row each) are aggregated per SKU, and the backorders read from the partial index
-     * of lines without a batch (see V12__backordered_lines.sql): allocated lines, however many, are
-     * never read. A SKU needs attention when it has backordered lines or less than {@code below} in the
-     * warehouse (nothing at all, whatever {@code below}).
+     * One page of the overview of all stock, after the row keyed {@code after} (null: from the start),
+     * read in one snapshot. A SKU needs attention when it has backordered lines or less than
+     * {@code below} in the warehouse (nothing at all, whatever {@code below}). The page is found first by
+     * its SKUs, and only its rows' figures are then read (see {@link #figures}):
+     * <ul>
+     * <li>the SKUs that need attention, in their order, from one pass over the warehouse batches (one
+     * row each) and the backordered lines, read through their own index (see
+     * V12__backordered_lines.sql), so allocated lines, however many, are never read;</li>
+     * <li>the others, and every page by SKU, by walking the products' primary key from the cursor, each
+     * SKU checked by index look-ups, until the page is full.</li>
+     * </ul>
      */
     public OverviewPage products(OverviewFilter filter, OverviewSort sort, long below, OverviewKey after, int limit)
             throws SQLException {
-        String order = sort == OverviewSort.SKU ? "sku" : "grp, k_bo, k_wh, sku";
-        String where = (filter == OverviewFilter.SHORT ? " AND grp = 0" : "")
-                + (after == null ? "" : sort == OverviewSort.SKU ? " AND sku > ?" : " AND (grp, k_bo, k_wh, sku) > (?, ?, ?, ?)");
-        String sql = """
-                SELECT * FROM (
-                  SELECT t.*, CASE WHEN grp = 0 THEN -backordered_qty ELSE 0 END AS k_bo,
-                         CASE WHEN grp = 0 THEN warehouse ELSE 0 END AS k_wh
-                  FROM (
-                    SELECT p.sku, COALESCE(s.warehouse, 0) AS warehouse, COALESCE(s.incoming, 0) AS incoming,
-                           COALESCE(s.allocated, 0) AS allocated, s.next_eta,
-                           COALESCE(o.lines, 0) AS backordered_lines, COALESCE(o.qty, 0) AS backordered_qty,
-                           CASE WHEN o.lines IS NOT NULL OR COALESCE(s.warehouse, 0) <= 0
-                                  OR COALESCE(s.warehouse, 0) < ? THEN 0 ELSE 1 END AS grp
-                    FROM products p
-                    LEFT JOIN (
-                      SELECT sku,
-                             SUM(CASE WHEN eta IS NULL THEN purchased_quantity - allocated_quantity ELSE 0 END) AS warehouse,
-                             SUM(CASE WHEN eta IS NULL THEN 0 ELSE purchased_quantity - allocated_quantity END) AS incoming,
-                             SUM(allocated_quantity) AS allocated,
-                             MIN(CASE WHEN eta IS NOT NULL AND purchased_quantity > allocated_quantity THEN eta END) AS next_eta
-                      FROM batches GROUP BY sku) s ON s.sku = p.sku
-                    LEFT JOIN (
-                      SELECT sku, COUNT(*) AS lines, SUM(qty) AS qty
-                      FROM order_lines WHERE batchref IS NULL GROUP BY sku) o ON o.sku = p.sku
-                  ) t
-                ) u
-                WHERE 1 = 1""" + where + " ORDER BY " + order + " LIMIT ?";
-        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+        long threshold = Math.max(below, 1);
+        try (Connection c = dataSource.getConnection()) {
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
-                int i = 1;
-                st.setLong(i++, below);
-                if (after != null) {
-                    if (sort == OverviewSort.ATTENTION) {
-                        st.setInt(i++, after.group());
-                        st.setLong(i++, after.minusBackordered());
-                        st.setLong(i++, after.warehouse());
+                List<OverviewKey> keys = new ArrayList<>();
+                if (sort == OverviewSort.SKU) {
+                    keys.addAll(bySku(c, filter == OverviewFilter.SHORT ? Boolean.TRUE : null, threshold,
+                            after == null ? null : after.sku(), limit + 1));
+                } else {
+                    if (after == null || after.group() == 0) {
+                        keys.addAll(needingAttention(c, threshold, after, limit + 1));
                     }
-                    st.setString(i++, after.sku());
-                }
-                st.setInt(i, limit + 1);
-                List<ProductOverview> rows = new ArrayList<>();
-                OverviewKey last = null;
-                boolean more = false;
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        if (rows.size() == limit) {
-                            more = true;
-                            break;
-                        }
-                        LocalDate eta = rs.getObject("next_eta", LocalDate.class);
-                        int group = rs.getInt("grp");
-                        rows.add(new ProductOverview(rs.getString("sku"), rs.getLong("warehouse"), rs.getLong("incoming"),
-                                rs.getLong("allocated"),
-                                new Backordered(rs.getLong("backordered_lines"), rs.getLong("backordered_qty")),
-                                eta == null ? null : eta.toString(), group == 0));
-                        last = new OverviewKey(group, rs.getLong("k_bo"), rs.getLong("k_wh"), rs.getString("sku"));
+                    if (keys.size() <= limit && filter == OverviewFilter.ALL) {
+                        keys.addAll(bySku(c, Boolean.FALSE, threshold,
+                                after == null || after.group() == 0 ? null : after.sku(), limit + 1 - keys.size()));
                     }
                 }
-                return new OverviewPage(rows, more ? last : null);
+                boolean more = keys.size() > limit;
+                List<OverviewKey> page = more ? keys.subList(0, limit) : keys;
+                Map<String, ProductOverview> figures = figures(c, page, threshold);
+                return new OverviewPage(page.stream().map(key -> figures.get(key.sku())).toList(),
+                        more ? page.getLast() : null);
             } finally {
                 c.rollback();
             }
         }
+    }
+
+    /** The condition on products {@code p} of needing attention; binds the threshold once. */
+    private static final String NEEDS_ATTENTION = """
+            (EXISTS (SELECT 1 FROM order_lines l WHERE l.sku = p.sku AND l.batchref IS NULL)
+             OR COALESCE((SELECT SUM(b.purchased_quantity - b.allocated_quantity) FROM batches b
+                          WHERE b.sku = p.sku AND b.eta IS NULL), 0) < ?)""";
+
+    /** The keys of the SKUs needing attention after {@code after}, in their order. */
+    private static List<OverviewKey> needingAttention(Connection c, long threshold, OverviewKey after, int limit)
+            throws SQLException {
+        String sql = """
+                SELECT sku, k_bo, k_wh FROM (
+                  SELECT p.sku, -COALESCE(o.qty, 0) AS k_bo, COALESCE(w.available, 0) AS k_wh, o.qty AS backordered
+                  FROM products p
+                  LEFT JOIN (SELECT sku, SUM(purchased_quantity - allocated_quantity) AS available
+                             FROM batches WHERE eta IS NULL GROUP BY sku) w ON w.sku = p.sku
+                  LEFT JOIN (SELECT sku, SUM(qty) AS qty FROM order_lines WHERE batchref IS NULL GROUP BY sku) o
+                         ON o.sku = p.sku
+                ) t
+                WHERE (backordered IS NOT NULL OR k_wh < ?)""" + (after == null ? "" : " AND (k_bo, k_wh, sku) > (?, ?, ?)")
+                + " ORDER BY k_bo, k_wh, sku LIMIT ?";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            int i = 1;
+            st.setLong(i++, threshold);
+            if (after != null) {
+                st.setLong(i++, after.minusBackordered());
+                st.setLong(i++, after.warehouse());
+                st.setString(i++, after.sku());
+            }
+            st.setInt(i, limit);
+            List<OverviewKey> keys = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new OverviewKey(0, rs.getLong("k_bo"), rs.getLong("k_wh"), rs.getString("sku")));
+                }
+            }
+            return keys;
+        }
+    }
+
+    /**
+     * The keys of the SKUs after {@code afterSku} (null: from the first), by SKU: all of them
+     * ({@code attention} null), only those needing attention (true), or only the others (false).
+     */
+    private static List<OverviewKey> bySku(Connection c, Boolean attention, long threshold, String afterSku, int limit)
+            throws SQLException {
+        String sql = "SELECT p.sku FROM products p WHERE 1 = 1" + (afterSku == null ? "" : " AND p.sku > ?")
+                + (attention == null ? "" : attention ? " AND " + NEEDS_ATTENTION : " AND NOT " + NEEDS_ATTENTION)
+                + " ORDER BY p.sku LIMIT ?";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            int i = 1;
+            if (afterSku != null) {
+                st.setString(i++, afterSku);
+            }
+            if (attention != null) {
+                st.setLong(i++, threshold);
+            }
+            st.setInt(i, limit);
+            List<OverviewKey> keys = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new OverviewKey(1, 0, 0, rs.getString("sku")));
+                }
+            }
+            return keys;
+        }
+    }
+
+    /** The figures of the page's SKUs, by SKU: each from its batches and its backordered lines, by index. */
+    private static Map<String, ProductOverview> figures(Connection c, List<OverviewKey> page, long threshold)
+            throws SQLException {
+        Map<String, ProductOverview> figures = new HashMap<>();
+        if (page.isEmpty()) {
+            return figures;
+        }
+        String sql = """
+                SELECT p.sku, COALESCE(s.warehouse, 0) AS warehouse, COALESCE(s.incoming, 0) AS incoming,
+                       COALESCE(s.allocated, 0) AS allocated, s.next_eta,
+                       COALESCE(o.lines, 0) AS backordered_lines, COALESCE(o.qty, 0) AS backordered_qty
+                FROM products p
+                LEFT JOIN (
+                  SELECT sku,
+                         SUM(CASE WHEN eta IS NULL THEN purchased_quantity - allocated_quantity ELSE 0 END) AS warehouse,
+                         SUM(CASE WHEN eta IS NULL THEN 0 ELSE purchased_quantity - allocated_quantity END) AS incoming,
+                         SUM(allocated_quantity) AS allocated,
+                         MIN(CASE WHEN eta IS NOT NULL AND purchased_quantity > allocated_quantity THEN eta END) AS next_eta
+                  FROM batches WHERE sku = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY sku) s ON s.sku = p.sku
+                LEFT JOIN (
+                  SELECT sku, COUNT(*) AS lines, SUM(qty) AS qty FROM order_lines
+                  WHERE batchref IS NULL AND sku = ANY(CAST(? AS VARCHAR ARRAY)) GROUP BY sku) o ON o.sku = p.sku
+                WHERE p.sku = ANY(CAST(? AS VARCHAR ARRAY))""";
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            java.sql.Array skus = c.createArrayOf("VARCHAR", page.stream().map(OverviewKey::sku).toArray());
+            st.setArray(1, skus);
+            st.setArray(2, skus);
+            st.setArray(3, skus);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    LocalDate eta = rs.getObject("next_eta", LocalDate.class);
+                    long warehouse = rs.getLong("warehouse");
+                    long lines = rs.getLong("backordered_lines");
+                    figures.put(rs.getString("sku"), new ProductOverview(rs.getString("sku"), warehouse,
+                            rs.getLong("incoming"), rs.getLong("allocated"), new Backordered(lines, rs.getLong("backordered_qty")),
+                            eta == null ? null : eta.toString(), lines > 0 || warehouse < threshold));
+                }
+            }
+        }
+        return figures;
     }
 
     /** The outbox's two counts, read in one statement. */
