@@ -111,13 +111,18 @@ final class ReadRoutes {
                     : malformed);
         }
         String[] parts = text.substring(label.length() + 1).split(":", sort == Views.OverviewSort.SKU ? 1 : 4);
-        try {
-            return sort == Views.OverviewSort.SKU ? new Views.OverviewKey(1, 0, 0, parts[0])
-                    : new Views.OverviewKey(Integer.parseInt(parts[0]), Long.parseLong(parts[1]),
-                            Long.parseLong(parts[2]), parts[3]);
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-            throw new BadRequest(malformed);
+        if (sort == Views.OverviewSort.SKU) {
+            return new Views.OverviewKey(1, 0, 0, parts[0]);
         }
+        try {
+            int group = Integer.parseInt(parts[0]);
+            if (group == 0 || group == 1) {
+                return new Views.OverviewKey(group, Long.parseLong(parts[1]), Long.parseLong(parts[2]), parts[3]);
+            }
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            // answered below
+        }
+        throw new BadRequest(malformed);
     }
 
     /** 200 with what was found, or 404 with the message. */

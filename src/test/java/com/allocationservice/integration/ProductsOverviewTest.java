@@ -141,6 +141,7 @@ class ProductsOverviewTest {
             refused.put("cursor=" + encode("hello"), malformed);
             refused.put("cursor=" + encode("attention:0:x:3:LAMP"), malformed);
             refused.put("cursor=" + encode("attention:0:-20"), malformed);
+            refused.put("cursor=" + encode("attention:2:0:0:LAMP"), malformed);
             refused.put("cursor=" + Base64.getUrlEncoder().encodeToString(new byte[] {(byte) 0xff, (byte) 0xfe}), malformed);
             refused.put("sort=sku&cursor=" + attentionCursor,
                     "Parameter 'cursor' belongs to another sort than sku: keep the sort of the first page");
