@@ -73,7 +73,8 @@ final class DeadLetters {
     private static Letter letter(StreamEntry entry) {
         Map<String, String> fields = entry.getFields();
         Instant at = Instant.ofEpochMilli(entry.getID().getTime());
-        return new Letter(entry.getID().toString(), at.toString(), Math.max(0, Duration.between(at, Instant.now()).toSeconds()),
+        long age = Math.max(0, Duration.between(at, Instant.now()).toSeconds());
+        return new Letter(entry.getID().toString(), at.toString(), age,
                 fields.get("error"), fields.get("source"), blankAsNull(fields.get("original_id")), fields.get("data"));
     }
 
