@@ -753,9 +753,16 @@ async function replayAll(kind) {
   refreshProblems();
 }
 
+/** YYYY-MM-DD HH:MM:SS in the browser's time zone: dates as the API writes them, whatever the locale. */
+function isoLocal(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' '
+    + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
+}
+
 function renderActions(items) {
   $('operator-actions').replaceChildren(...(items.length ? items.map((a) => el('li', {},
-    el('span', { className: 'mono' }, new Date(a.at).toLocaleString(undefined, { hour12: false })), ' · ',
+    el('span', { className: 'mono' }, isoLocal(new Date(a.at))), ' · ',
     el('strong', {}, a.who), ' ', a.action.replace('_', ' '), ' ', a.kind.replace('_', ' '),
     a.target_id ? ' ' + a.target_id : ' (' + a.affected + ')',
     a.reason ? el('span', { className: 'muted' }, ' — “' + a.reason + '”') : ''))

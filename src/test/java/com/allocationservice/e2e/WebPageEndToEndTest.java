@@ -281,7 +281,8 @@ class WebPageEndToEndTest {
         waitUpTo(15).untilAsserted(() -> {
             assertThat(text("#banner")).contains("Dead letter " + lateId + " replayed");
             assertThat(browser.findElements(By.cssSelector("#dead-letters .problem-item"))).hasSize(1);
-            assertThat(text("#operator-actions")).contains("api-token replay dead letter " + lateId);
+            assertThat(text("#operator-actions")).contains("api-token replay dead letter " + lateId)
+                    .containsPattern("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} · api-token replay");   // ISO, as the API
             assertThat(service.get("/products/LAMP/stock", TOKEN).body()).contains("\"purchased\":5");
         });
         find("#dead-letters .problem-item button.secondary").click();
