@@ -704,3 +704,183 @@ document.addEventListener('DOMContentLoaded', () => {
   every(POLL_MS, () => Promise.all([refreshSku(), refreshOrder()]));
   every(STATUS_MS, refreshStatus);
 });
+
+// ---- dead letters and parked rows
+// The "Problems" section: dead letters (GET /dead-letters) and parked outbox rows (GET /parked), each
+// with its error, source and age; one shown in full; replay or discard (with a reason) buttons; and
+// the recent operator actions. All of it needs a token with the scope "operate".
+
+const PROBLEMS_MS = 3000;
+const problems = { chosen: null }; // the item shown in full: { kind: 'dead-letter' | 'parked', id }
+
+function age(seconds) {
+  if (seconds < 60) return Math.max(0, Math.round(seconds)) + ' s';
+  if (seconds < 3600) return Math.round(seconds / 60) + ' min';
+  if (seconds < 172800) return Math.round(seconds / 3600) + ' h';
+  return Math.round(seconds / 86400) + ' days';
+}
+
+function secondsSince(iso) {
+  return (Date.now() - Date.parse(iso)) / 1000;
+}
+
+async function refreshProblems() {
+  const [letters, parked, actions] = await Promise.allSettled([
+    api('GET', '/dead-letters?limit=50'), api('GET', '/parked?limit=50'), api('GET', '/operator-actions?limit=10')]);
+  const notes = [];
+  for (const result of [letters, parked, actions]) {
+    if (result.status === 'rejected' && result.reason.status !== 503) notes.push(result.reason.message);
+  }
+  const note = $('problems-note');
+  note.textContent = notes.length ? 'Cannot read them: ' + [...new Set(notes)].join(' · ') : '';
+  note.hidden = notes.length === 0;
+  renderDeadLetters(letters);
+  renderParked(parked);
+  if (problems.chosen && !document.querySelector('.problem-item.chosen')) {
+    // replayed or discarded, here or by another operator: no longer shown in full
+    problems.chosen = null;
+    $('problem-detail').hidden = true;
+  }
+  if (actions.status === 'fulfilled') renderActions(actions.value.items);
+  $('problems-updated').textContent = 'Updated ' + clock();
+}
+
+function renderDeadLetters(result) {
+  const list = $('dead-letters');
+  if (result.status === 'rejected') {
+    list.replaceChildren(result.reason.status === 503 ? el('li', { className: 'muted' }, result.reason.message) : '');
+    $('dead-letters-count').textContent = '';
+    $('dead-letters-replay-all').hidden = true;
+    return;
+  }
+  const items = result.value.items;
+  $('dead-letters-count').textContent = '(' + items.length + (result.value.next ? '+' : '') + ')';
+  $('dead-letters-replay-all').hidden = items.length === 0;
+  list.replaceChildren(...(items.length ? items.map((d) => problemItem('dead-letter', d.id, d.error,
+    'from ' + (d.source || '?') + (d.original_id ? ' ' + d.original_id : '') + ' · ' + age(d.age_seconds) + ' ago',
+    d)) : [el('li', { className: 'muted' }, 'None.')]));
+}
+
+function renderParked(result) {
+  const list = $('parked');
+  if (result.status === 'rejected') {
+    list.replaceChildren();
+    $('parked-count').textContent = '';
+    $('parked-replay-all').hidden = true;
+    return;
+  }
+  const items = result.value.items;
+  $('parked-count').textContent = '(' + items.length + (result.value.next ? '+' : '') + ')';
+  $('parked-replay-all').hidden = items.length === 0;
+  list.replaceChildren(...(items.length ? items.map((p) => problemItem('parked', String(p.id), p.error,
+    p.type + ' of ' + p.sku + ' to ' + p.destination + ' · ' + p.attempts + ' attempts · '
+      + age(secondsSince(p.parked_at)) + ' ago', p)) : [el('li', { className: 'muted' }, 'None.')]));
+}
+
+function problemItem(kind, id, error, meta, full) {
+  const chosen = problems.chosen && problems.chosen.kind === kind && problems.chosen.id === id;
+  if (chosen) showProblem(kind, full);
+  return el('li', { className: 'problem-item' + (chosen ? ' chosen' : ''), dataset: { kind, id } },
+    el('div', { className: 'problem-error' }, error || '(no error given)'),
+    el('div', { className: 'problem-meta' }, (kind === 'parked' ? 'row ' : 'entry ') + id + ' · ' + meta),
+    el('div', { className: 'problem-buttons' },
+      el('button', { type: 'button', className: 'secondary', onclick: () => choose(kind, id, full) }, 'Show'),
+      el('button', { type: 'button', onclick: () => replay(kind, id) }, 'Replay'),
+      el('button', { type: 'button', className: 'danger', onclick: () => discard(kind, id) }, 'Discard…')));
+}
+
+function choose(kind, id, full) {
+  problems.chosen = { kind, id };
+  showProblem(kind, full);
+  for (const item of document.querySelectorAll('.problem-item')) {
+    item.classList.toggle('chosen', item.dataset.kind === kind && item.dataset.id === id);
+  }
+}
+
+function showProblem(kind, full) {
+  const detail = $('problem-detail');
+  const body = kind === 'dead-letter' ? full.data : full.payload;
+  let pretty = body;
+  try {
+    pretty = JSON.stringify(JSON.parse(body), null, 2);
+  } catch (e) {
+    // not JSON (that may be why it is a dead letter): shown as received
+  }
+  const fields = Object.entries(full).filter(([key]) => key !== 'data' && key !== 'payload')
+    .map(([key, value]) => key + ': ' + (value === null ? '—' : value)).join('\n');
+  detail.replaceChildren(
+    el('div', { className: 'card-head' }, el('strong', {}, (kind === 'parked' ? 'Parked row ' : 'Dead letter ') + full.id),
+      el('button', { type: 'button', className: 'secondary', onclick: () => { problems.chosen = null; detail.hidden = true; } },
+        'Close')),
+    el('pre', { className: 'mono' }, fields),
+    el('div', { className: 'problem-meta' }, kind === 'parked' ? 'Payload' : 'Message as received'),
+    el('pre', { className: 'mono' }, pretty));
+  detail.hidden = false;
+}
+
+function problemPath(kind, id) {
+  return (kind === 'parked' ? '/parked/' : '/dead-letters/') + enc(id);
+}
+
+async function replay(kind, id) {
+  try {
+    await api('POST', problemPath(kind, id) + '/replay');
+    banner('ok', (kind === 'parked' ? 'Parked row ' : 'Dead letter ') + id + ' replayed.');
+  } catch (e) {
+    banner('error', 'Replay of ' + id + ' failed: ' + e.message);
+  }
+  refreshProblems();
+}
+
+async function discard(kind, id) {
+  const reason = window.prompt('Discard ' + id + ' for good? Say why (it is recorded):', '');
+  if (reason === null) return;
+  if (!reason.trim()) {
+    banner('error', 'Not discarded: a reason is needed.');
+    return;
+  }
+  try {
+    await api('POST', problemPath(kind, id) + '/discard', { reason: reason.trim() });
+    banner('ok', (kind === 'parked' ? 'Parked row ' : 'Dead letter ') + id + ' discarded.');
+  } catch (e) {
+    banner('error', 'Discard of ' + id + ' failed: ' + e.message);
+  }
+  refreshProblems();
+}
+
+async function replayAll(kind) {
+  const what = kind === 'parked' ? 'parked outbox rows' : 'dead letters';
+  if (!window.confirm('Replay all ' + what + '?')) return;
+  try {
+    const done = await api('POST', (kind === 'parked' ? '/parked' : '/dead-letters') + '/replay');
+    banner('ok', done.replayed + ' ' + what + ' replayed.');
+  } catch (e) {
+    banner('error', 'Replay of all ' + what + ' failed: ' + e.message);
+  }
+  refreshProblems();
+}
+
+/** YYYY-MM-DD HH:MM:SS in the browser's time zone: dates as the API writes them, whatever the locale. */
+function isoLocal(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + ' '
+    + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds());
+}
+
+function renderActions(items) {
+  $('operator-actions').replaceChildren(...(items.length ? items.map((a) => el('li', {},
+    el('span', { className: 'mono' }, isoLocal(new Date(a.at))), ' · ',
+    el('strong', {}, a.who), ' ', a.action.replace('_', ' '), ' ', a.kind.replace('_', ' '),
+    a.target_id ? ' ' + a.target_id : ' (' + a.affected + ')',
+    a.reason ? el('span', { className: 'muted' }, ' — “' + a.reason + '”') : ''))
+    : [el('li', { className: 'muted' }, 'No action yet.')]));
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('dead-letters-replay-all').addEventListener('click', () => replayAll('dead-letter'));
+  $('parked-replay-all').addEventListener('click', () => replayAll('parked'));
+  for (const id of ['health-parked', 'health-dead-letters']) {
+    $(id).addEventListener('click', () => $('problems').scrollIntoView({ behavior: 'smooth' }));
+  }
+  every(PROBLEMS_MS, refreshProblems);
+});

@@ -3,6 +3,7 @@ package com.allocationservice.bootstrap;
 import com.allocationservice.adapters.Database;
 import com.allocationservice.adapters.EmailDestination;
 import com.allocationservice.adapters.EmailNotifications;
+import com.allocationservice.adapters.JdbcOperatorActions;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.adapters.LoggingEventPublisher;
 import com.allocationservice.adapters.LoggingNotifications;
@@ -146,7 +147,11 @@ public final class Bootstrap {
                 reads = readPool;
             }
             Views views = new Views(reads, healthProbe);
-            Supplier<Map<String, Object>> status = operatorStatus(settings, views, publisher, workers);
+            // the status's and the dead letters' client, closed with the workers
+            Optional<UnifiedJedis> redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts()));
+            redis.ifPresent(workers::add);
+            Supplier<Map<String, Object>> status = new OperatorStatus(views, redis.orElse(null),
+                    publisher == null || publisher.minReplicas() == 0 ? null : publisher);
             Optional<Supplier<ApiTokens>> tokens = Optional.empty();
             if (tokensFile != null) {
                 workers.add(tokensFile.watch(Duration.ofSeconds(1)));
@@ -158,7 +163,8 @@ public final class Bootstrap {
                 tokens = Optional.of(() -> only);
             }
             http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, migrated, tokens,
-                    requestObserver(settings, meters)), settings.httpHeaderTimeout());
+                    requestObserver(settings, meters), new JdbcOperatorActions(dataSource), redis),
+                    settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
             if (relay != null) {
@@ -224,19 +230,6 @@ public final class Bootstrap {
         return Stream.iterate(failure, t -> t != null, Throwable::getCause).anyMatch(t ->
                 t instanceof SQLTransientConnectionException
                         || t instanceof SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08"));
-    }
-
-    /**
-     * {@code GET /status}, with a Redis client of its own when Redis is configured (closed with the
-     * workers), and the publisher's replica confirmations when it asks for some.
-     */
-    private static OperatorStatus operatorStatus(Settings settings, Views views, RedisEventPublisher publisher,
-            List<AutoCloseable> workers) {
-        UnifiedJedis redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts())).orElse(null);
-        if (redis != null) {
-            workers.add(redis);
-        }
-        return new OperatorStatus(views, redis, publisher == null || publisher.minReplicas() == 0 ? null : publisher);
     }
 
     /** The status with the tokens file's: a file refused while running is shown there until it is fixed. */

@@ -1,6 +1,7 @@
 package com.allocationservice.entrypoints;
 
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.OperatorActions;
 import com.allocationservice.views.Views;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
@@ -25,6 +26,7 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * The book's Flask API as a Javalin app factory: it takes the bus and the views and returns an app,
@@ -46,15 +48,21 @@ public final class HttpApi {
      * token, or is answered 401 before anything else runs; a known token without the route's
      * {@link Scope} is answered 403. {@code status} answers {@code GET /status}; {@code observer} is
      * told of every answered request (its route, status, duration and the token's name).
+     * {@code operatorActions} replays and discards parked rows and records every such action;
+     * {@code redis}, when configured, holds the dead letters.
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
             Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
-            RequestObserver observer) {
+            RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis) {
 
-        /** For tests: always ready, no token, no observer, no metrics; the status says whether the database answers. */
+        /**
+         * For tests: always ready, no token, no observer, no metrics, no Redis; the status says whether
+         * the database answers; operators' actions are refused (503).
+         */
         public static Dependencies of(MessageBus bus, Views views) {
             return new Dependencies(bus, views, () -> "", () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
-                    CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE);
+                    CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE,
+                    OperatorActions.UNAVAILABLE, Optional.empty());
         }
     }
 
@@ -78,6 +86,7 @@ public final class HttpApi {
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
             OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status());
+            ProblemRoutes.add(config.routes, app.views(), app.operatorActions(), app.redis());
             ErrorMapping.add(config.routes);
         });
         everyRouteHasOneScope(javalin);
@@ -157,6 +166,12 @@ public final class HttpApi {
             }
         });
         tokens.ifPresent(known -> routes.beforeMatched(ctx -> authorize(ctx, app.get())));
+    }
+
+    /** Who made the request, as operators' actions record it: its token's name, or "anonymous" without tokens. */
+    static String who(Context ctx) {
+        ApiTokens.Token token = ctx.attribute(TOKEN);
+        return token == null ? "anonymous" : token.name();
     }
 
     private static void unauthorized(Context ctx, String why) {

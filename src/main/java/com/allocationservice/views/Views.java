@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -89,6 +90,19 @@ public final class Views {
     /** One page of the overview, and the key of its last row when more rows follow (else null). */
     public record OverviewPage(List<ProductOverview> products, OverviewKey next) {
     }
+
+    /** An outbox row set aside after its last refused attempt; times are ISO-8601 UTC. */
+    public record ParkedRow(long id, String messageId, String destination, String type, String sku, int attempts,
+            String error, String parkedAt, String occurredAt, String payload) {
+    }
+
+    /** One recorded operator action; {@code targetId} is null for a replay of all. */
+    public record OperatorAction(long id, String at, String who, String action, String kind, String targetId,
+            int affected, String reason) {
+    }
+
+    private static final String PARKED_COLUMNS = "SELECT id, message_id, destination, type, sku, attempts, error,"
+            + " parked_at, occurred_at, payload FROM outbox_parked";
 
     private static final long WRITE_REUSED_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -320,6 +334,54 @@ public final class Views {
             } finally {
                 c.rollback();
             }
+        }
+    }
+
+    /** Up to {@code limit} parked rows after the id {@code after} (0: from the first), oldest first. */
+    public List<ParkedRow> parkedRows(long after, int limit) throws SQLException {
+        return list(PARKED_COLUMNS + " WHERE id > ? ORDER BY id FETCH FIRST " + limit + " ROWS ONLY", after,
+                Views::parkedRow);
+    }
+
+    public Optional<ParkedRow> parkedRow(long id) throws SQLException {
+        return list(PARKED_COLUMNS + " WHERE id = ?", id, Views::parkedRow).stream().findFirst();
+    }
+
+    /** Up to {@code limit} recorded actions before the id {@code before} (0: from the latest), latest first. */
+    public List<OperatorAction> operatorActions(long before, int limit) throws SQLException {
+        return list("SELECT id, at, who, action, target_kind, target_id, affected, reason FROM operator_actions"
+                + " WHERE ? = 0 OR id < ? ORDER BY id DESC FETCH FIRST " + limit + " ROWS ONLY", before,
+                rs -> new OperatorAction(rs.getLong("id"), instant(rs, "at"), rs.getString("who"),
+                        rs.getString("action"), rs.getString("target_kind"), rs.getString("target_id"),
+                        rs.getInt("affected"), rs.getString("reason")));
+    }
+
+    private static ParkedRow parkedRow(ResultSet rs) throws SQLException {
+        return new ParkedRow(rs.getLong("id"), rs.getString("message_id"), rs.getString("destination"),
+                rs.getString("type"), rs.getString("sku"), rs.getInt("attempts"), rs.getString("error"),
+                instant(rs, "parked_at"), instant(rs, "occurred_at"), rs.getString("payload"));
+    }
+
+    private static String instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime at = rs.getObject(column, OffsetDateTime.class);
+        return at == null ? null : at.toInstant().toString();
+    }
+
+    /** The rows of a query whose every {@code ?} is this number. */
+    private <T> List<T> list(String sql, long param, RowMapper<T> mapper) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 1; i <= sql.chars().filter(ch -> ch == '?').count(); i++) {
+                st.setLong(i, param);
+            }
+            List<T> result = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    result.add(mapper.map(rs));
+                }
+            } finally {
+                c.rollback();
+            }
+            return result;
         }
     }
 

@@ -303,6 +303,68 @@ class WebPageEndToEndTest {
         }
     }
 
+    @Test
+    void an_operator_replays_a_dead_letter_and_discards_another_with_a_reason_from_the_page() throws Exception {
+        // a change sent before its batch existed, and a message that is not JSON: two dead letters
+        try (RedisClient redis = RedisClient.create(URI.create(redisServer.url()))) {
+            redis.xadd("change_batch_quantity", XAddParams.xAddParams(),
+                    Map.of("data", "{\"id\": \"late-1\", \"batchref\": \"b-late\", \"qty\": 5}"));
+            redis.xadd("change_batch_quantity", XAddParams.xAddParams(), Map.of("data", "not json"));
+        }
+        waitUpTo(15).until(() -> service.get("/dead-letters", TOKEN).body().contains("Unknown batch b-late"));
+        assertThat(service.post("/add_batch", "{\"ref\": \"b-late\", \"sku\": \"LAMP\", \"qty\": 10, \"eta\": null}",
+                TOKEN).status()).isEqualTo(201);
+        browser.get("http://127.0.0.1:" + service.port() + "/");
+        browser.executeScript("sessionStorage.setItem('allocation.apiToken', arguments[0])", TOKEN);
+        browser.navigate().refresh();
+        waitUpTo(15).untilAsserted(() -> {
+            assertThat(browser.findElements(By.cssSelector("#dead-letters .problem-item"))).hasSize(2);
+            assertThat(text("#dead-letters")).contains("Unknown batch b-late", "not valid JSON", "from stream", "ago");
+            assertThat(text("#parked")).contains("None.");
+        });
+
+        WebElement late = browser.findElements(By.cssSelector("#dead-letters .problem-item")).stream()
+                .filter(item -> item.getText().contains("b-late")).findFirst().orElseThrow();
+        String lateId = late.getDomAttribute("data-id");
+        late.findElement(By.xpath(".//button[text()='Show']")).click();
+        waitUpTo(5).untilAsserted(() -> assertThat(text("#problem-detail")).contains("Dead letter " + lateId,
+                "\"id\": \"late-1\"", "Unknown batch b-late"));
+        late.findElement(By.xpath(".//button[text()='Replay']")).click();
+        waitUpTo(15).untilAsserted(() -> {
+            assertThat(text("#banner")).contains("Dead letter " + lateId + " replayed");
+            assertThat(browser.findElements(By.cssSelector("#dead-letters .problem-item"))).hasSize(1);
+            assertThat(text("#operator-actions")).contains("api-token replay dead letter " + lateId)
+                    .containsPattern("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} · api-token replay");   // ISO, as the API
+            assertThat(service.get("/products/LAMP/stock", TOKEN).body()).contains("\"purchased\":5");
+        });
+        find("#dead-letters .problem-item button.secondary").click();
+        waitUpTo(5).untilAsserted(() -> assertThat(text("#problem-detail")).contains("not json"));
+        browser.executeScript("document.getElementById('problems').scrollIntoView()");
+        screenshot("07-dead-letters-with-a-replay");
+
+        // a discard asks for the reason, and records it
+        find("#dead-letters .problem-item button.danger").click();
+        browser.switchTo().alert().sendKeys("junk from a test tool");
+        browser.switchTo().alert().accept();
+        waitUpTo(10).untilAsserted(() -> {
+            assertThat(text("#dead-letters")).contains("None.");
+            assertThat(text("#operator-actions")).contains("api-token discard dead letter", "junk from a test tool");
+            assertThat(find("#problem-detail").isDisplayed()).as("what is gone is no longer shown").isFalse();
+        });
+        assertThat(service.get("/operator-actions", TOKEN).body()).contains("\"who\":\"api-token\"",
+                "\"reason\":\"junk from a test tool\"");
+
+        // at 420 px the section fits the screen
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(420, 1400));
+        browser.executeScript("document.getElementById('problems').scrollIntoView()");
+        screenshot("08-problems-phone-420px");
+        assertThat((Long) browser.executeScript("return document.documentElement.scrollWidth"))
+                .as("no sideways scrolling; wider than the screen: %s", browser.executeScript(
+                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 420)"
+                                + ".map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"))
+                .isLessThanOrEqualTo(420L);
+    }
+
     private static int count(String text, String what) {
         return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }

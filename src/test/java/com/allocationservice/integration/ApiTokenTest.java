@@ -73,7 +73,19 @@ class ApiTokenTest {
             Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)),
             Map.entry("GET /static/{file}", new Example("/static/app.js", null, 200)),
             Map.entry("GET /status", new Example("/status", null, 200, Scope.READ)),
-            Map.entry("GET /", new Example("/", null, 200)));
+            Map.entry("GET /", new Example("/", null, 200)),
+            // without Redis (this service has none) the dead letters answer 503; the scope is checked first
+            Map.entry("GET /dead-letters", new Example("/dead-letters", null, 503, Scope.OPERATE)),
+            Map.entry("GET /dead-letters/{id}", new Example("/dead-letters/1-0", null, 503, Scope.OPERATE)),
+            Map.entry("POST /dead-letters/replay", new Example("/dead-letters/replay", null, 503, Scope.OPERATE)),
+            Map.entry("POST /dead-letters/{id}/replay", new Example("/dead-letters/1-0/replay", null, 503, Scope.OPERATE)),
+            Map.entry("POST /dead-letters/{id}/discard", new Example("/dead-letters/1-0/discard", "{\"reason\": \"x\"}", 503, Scope.OPERATE)),
+            Map.entry("GET /parked", new Example("/parked", null, 200, Scope.OPERATE)),
+            Map.entry("GET /parked/{id}", new Example("/parked/999", null, 404, Scope.OPERATE)),
+            Map.entry("POST /parked/replay", new Example("/parked/replay", null, 200, Scope.OPERATE)),
+            Map.entry("POST /parked/{id}/replay", new Example("/parked/999/replay", null, 404, Scope.OPERATE)),
+            Map.entry("POST /parked/{id}/discard", new Example("/parked/999/discard", "{\"reason\": \"x\"}", 404, Scope.OPERATE)),
+            Map.entry("GET /operator-actions", new Example("/operator-actions", null, 200, Scope.OPERATE)));
 
     /** The operators' page and its files: they hold no data, and ask for the token themselves. */
     private static final List<String> PAGE_PATHS = List.of("/", "/static/app.js", "/static/style.css");
@@ -190,7 +202,7 @@ class ApiTokenTest {
 
         assertThat(served.statusCode()).as("%s with only %s: %s", route, example.scope(), served.body())
                 .isEqualTo(example.status());
-        if (example.body() != null) {
+        if (example.body() != null && example.status() < 300) {
             assertThat(secured.snapshot()).as("the same %s with its scope changes something", route).isNotEqualTo(before);
         }
         HttpResponse<String> single = send(secured, method, example.path(), example.body(), "Bearer " + TOKEN);
@@ -220,7 +232,9 @@ class ApiTokenTest {
         Example example = example(route);
         if (route.startsWith("GET ")) {
             String token = example.scope() == null ? null : "Bearer " + ONLY.get(example.scope());
-            assertThat(head(example.path(), token)).as(route).isEqualTo(example.status());
+            // Javalin answers a HEAD without running the GET route's handler: only a success is the same
+            int status = head(example.path(), token);
+            assertThat(status).as(route).isEqualTo(example.status() < 300 ? example.status() : 200);
             if (example.scope() != null) {
                 assertThat(head(example.path(), "Bearer " + ALL_BUT.get(example.scope()))).as(route).isEqualTo(403);
                 assertThat(head(example.path(), null)).as(route).isEqualTo(401);
@@ -232,7 +246,7 @@ class ApiTokenTest {
     @MethodSource("protectedRoutes")
     void the_scheme_name_is_case_insensitive(String route) {
         Example example = example(route);
-        if (example.body() == null) {
+        if (route.startsWith("GET ")) {
             HttpResponse<String> response = send(secured, "GET", example.path(), null, "bearer " + TOKEN);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(example.status());
         }

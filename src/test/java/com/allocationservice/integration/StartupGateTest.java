@@ -7,6 +7,7 @@ import com.allocationservice.bootstrap.Bootstrap;
 import com.allocationservice.entrypoints.HttpApi;
 import com.allocationservice.entrypoints.RequestObserver;
 import com.allocationservice.support.TestDatabase;
+import com.allocationservice.service.OperatorActions;
 import com.allocationservice.views.Views;
 import io.javalin.Javalin;
 import java.net.URI;
@@ -38,7 +39,8 @@ class StartupGateTest {
     void start() {
         db = TestDatabase.create(TestDatabase.Kind.H2);
         app = HttpApi.create(new HttpApi.Dependencies(Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource())),
-                new Views(db.dataSource()), () -> "", Map::of, migrated, Optional.empty(), RequestObserver.NONE))
+                new Views(db.dataSource()), () -> "", Map::of, migrated, Optional.empty(), RequestObserver.NONE,
+                OperatorActions.UNAVAILABLE, Optional.empty()))
                 .start(0);
     }
 

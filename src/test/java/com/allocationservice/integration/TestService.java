@@ -157,7 +157,9 @@ final class TestService implements AutoCloseable {
                     "SELECT 'batch', reference || '/' || sku || '/' || purchased_quantity || '/' || allocated_quantity,"
                             + " COALESCE(CAST(eta AS VARCHAR), '-') FROM batches ORDER BY reference",
                     "SELECT 'line', orderid || '/' || sku || '/' || qty, COALESCE(batchref, '-') || '/' || placed_version"
-                            + " FROM order_lines ORDER BY orderid, sku")) {
+                            + " FROM order_lines ORDER BY orderid, sku",
+                    "SELECT 'operator action', who || '/' || action || '/' || target_kind,"
+                            + " COALESCE(target_id, '-') || '/' || affected FROM operator_actions ORDER BY id")) {
                 try (ResultSet rs = c.createStatement().executeQuery(sql)) {
                     while (rs.next()) {
                         rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
