@@ -119,17 +119,15 @@ public final class Database {
      * differences are placeholders: a generated column's STORED, {@code stored}, the outbox's partial
      * index of retried rows, {@code retryingIndex}, which H2 cannot have, and the type of text of 255
      * characters, {@code text}: H2 counts an emoji as two; the index of backordered lines,
-     * {@code backorderedIndex}, and of warehouse stock, {@code warehouseIndex}, both partial on PostgreSQL).
+     * {@code backorderedIndex}, partial on PostgreSQL).
      */
     public static void migrate(HikariDataSource dataSource) {
         boolean postgres = dataSource.getJdbcUrl().startsWith("jdbc:postgresql:");
         Map<String, String> placeholders = postgres
                 ? Map.of("stored", "STORED", "retryingIndex", "(destination, sku, id) WHERE attempts > 0",
-                        "text", "VARCHAR(255)", "backorderedIndex", "(sku, qty) WHERE batchref IS NULL",
-                        "warehouseIndex", "(sku, purchased_quantity, allocated_quantity) WHERE eta IS NULL")
+                        "text", "VARCHAR(255)", "backorderedIndex", "(sku, qty) WHERE batchref IS NULL")
                 : Map.of("stored", "", "retryingIndex", "(attempts, destination, sku, id)", "text", "VARCHAR(510)",
-                        "backorderedIndex", "(batchref, sku, qty)",
-                        "warehouseIndex", "(eta, sku, purchased_quantity, allocated_quantity)");
+                        "backorderedIndex", "(batchref, sku, qty)");
         Optional<Path> directory = h2Directory(dataSource.getJdbcUrl());
         directory.ifPresent(Database::requireWritable);
         try {
