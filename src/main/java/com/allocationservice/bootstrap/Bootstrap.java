@@ -35,8 +35,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,8 +82,8 @@ public final class Bootstrap {
      * the background workers (message consumers, outbox relay) in reverse order of start, then closes
      * the pool.
      */
-    public record Service(Javalin http, MessageBus bus, HikariDataSource dataSource, List<AutoCloseable> workers)
-            implements AutoCloseable {
+    public record Service(Javalin http, MessageBus bus, HikariDataSource dataSource, List<AutoCloseable> workers,
+            StatusHistory history) implements AutoCloseable {
         public int port() {
             return http.port();
         }
@@ -105,6 +108,11 @@ public final class Bootstrap {
      * wait for it, and the relay and consumer start only after it.
      */
     public static Service start(Settings settings) {
+        return start(settings, Clock.systemUTC());
+    }
+
+    /** The same, the charts' samples timed by {@code clock} (tests advance it and call {@link StatusHistory#sample}). */
+    public static Service start(Settings settings, Clock clock) {
         TokensFile tokensFile = settings.apiTokensFile().map(file -> new TokensFile(file, settings.apiToken())).orElse(null);
         HikariDataSource dataSource = Database.pool(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                 settings.dbPoolSize(), settings.timeouts(), settings.dbMinFreeBytes());
@@ -150,8 +158,11 @@ public final class Bootstrap {
             // the status's and the dead letters' client, closed with the workers
             Optional<UnifiedJedis> redis = settings.redisUrl().map(url -> RedisClients.create(url, settings.timeouts()));
             redis.ifPresent(workers::add);
-            Supplier<Map<String, Object>> status = new OperatorStatus(views, redis.orElse(null),
+            OperatorStatus operatorStatus = new OperatorStatus(views, redis.orElse(null),
                     publisher == null || publisher.minReplicas() == 0 ? null : publisher);
+            Supplier<Map<String, Object>> status = operatorStatus;
+            StatusHistory history = new StatusHistory(clock, settings.chartInterval(), instanceName(),
+                    operatorStatus::withStreamLag);
             Optional<Supplier<ApiTokens>> tokens = Optional.empty();
             if (tokensFile != null) {
                 workers.add(tokensFile.watch(Duration.ofSeconds(1)));
@@ -162,11 +173,12 @@ public final class Bootstrap {
                         settings.apiToken().get())));
                 tokens = Optional.of(() -> only);
             }
-            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, migrated, tokens,
-                    requestObserver(settings, meters), new JdbcOperatorActions(dataSource), redis),
+            http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, history::json, migrated,
+                    tokens, requestObserver(settings, meters).andThen(history), new JdbcOperatorActions(dataSource), redis),
                     settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
+            workers.add(history.start());
             if (relay != null) {
                 workers.add(relay.start());
                 meter(meters, relay);
@@ -174,7 +186,7 @@ public final class Bootstrap {
             if (settings.redisUrl().isPresent() && settings.consumerEnabled()) {
                 workers.add(startConsumer(bus, settings, meters));
             }
-            return new Service(http, bus, dataSource, List.copyOf(workers));
+            return new Service(http, bus, dataSource, List.copyOf(workers), history);
         } catch (RuntimeException e) {
             RuntimeException failure = e instanceof CompletionException && e.getCause() instanceof RuntimeException cause
                     ? cause : e;
@@ -230,6 +242,20 @@ public final class Bootstrap {
         return Stream.iterate(failure, t -> t != null, Throwable::getCause).anyMatch(t ->
                 t instanceof SQLTransientConnectionException
                         || t instanceof SQLException e && e.getSQLState() != null && e.getSQLState().startsWith("08"));
+    }
+
+    /**
+     * This instance as the charts name it: the host's name and the process id (several instances
+     * behind a balancer each keep their own samples).
+     */
+    private static String instanceName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("localhost");
+        }
+        return host + " (pid " + ProcessHandle.current().pid() + ")";
     }
 
     /** The status with the tokens file's: a file refused while running is shown there until it is fixed. */

@@ -31,14 +31,19 @@ final class ApiDocs {
     }
 
     static ApiDocs load() {
+        return new ApiDocs(bytes("openapi.json"), bytes("docs/index.html"),
+                SWAGGER_UI + webjarVersion("org.webjars", "swagger-ui") + "/");
+    }
+
+    /** The version of a WebJar on the class path, as its pom.properties says (the pom names it once). */
+    static String webjarVersion(String group, String artifact) {
         Properties webjar = new Properties();
-        try (InputStream in = stream("META-INF/maven/org.webjars/swagger-ui/pom.properties")) {
+        try (InputStream in = stream("META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
             webjar.load(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ApiDocs(bytes("openapi.json"), bytes("docs/index.html"),
-                SWAGGER_UI + webjar.getProperty("version") + "/");
+        return webjar.getProperty("version");
     }
 
     void document(Context ctx) {

@@ -46,24 +46,38 @@ public final class HttpApi {
      * With {@code tokens} (asked for the current set on each request, so it may change while running),
      * every request but the open routes' must carry {@code Authorization: Bearer <token>} with a known
      * token, or is answered 401 before anything else runs; a known token without the route's
-     * {@link Scope} is answered 403. {@code status} answers {@code GET /status}; {@code observer} is
+     * {@link Scope} is answered 403. {@code status} answers {@code GET /status}, {@code history}
+     * {@code GET /status/history} (this instance's samples for the page's charts); {@code observer} is
      * told of every answered request (its route, status, duration and the token's name).
      * {@code operatorActions} replays and discards parked rows and records every such action;
      * {@code redis}, when configured, holds the dead letters.
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
-            Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
+            Supplier<Map<String, Object>> status, Supplier<Map<String, Object>> history, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
             RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis) {
 
         /**
          * For tests: always ready, no token, no observer, no metrics, no Redis; the status says whether
-         * the database answers; operators' actions are refused (503).
+         * the database answers; the history holds no sample; operators' actions are refused (503).
          */
         public static Dependencies of(MessageBus bus, Views views) {
             return new Dependencies(bus, views, () -> "", () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
+                    HttpApi::noHistory,
                     CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE,
                     OperatorActions.UNAVAILABLE, Optional.empty());
         }
+    }
+
+    private static Map<String, Object> noHistory() {
+        Map<String, Object> none = new java.util.LinkedHashMap<>();
+        none.put("instance", "test");
+        none.put("interval_seconds", 10);
+        none.put("capacity", 0);
+        for (String series : java.util.List.of("time", "allocations_per_second", "out_of_stock_per_second",
+                "allocate_p50_ms", "allocate_p99_ms", "outbox_backlog", "outbox_parked", "stream_lag", "dead_letters")) {
+            none.put(series, java.util.List.of());
+        }
+        return none;
     }
 
     /** The request attribute holding the {@link ApiTokens.Token} the request carried. */
@@ -85,7 +99,7 @@ public final class HttpApi {
             filters(config.routes, app.tokens(), app.storageReady(), built::get);
             CommandRoutes.add(config.routes, app.bus());
             ReadRoutes.add(config.routes, app.views());
-            OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status());
+            OperatorRoutes.add(config.routes, app.views(), app.metrics(), app.status(), app.history());
             ProblemRoutes.add(config.routes, app.views(), app.operatorActions(), app.redis());
             ErrorMapping.add(config.routes);
         });

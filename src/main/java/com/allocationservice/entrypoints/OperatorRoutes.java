@@ -18,13 +18,15 @@ final class OperatorRoutes {
     private final Views views;
     private final String page = new String(ApiDocs.bytes("web/index.html"), StandardCharsets.UTF_8);
     private final Map<String, byte[]> pageFiles = Map.of("app.js", ApiDocs.bytes("web/app.js"),
-            "style.css", ApiDocs.bytes("web/style.css"));
+            "style.css", ApiDocs.bytes("web/style.css"),
+            "uPlot.iife.min.js", uPlot("uPlot.iife.min.js"), "uPlot.min.css", uPlot("uPlot.min.css"));
 
     private OperatorRoutes(Views views) {
         this.views = views;
     }
 
-    static void add(RoutesConfig routes, Views views, Supplier<String> metrics, Supplier<Map<String, Object>> status) {
+    static void add(RoutesConfig routes, Views views, Supplier<String> metrics, Supplier<Map<String, Object>> status,
+            Supplier<Map<String, Object>> history) {
         OperatorRoutes operator = new OperatorRoutes(views);
         ApiDocs docs = ApiDocs.load();
         // liveness: the process answers (no I/O); readiness (and /health): the database answers
@@ -33,11 +35,18 @@ final class OperatorRoutes {
         routes.get("/health", operator::ready, OPEN);
         routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.get()), OPEN);
         routes.get("/status", ctx -> json(ctx, 200, status.get()), Scope.READ);
+        routes.get("/status/history", ctx -> json(ctx, 200, history.get()), Scope.READ);
         routes.get("/openapi.json", docs::document, OPEN);
         routes.get("/docs", docs::page, OPEN);
         routes.get("/docs/{asset}", docs::asset, OPEN);
         routes.get("/", operator::page, OPEN);
         routes.get("/static/{file}", operator::pageFile, OPEN);
+    }
+
+    /** A file of the charts' library, uPlot, from its WebJar. */
+    private static byte[] uPlot(String file) {
+        return ApiDocs.bytes("META-INF/resources/webjars/uplot/" + ApiDocs.webjarVersion("org.webjars.npm", "uplot")
+                + "/dist/" + file);
     }
 
     private void ready(Context ctx) {
@@ -53,7 +62,7 @@ final class OperatorRoutes {
     }
 
     /**
-     * The page's two files, read once: Javalin's static files would mount the whole jar as a file
+     * The page's files (its own two, and the charts' library), read once: Javalin's static files would mount the whole jar as a file
      * system at start-up (a good part of a cold start) to serve them.
      */
     private void pageFile(Context ctx) {

@@ -39,7 +39,7 @@ class StartupGateTest {
     void start() {
         db = TestDatabase.create(TestDatabase.Kind.H2);
         app = HttpApi.create(new HttpApi.Dependencies(Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource())),
-                new Views(db.dataSource()), () -> "", Map::of, migrated, Optional.empty(), RequestObserver.NONE,
+                new Views(db.dataSource()), () -> "", Map::of, Map::of, migrated, Optional.empty(), RequestObserver.NONE,
                 OperatorActions.UNAVAILABLE, Optional.empty()))
                 .start(0);
     }
