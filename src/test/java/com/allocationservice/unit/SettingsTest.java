@@ -180,6 +180,15 @@ class SettingsTest {
     }
 
     @Test
+    void the_charts_sample_every_ten_seconds_unless_told_otherwise_from_one_second_to_an_hour() {
+        assertThat(Settings.defaults().chartInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Settings.fromEnvironment(Map.of("ALLOCATION_CHART_INTERVAL_SECONDS", "1")).chartInterval())
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> Settings.fromEnvironment(Map.of("ALLOCATION_CHART_INTERVAL_SECONDS", "0")))
+                .hasMessageContaining("ALLOCATION_CHART_INTERVAL_SECONDS must be a whole number from 1 to 3600, was '0'");
+    }
+
+    @Test
     void a_socket_timeout_not_above_the_statement_timeout_is_rejected() {
         assertThatThrownBy(() -> Settings.fromEnvironment(Map.of(
                 "ALLOCATION_DB_SOCKET_TIMEOUT_MS", "2000", "ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "2000")))
@@ -536,7 +545,7 @@ class SettingsTest {
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
                 + "outboxMaxAttempts=10, apiToken=***, apiTokensFile=, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
-                + "dbMinFreeMb=auto, readDbUrl=]");
+                + "dbMinFreeMb=auto, readDbUrl=, chartIntervalSeconds=10]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 
