@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,11 +53,21 @@ final class TestService implements AutoCloseable {
 
     /** The same, with settings that depend on the test database (a second URL to it, its URL through a proxy). */
     static TestService start(TestDatabase.Kind kind, Function<TestDatabase, Map<String, String>> settings) {
+        return start(kind, settings, Clock.systemUTC());
+    }
+
+    /** The same, the charts' samples timed by {@code clock}. */
+    static TestService start(TestDatabase.Kind kind, Map<String, String> settings, Clock clock) {
+        return start(kind, db -> settings, clock);
+    }
+
+    private static TestService start(TestDatabase.Kind kind, Function<TestDatabase, Map<String, String>> settings,
+            Clock clock) {
         TestDatabase db = TestDatabase.create(kind, 2);
         try {
             Map<String, String> env = new HashMap<>(environment(db));
             env.putAll(settings.apply(db));
-            return new TestService(db, Bootstrap.start(Settings.fromEnvironment(env)));
+            return new TestService(db, Bootstrap.start(Settings.fromEnvironment(env), clock));
         } catch (RuntimeException e) {
             db.close();
             throw e;

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.allocationservice.bootstrap.StatusHistory;
-import java.time.Clock;
+import com.allocationservice.support.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,31 +19,7 @@ class StatusHistoryTest {
 
     private static final Instant START = Instant.parse("2026-12-06T10:00:00Z");
 
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-        private Instant now = START;
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final TestClock clock = new TestClock();
+    private final TestClock clock = new TestClock(START);
     private final AtomicReference<Supplier<Map<String, Object>>> figures = new AtomicReference<>(Map::of);
     private final StatusHistory history = new StatusHistory(clock, Duration.ofSeconds(10), "host-a (pid 1)",
             () -> figures.get().get());
