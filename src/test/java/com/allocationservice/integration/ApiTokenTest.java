@@ -73,6 +73,7 @@ class ApiTokenTest {
             Map.entry("GET /docs/{asset}", new Example("/docs/swagger-ui.css", null, 200)),
             Map.entry("GET /static/{file}", new Example("/static/app.js", null, 200)),
             Map.entry("GET /status", new Example("/status", null, 200, Scope.READ)),
+            Map.entry("GET /status/history", new Example("/status/history", null, 200, Scope.READ)),
             Map.entry("GET /", new Example("/", null, 200)),
             // without Redis (this service has none) the dead letters answer 503; the scope is checked first
             Map.entry("GET /dead-letters", new Example("/dead-letters", null, 503, Scope.OPERATE)),
@@ -88,7 +89,8 @@ class ApiTokenTest {
             Map.entry("GET /operator-actions", new Example("/operator-actions", null, 200, Scope.OPERATE)));
 
     /** The operators' page and its files: they hold no data, and ask for the token themselves. */
-    private static final List<String> PAGE_PATHS = List.of("/", "/static/app.js", "/static/style.css");
+    private static final List<String> PAGE_PATHS = List.of("/", "/static/app.js", "/static/style.css",
+            "/static/uPlot.iife.min.js", "/static/uPlot.min.css");
 
     /** Headers that must not let a request through: absent, malformed, or carrying a wrong token. */
     private static final List<String> REFUSED_HEADERS = List.of(
