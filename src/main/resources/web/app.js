@@ -654,12 +654,13 @@ async function refreshNow() {
   await Promise.all([refreshSku(), refreshOrder(true), refreshStatus()]);
 }
 
+/** Runs work now, then every ms (a number, or a function asked each round) while the tab is visible. */
 function every(ms, work) {
   const round = async () => {
     try {
       if (!document.hidden) await work();
     } finally {
-      setTimeout(round, ms);
+      setTimeout(round, typeof ms === 'function' ? ms() : ms);
     }
   };
   round();
@@ -883,4 +884,83 @@ document.addEventListener('DOMContentLoaded', () => {
     $(id).addEventListener('click', () => $('problems').scrollIntoView({ behavior: 'smooth' }));
   }
   every(PROBLEMS_MS, refreshProblems);
+});
+
+// ---- live charts
+// This instance's last hour (GET /status/history: one sample every ALLOCATION_CHART_INTERVAL_SECONDS, the
+// figures read by the service's own sampler, never by this request), drawn by uPlot (served from the
+// jar). Asked for once per sampling interval; a null value is a gap in its line.
+
+const CHARTS = [
+  { id: 'chart-allocations', series: [
+    { key: 'allocations_per_second', label: 'allocated /s', stroke: '#2f6fdf' },
+    { key: 'out_of_stock_per_second', label: 'out of stock /s', stroke: '#c62f2f' }] },
+  { id: 'chart-latency', series: [
+    { key: 'allocate_p50_ms', label: 'p50 ms', stroke: '#1f8a52' },
+    { key: 'allocate_p99_ms', label: 'p99 ms', stroke: '#b26a00' }] },
+  { id: 'chart-outbox', series: [
+    { key: 'outbox_backlog', label: 'backlog', stroke: '#2357c6' },
+    { key: 'outbox_parked', label: 'parked', stroke: '#c62f2f' }] },
+  { id: 'chart-stream', series: [
+    { key: 'stream_lag', label: 'stream lag', stroke: '#2357c6' },
+    { key: 'dead_letters', label: 'dead letters', stroke: '#b26a00' }] },
+];
+const CHART_HEIGHT = 150;
+const charts = { pollMs: 2000, plots: new Map() }; // plots: chart id -> its uPlot
+
+async function refreshCharts() {
+  let history;
+  try {
+    history = await api('GET', '/status/history');
+  } catch (e) {
+    $('charts-note').textContent = 'The charts cannot be read: ' + problemText(e);
+    $('charts-note').hidden = false;
+    return;
+  }
+  $('charts-note').hidden = true;
+  charts.pollMs = Math.min(Math.max(history.interval_seconds * 1000, 1000), 10000);
+  const samples = history.time.length;
+  $('charts-instance').textContent = 'this instance: ' + history.instance + ' · a sample every '
+    + history.interval_seconds + ' s · ' + samples + ' of ' + history.capacity;
+  for (const chart of CHARTS) drawChart(chart, history);
+}
+
+function drawChart(chart, history) {
+  const figure = $(chart.id);
+  figure.dataset.samples = String(history.time.length);
+  const data = [history.time, ...chart.series.map((s) => history[s.key])];
+  figure.querySelector('.latest').textContent = history.time.length === 0 ? 'no sample yet'
+    : 'now: ' + chart.series.map((s) => s.label + ' ' + latest(history[s.key])).join(' · ');
+  const plot = charts.plots.get(chart.id);
+  if (plot) {
+    plot.setData(data);
+    return;
+  }
+  const box = figure.querySelector('.plot');
+  charts.plots.set(chart.id, new uPlot({
+    width: box.clientWidth,
+    height: CHART_HEIGHT,
+    legend: { live: false },
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
+    axes: [{ stroke: '#5d6779', size: 28 }, { stroke: '#5d6779', size: 46 }],
+    series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
+  }, data, box));
+}
+
+/** The last value of a series, '–' when it is a gap. */
+function latest(values) {
+  const value = values[values.length - 1];
+  return value === null || value === undefined ? '–' : fmt(value);
+}
+
+function resizeCharts() {
+  for (const chart of CHARTS) {
+    const plot = charts.plots.get(chart.id);
+    if (plot) plot.setSize({ width: $(chart.id).querySelector('.plot').clientWidth, height: CHART_HEIGHT });
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  window.addEventListener('resize', resizeCharts);
+  every(() => charts.pollMs, refreshCharts);
 });

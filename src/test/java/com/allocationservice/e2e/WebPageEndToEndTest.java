@@ -32,7 +32,8 @@ import redis.clients.jedis.params.XAddParams;
  * {@code chromium-driver}, driven by Selenium) against the jar, with an API token and Redis: it asks
  * for the token, adds batches (with an ISO date), shows an allocation made through the API without a
  * reload, changes a quantity into a backorder, cancels a line, and shows the dead letters; it opens on
- * the overview of all stock, the SKUs needing attention first; and it fits a phone's screen. Screenshots of each step go to {@code target/screenshots/}. Without Chromium the
+ * the overview of all stock, the SKUs needing attention first; it draws the instance's last hour live
+ * (sampled every second here); and it fits a phone's screen. Screenshots of each step go to {@code target/screenshots/}. Without Chromium the
  * test fails: CI installs it. The service's access log tells which requests the page made.
  */
 class WebPageEndToEndTest {
@@ -53,7 +54,8 @@ class WebPageEndToEndTest {
     void start() {
         redisServer = RedisTestServer.start();
         service = ServiceProcess.start(workDir, Map.of("ALLOCATION_API_TOKEN", TOKEN,
-                "ALLOCATION_REDIS_URL", redisServer.url(), "ALLOCATION_ACCESS_LOG", "true"));
+                "ALLOCATION_REDIS_URL", redisServer.url(), "ALLOCATION_ACCESS_LOG", "true",
+                "ALLOCATION_CHART_INTERVAL_SECONDS", "1"));
         browser = chromium();
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1000));
     }
@@ -252,6 +254,61 @@ class WebPageEndToEndTest {
         assertThat(browser.getCurrentUrl()).endsWith("#sku=LAMP");
     }
 
+    @Test
+    void the_page_draws_this_instances_last_hour_live_from_its_own_samples() throws Exception {
+        post("/add_batch", "{\"ref\": \"lamp-wh\", \"sku\": \"LAMP\", \"qty\": 30, \"eta\": null}");
+        browser.get("http://127.0.0.1:" + service.port() + "/");
+        browser.executeScript("sessionStorage.setItem('allocation.apiToken', arguments[0])", TOKEN);
+        browser.navigate().refresh();
+        waitUpTo(10).untilAsserted(() -> assertThat(text("#charts-instance"))
+                .contains("this instance: ", "(pid ", "a sample every 1 s"));
+
+        // allocations while the page watches, the last ten out of stock; two dead letters
+        for (int i = 1; i <= 40; i++) {
+            assertThat(service.post("/allocate", "{\"orderid\": \"order-" + i + "\", \"sku\": \"LAMP\", \"qty\": 1}",
+                    TOKEN).status()).isEqualTo(i <= 30 ? 202 : 409);
+        }
+        try (RedisClient redis = RedisClient.create(URI.create(redisServer.url()))) {
+            for (int i = 0; i < 2; i++) {
+                redis.xadd("change_batch_quantity.dead_letter", XAddParams.xAddParams(), Map.of("data", "x", "error", "y"));
+            }
+        }
+
+        List<String> charts = List.of("chart-allocations", "chart-latency", "chart-outbox", "chart-stream");
+        waitUpTo(15).untilAsserted(() -> {
+            for (String chart : charts) {
+                assertThat(browser.findElements(By.cssSelector("#" + chart + " canvas"))).as(chart).isNotEmpty();
+            }
+            assertThat(plotted("chart-allocations", 1, "v > 0")).as("allocations per second").isTrue();
+            assertThat(plotted("chart-allocations", 2, "v > 0")).as("out of stock per second").isTrue();
+            assertThat(plotted("chart-latency", 1, "v > 0")).as("p50").isTrue();
+            assertThat(plotted("chart-latency", 2, "v > 0")).as("p99").isTrue();
+            assertThat(plotted("chart-outbox", 1, "v !== null")).as("the outbox backlog, read").isTrue();
+            assertThat(plotted("chart-stream", 1, "v === 0")).as("the stream's lag, read: the consumer keeps up")
+                    .isTrue();
+            assertThat(plotted("chart-stream", 2, "v === 2")).as("the dead letters").isTrue();
+            assertThat(text("#chart-stream .latest")).contains("dead letters 2");
+        });
+        browser.executeScript("document.getElementById('charts').scrollIntoView()");
+        screenshot("10-charts");
+
+        // live: the next samples come without a reload
+        int samples = Integer.parseInt(find("#chart-allocations").getDomAttribute("data-samples"));
+        waitUpTo(5).untilAsserted(() -> assertThat(Integer.parseInt(
+                find("#chart-allocations").getDomAttribute("data-samples"))).isGreaterThan(samples));
+        // once per sampling interval (1 s here), not more
+        int asked = count(service.log(), "GET /status/history 200");
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
+                .until(() -> count(service.log(), "GET /status/history 200") <= asked + 4);
+        assertThat(service.log()).doesNotContain("GET /status/history 5");
+    }
+
+    /** Whether some value of the chart's series (1: the first line) satisfies the JavaScript test of v. */
+    private boolean plotted(String chart, int series, String test) {
+        return (Boolean) browser.executeScript("const plot = charts.plots.get(arguments[0]);"
+                + "return !!plot && plot.data[arguments[1]].some((v) => " + test + ");", chart, series);
+    }
+
     private void post(String path, String body) {
         int status = service.post(path, body, TOKEN).status();
         assertThat(status).as(path + " " + body).isIn(200, 201, 202);
@@ -280,6 +337,7 @@ class WebPageEndToEndTest {
             assertThat(text("#sku-card tr[data-order='order-2']")).contains("waiting for stock");
             assertThat(text("#order-card tr[data-sku='" + sku + "']")).contains("Allocated");
             assertThat(text("#overview-card tr[data-sku='" + sku + "']")).contains("backordered");
+            assertThat(browser.findElements(By.cssSelector("#chart-latency canvas"))).isNotEmpty();
         });
         screenshot("06-phone-420px");
         assertThat(browser.executeScript("return window.innerWidth")).isEqualTo(420L);
@@ -289,7 +347,7 @@ class WebPageEndToEndTest {
                                 + ".map(e => e.tagName + '.' + e.className + '#' + e.id).join(', ')"))
                 .isLessThanOrEqualTo(420L);
         assertThat(rowsOf("#overview-card tr[data-sku]", "data-sku")).containsExactly(sku);
-        for (String card : List.of("#overview-card", "#sku-card", "#order-card", "#add-batch-form")) {
+        for (String card : List.of("#overview-card", "#sku-card", "#order-card", "#add-batch-form", "#charts .card")) {
             @SuppressWarnings("unchecked")
             Map<String, Number> box = (Map<String, Number>) browser.executeScript(
                     "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
@@ -301,6 +359,8 @@ class WebPageEndToEndTest {
             assertThat(box.get("inner").doubleValue()).as(card + ": the rightmost of what it holds")
                     .isLessThanOrEqualTo(box.get("right").doubleValue());
         }
+        browser.executeScript("document.getElementById('charts').scrollIntoView()");
+        screenshot("10b-charts-phone-420px");
     }
 
     @Test
