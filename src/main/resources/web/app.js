@@ -943,7 +943,8 @@ function drawChart(chart, history) {
     legend: { live: false },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
     axes: [{ stroke: '#5d6779', size: 28 }, { stroke: '#5d6779', size: 46 }],
-    series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: false } }))],
+    // points too: a sample between two gaps (the only interval with a request) has no line to show it
+    series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 4 } }))],
   }, data, box));
 }
 

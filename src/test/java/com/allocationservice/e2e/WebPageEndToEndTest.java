@@ -351,8 +351,8 @@ class WebPageEndToEndTest {
             @SuppressWarnings("unchecked")
             Map<String, Number> box = (Map<String, Number>) browser.executeScript(
                     "const r = document.querySelector(arguments[0]).getBoundingClientRect();"
-                            + "return {left: r.left, right: r.right, inner: arguments[0] === '#sku-card'"
-                            + " ? Math.max(...[...document.querySelectorAll('#sku-card *')]"
+                            + "return {left: r.left, right: r.right, inner: ['#sku-card', '#charts .card'].includes(arguments[0])"
+                            + " ? Math.max(...[...document.querySelectorAll(arguments[0] + ' *')]"
                             + ".map(e => e.getBoundingClientRect().right)) : r.right};", card);
             assertThat(box.get("left").doubleValue()).as(card + " left edge").isGreaterThanOrEqualTo(0);
             assertThat(box.get("right").doubleValue()).as(card + " right edge").isLessThanOrEqualTo(420);
