@@ -174,7 +174,7 @@ public final class Bootstrap {
                 tokens = Optional.of(() -> only);
             }
             http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, history::json, migrated,
-                    tokens, requestObserver(settings, meters).andThen(history), new JdbcOperatorActions(dataSource), redis),
+                    tokens, requestObserver(settings, meters, history), new JdbcOperatorActions(dataSource), redis),
                     settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
@@ -268,12 +268,14 @@ public final class Bootstrap {
     }
 
     /**
-     * Request metrics (unless the system property {@code allocation.requestMetrics=false}: only the
-     * benchmark sets it, to measure their cost), then the access log when asked for.
+     * The charts' counts, then the request metrics (neither with the system property
+     * {@code allocation.requestMetrics=false}: only the benchmark sets it, to measure their cost), then
+     * the access log when asked for. The charts are told first, so that once a request shows in the
+     * metrics it is counted in the charts too.
      */
-    private static RequestObserver requestObserver(Settings settings, MeterRegistry meters) {
+    private static RequestObserver requestObserver(Settings settings, MeterRegistry meters, StatusHistory history) {
         RequestObserver observer = Boolean.parseBoolean(System.getProperty("allocation.requestMetrics", "true"))
-                ? new RequestMetrics(meters) : RequestObserver.NONE;
+                ? history.andThen(new RequestMetrics(meters)) : RequestObserver.NONE;
         if (settings.accessLog()) {
             AccessLog accessLog = new AccessLog();
             observer = observer == RequestObserver.NONE ? accessLog : observer.andThen(accessLog);
