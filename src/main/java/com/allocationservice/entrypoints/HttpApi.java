@@ -14,6 +14,8 @@ import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
 import io.javalin.security.RouteRole;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -69,13 +71,13 @@ public final class HttpApi {
     }
 
     private static Map<String, Object> noHistory() {
-        Map<String, Object> none = new java.util.LinkedHashMap<>();
+        Map<String, Object> none = new LinkedHashMap<>();
         none.put("instance", "test");
         none.put("interval_seconds", 10);
         none.put("capacity", 0);
-        for (String series : java.util.List.of("time", "allocations_per_second", "out_of_stock_per_second",
+        for (String series : List.of("time", "allocations_per_second", "out_of_stock_per_second",
                 "allocate_p50_ms", "allocate_p99_ms", "outbox_backlog", "outbox_parked", "stream_lag", "dead_letters")) {
-            none.put(series, java.util.List.of());
+            none.put(series, List.of());
         }
         return none;
     }
