@@ -18,4 +18,10 @@ FROM generate_series(0, :per_sku * :nskus - 1) n;
 INSERT INTO order_lines (orderid, sku, qty, batchref, placed_version)
 SELECT 'ov-backorder-' || i || '-' || k, 'OV-' || lpad(i::text, 6, '0'), 1000 + k, NULL, 1
 FROM generate_series(0, :nskus - 1, 100) i, generate_series(1, 3) k;
+-- the figures each product row carries (V16), which the service's commands keep and this seed bypassed
+UPDATE products SET
+    warehouse = COALESCE((SELECT SUM(b.purchased_quantity - b.allocated_quantity) FROM batches b
+                          WHERE b.sku = products.sku AND b.eta IS NULL), 0),
+    backordered = COALESCE((SELECT SUM(l.qty) FROM order_lines l
+                            WHERE l.sku = products.sku AND l.batchref IS NULL), 0);
 VACUUM ANALYZE;

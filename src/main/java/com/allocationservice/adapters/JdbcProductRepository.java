@@ -159,11 +159,22 @@ final class JdbcProductRepository implements ProductRepository {
         loadedNeeds.addAll(needs);
     }
 
-    /** The products to save, each with the version it was loaded at (null: new). */
-    Map<Product, Long> toSave() {
-        Map<Product, Long> products = new LinkedHashMap<>();
-        seen.values().stream().filter(Tracked::toSave)
-                .forEach(t -> products.put(t.product(), t.stored() == null ? null : t.stored().version()));
+    /**
+     * A product to save: the version it was loaded at (null: new), its warehouse stock now, and how
+     * much its backordered quantity changed since it was loaded (the product row's figures, V16).
+     */
+    record ToSave(Long loadedVersion, long warehouse, long backorderedChange) {
+    }
+
+    /** The products to save. */
+    Map<Product, ToSave> toSave() {
+        Map<Product, ToSave> products = new LinkedHashMap<>();
+        seen.values().stream().filter(Tracked::toSave).forEach(t -> {
+            ProductRows now = ProductRows.of(t.product());
+            ProductRows stored = t.stored() == null ? ProductRows.none(t.product().sku()) : t.stored();
+            products.put(t.product(), new ToSave(t.stored() == null ? null : stored.version(), now.warehouse(),
+                    now.backordered() - stored.backordered()));
+        });
         return products;
     }
 

@@ -96,7 +96,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     @Override
     public Set<String> claimVersions() {
         try {
-            Map<Product, Long> toSave = products.toSave();
+            Map<Product, JdbcProductRepository.ToSave> toSave = products.toSave();
             Set<String> conflicted = toSave.isEmpty() ? Set.of() : ProductWrites.claim(connection(), toSave);
             claimed = toSave.keySet().stream().filter(p -> !conflicted.contains(p.sku())).toList();
             return conflicted;

@@ -45,6 +45,19 @@ record ProductRows(String sku, long version, Map<String, BatchRow> batches, Map<
         return new ProductRows(product.sku(), product.version(), batches, lines);
     }
 
+    /**
+     * Available on the batches without an ETA: exact from any load, which always holds every batch
+     * with stock (a batch without stock adds nothing).
+     */
+    long warehouse() {
+        return batches.values().stream().filter(b -> b.eta() == null).mapToLong(b -> b.purchased() - b.allocated()).sum();
+    }
+
+    /** The quantity of the lines loaded that wait for stock; lines not loaded do not change. */
+    long backordered() {
+        return lines.values().stream().filter(a -> a.batchref() == null).mapToLong(a -> a.line().qty()).sum();
+    }
+
     Product toProduct() {
         List<Batch> list = batches.values().stream().map(row -> new Batch(row.reference(), sku, row.purchased(),
                 row.eta(), row.allocated(), row.lastChange())).toList();

@@ -21,10 +21,12 @@ import java.util.function.Function;
  */
 final class ProductWrites {
 
-    private static final NamedSql UPDATE_VERSION = new NamedSql(
-            "UPDATE products SET version = :version WHERE sku = :sku AND version = :loaded_version");
-    private static final NamedSql INSERT_PRODUCT = new NamedSql(
-            "INSERT INTO products (sku, version) VALUES (:sku, :version) ON CONFLICT DO NOTHING");
+    /** The compare-and-set, which also keeps the product's stock figures for the overview (V16). */
+    private static final NamedSql UPDATE_VERSION = new NamedSql("UPDATE products SET version = :version, "
+            + "warehouse = :warehouse, backordered = backordered + :backordered_change "
+            + "WHERE sku = :sku AND version = :loaded_version");
+    private static final NamedSql INSERT_PRODUCT = new NamedSql("INSERT INTO products (sku, version, warehouse, "
+            + "backordered) VALUES (:sku, :version, :warehouse, :backordered_change) ON CONFLICT DO NOTHING");
     private static final NamedSql INSERT_BATCH = new NamedSql("INSERT INTO batches (reference, sku, "
             + "purchased_quantity, allocated_quantity, eta, last_change_major, last_change_minor) "
             + "VALUES (:reference, :sku, :purchased, :allocated, :eta, :change_major, :change_minor)");
@@ -43,21 +45,21 @@ final class ProductWrites {
     }
 
     /**
-     * Compare-and-set on the version of each product ({@code null}: new, inserted if no one else did).
+     * Compare-and-set on the version of each product (a new one is inserted if no one else did), which
+     * also writes its warehouse stock and adds the change to its backordered quantity.
      * Returns the SKUs another transaction changed first; the others stay locked until the transaction
      * ends.
      */
-    static Set<String> claim(Connection c, Map<Product, Long> loadedVersions) throws SQLException {
+    static Set<String> claim(Connection c, Map<Product, JdbcProductRepository.ToSave> toSave) throws SQLException {
         List<Product> updated = new ArrayList<>();
         List<Product> created = new ArrayList<>();
-        loadedVersions.forEach((product, loaded) -> (loaded == null ? created : updated).add(product));
+        toSave.forEach((product, save) -> (save.loadedVersion() == null ? created : updated).add(product));
         // a new product has no row the load could lock: in SKU order, two groups creating the same ones
         // wait for each other's inserts instead of deadlocking
         created.sort(Comparator.comparing(Product::sku));
         Set<String> conflicted = new HashSet<>();
-        conflicted.addAll(unchanged(c, UPDATE_VERSION, updated, p -> Map.of("sku", p.sku(), "version", p.version(),
-                "loaded_version", loadedVersions.get(p))));
-        conflicted.addAll(unchanged(c, INSERT_PRODUCT, created, p -> Map.of("sku", p.sku(), "version", p.version())));
+        conflicted.addAll(unchanged(c, UPDATE_VERSION, updated, p -> productValues(p, toSave.get(p))));
+        conflicted.addAll(unchanged(c, INSERT_PRODUCT, created, p -> productValues(p, toSave.get(p))));
         return conflicted;
     }
 
@@ -68,6 +70,18 @@ final class ProductWrites {
         batch(c, DELETE_LINE, changes.goneLines(), a -> Map.of("orderid", a.line().orderid(), "sku", a.line().sku()));
         insertLines(c, changes.newLines());
         batch(c, UPDATE_LINE, changes.changedLines(), ProductWrites::lineValues);
+    }
+
+    private static Map<String, Object> productValues(Product p, JdbcProductRepository.ToSave save) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("sku", p.sku());
+        values.put("version", p.version());
+        if (save.loadedVersion() != null) {
+            values.put("loaded_version", save.loadedVersion()); // the compare-and-set's; a new product has none
+        }
+        values.put("warehouse", save.warehouse());
+        values.put("backordered_change", save.backorderedChange());
+        return values;
     }
 
     private static Map<String, Object> batchValues(BatchRow row) {

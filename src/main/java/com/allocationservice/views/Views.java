@@ -177,11 +177,10 @@ public final class Views {
      * {@code below} in the warehouse (nothing at all, whatever {@code below}). The page is found first by
      * its SKUs, and only its rows' figures are then read (see {@link #figures}):
      * <ul>
-     * <li>the SKUs that need attention, in their order, from one pass over the warehouse batches (one
-     * row each) and the backordered lines, read through their own index (see
-     * V12__backordered_lines.sql), so allocated lines, however many, are never read;</li>
+     * <li>the SKUs that need attention, in their order, by walking their index from the cursor (the
+     * figures each product row carries, V16__products_stock_figures.sql);</li>
      * <li>the others, and every page by SKU, by walking the products' primary key from the cursor, each
-     * SKU checked by index look-ups, until the page is full.</li>
+     * SKU checked on its row, until the page is full.</li>
      * </ul>
      */
     public OverviewPage products(OverviewFilter filter, OverviewSort sort, long below, OverviewKey after, int limit)
@@ -214,26 +213,20 @@ public final class Views {
         }
     }
 
-    /** The condition on products {@code p} of needing attention; binds the threshold once. */
-    private static final String NEEDS_ATTENTION = """
-            (EXISTS (SELECT 1 FROM order_lines l WHERE l.sku = p.sku AND l.batchref IS NULL)
-             OR COALESCE((SELECT SUM(b.purchased_quantity - b.allocated_quantity) FROM batches b
-                          WHERE b.sku = p.sku AND b.eta IS NULL), 0) < ?)""";
+    /**
+     * The condition on products {@code p} of needing attention, from the figures each product row
+     * carries (V16); binds the threshold once. As a row comparison it bounds a walk of the index
+     * (minus_backordered, warehouse, sku): minus_backordered is never positive, so it holds exactly for
+     * the SKUs with backorders (below 0) and those with less than the threshold in the warehouse.
+     */
+    private static final String NEEDS_ATTENTION = "(p.minus_backordered, p.warehouse) < (0, ?)";
 
-    /** The keys of the SKUs needing attention after {@code after}, in their order. */
+    /** The keys of the SKUs needing attention after {@code after}, in their order: one walk of their index. */
     private static List<OverviewKey> needingAttention(Connection c, long threshold, OverviewKey after, int limit)
             throws SQLException {
-        String sql = """
-                SELECT sku, k_bo, k_wh FROM (
-                  SELECT p.sku, -COALESCE(o.qty, 0) AS k_bo, COALESCE(w.available, 0) AS k_wh, o.qty AS backordered
-                  FROM products p
-                  LEFT JOIN (SELECT sku, SUM(purchased_quantity - allocated_quantity) AS available
-                             FROM batches WHERE eta IS NULL GROUP BY sku) w ON w.sku = p.sku
-                  LEFT JOIN (SELECT sku, SUM(qty) AS qty FROM order_lines WHERE batchref IS NULL GROUP BY sku) o
-                         ON o.sku = p.sku
-                ) t
-                WHERE (backordered IS NOT NULL OR k_wh < ?)""" + (after == null ? "" : " AND (k_bo, k_wh, sku) > (?, ?, ?)")
-                + " ORDER BY k_bo, k_wh, sku LIMIT ?";
+        String sql = "SELECT p.sku, p.minus_backordered, p.warehouse FROM products p WHERE " + NEEDS_ATTENTION
+                + (after == null ? "" : " AND (p.minus_backordered, p.warehouse, p.sku) > (?, ?, ?)")
+                + " ORDER BY p.minus_backordered, p.warehouse, p.sku LIMIT ?";
         try (PreparedStatement st = c.prepareStatement(sql)) {
             int i = 1;
             st.setLong(i++, threshold);
@@ -246,7 +239,7 @@ public final class Views {
             List<OverviewKey> keys = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    keys.add(new OverviewKey(0, rs.getLong("k_bo"), rs.getLong("k_wh"), rs.getString("sku")));
+                    keys.add(new OverviewKey(0, rs.getLong(2), rs.getLong(3), rs.getString(1)));
                 }
             }
             return keys;

@@ -178,6 +178,72 @@ class ProductsOverviewTest {
         throw new AssertionError("no " + sku + " in " + products);
     }
 
+    /**
+     * Each product row carries its warehouse stock and backordered quantity (V16), which the overview's
+     * order reads; the commands keep them, a group of many commands on a few products at once. After
+     * seeded random commands from several clients at once (batches with and without an ETA, shrinking
+     * and growing them, lines allocated, backordered by a shrink, placed and cancelled), each row's
+     * figures are exactly those of its batches and lines.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void the_figures_each_product_row_carries_stay_those_of_its_batches_and_lines(TestDatabase.Kind kind)
+            throws Exception {
+        long seed = System.nanoTime();
+        try (TestService api = TestService.start(kind);
+             var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int client = 0; client < 6; client++) {
+                long clientSeed = seed + client;
+                int id = client;
+                done.add(clients.submit(() -> randomCommands(api, new java.util.Random(clientSeed), id)));
+            }
+            for (var future : done) {
+                future.get();
+            }
+            try (var c = api.db().dataSource().getConnection();
+                 var rs = c.createStatement().executeQuery("""
+                         SELECT p.sku, p.warehouse, p.backordered,
+                                COALESCE((SELECT SUM(b.purchased_quantity - b.allocated_quantity) FROM batches b
+                                          WHERE b.sku = p.sku AND b.eta IS NULL), 0),
+                                COALESCE((SELECT SUM(l.qty) FROM order_lines l WHERE l.sku = p.sku AND l.batchref IS NULL), 0)
+                         FROM products p ORDER BY p.sku""")) {
+                int products = 0;
+                long backordered = 0;
+                while (rs.next()) {
+                    products++;
+                    backordered += rs.getLong(5);
+                    assertThat(List.of(rs.getLong(2), rs.getLong(3))).as("%s: warehouse and backordered (seed %d)",
+                            rs.getString(1), seed).containsExactly(rs.getLong(4), rs.getLong(5));
+                }
+                assertThat(products).as("seed %d", seed).isEqualTo(3);
+                assertThat(backordered).as("a shrink left some lines waiting for stock (seed %d)", seed).isPositive();
+            }
+        }
+    }
+
+    private static void randomCommands(TestService api, java.util.Random random, int client) {
+        List<String> skus = List.of("R1", "R2", "R3");
+        for (int i = 0; i < 60; i++) {
+            String sku = skus.get(random.nextInt(skus.size()));
+            int batch = random.nextInt(4);
+            String ref = sku + "-" + batch; // batches 0 and 1 in the warehouse, 2 and 3 on ships
+            String order = "o" + client + "-" + random.nextInt(15);
+            HttpResponse<String> response = switch (random.nextInt(5)) {
+                case 0 -> {
+                    Map<String, Object> body = new HashMap<>(Map.of("ref", ref, "sku", sku, "qty", 1 + random.nextInt(20)));
+                    body.put("eta", batch < 2 ? null : "2031-0" + batch + "-01");
+                    yield api.post("/add_batch", TestService.body(body));
+                }
+                case 1 -> api.post("/change_batch_quantity", TestService.body(Map.of("ref", ref, "qty", random.nextInt(25))));
+                case 2 -> api.post("/deallocate", TestService.body(Map.of("orderid", order, "sku", sku)));
+                default -> api.post("/allocate", TestService.body(Map.of("orderid", order, "sku", sku,
+                        "qty", 1 + random.nextInt(8))));
+            };
+            assertThat(response.statusCode()).as(response.body()).isLessThan(500);
+        }
+    }
+
     private static void batch(TestService api, String ref, String sku, int qty, String eta) {
         Map<String, Object> body = new HashMap<>(Map.of("ref", ref, "sku", sku, "qty", qty));
         body.put("eta", eta);
