@@ -13,6 +13,7 @@ import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
 import io.javalin.security.RouteRole;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -49,11 +50,13 @@ public final class HttpApi {
      * {@link Scope} is answered 403. {@code status} answers {@code GET /status}; {@code observer} is
      * told of every answered request (its route, status, duration and the token's name).
      * {@code operatorActions} replays and discards parked rows and records every such action;
-     * {@code redis}, when configured, holds the dead letters.
+     * {@code redis}, when configured, holds the dead letters. With {@code tracing} (when tracing is on),
+     * every request is a server span ({@link HttpTracing}).
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
             Supplier<Map<String, Object>> status, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
-            RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis) {
+            RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis,
+            Optional<OpenTelemetry> tracing) {
 
         /**
          * For tests: always ready, no token, no observer, no metrics, no Redis; the status says whether
@@ -62,7 +65,7 @@ public final class HttpApi {
         public static Dependencies of(MessageBus bus, Views views) {
             return new Dependencies(bus, views, () -> "", () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
                     CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE,
-                    OperatorActions.UNAVAILABLE, Optional.empty());
+                    OperatorActions.UNAVAILABLE, Optional.empty(), Optional.empty());
         }
     }
 
@@ -81,6 +84,7 @@ public final class HttpApi {
     public static Javalin create(Dependencies app, Duration headerTimeout) {
         AtomicReference<Javalin> built = new AtomicReference<>();
         Javalin javalin = Javalin.create(config -> {
+            app.tracing().ifPresent(tracing -> HttpTracing.add(config, tracing));
             server(config, app.observer(), headerTimeout);
             filters(config.routes, app.tokens(), app.storageReady(), built::get);
             CommandRoutes.add(config.routes, app.bus());
