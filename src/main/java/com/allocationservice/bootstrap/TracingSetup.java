@@ -11,13 +11,18 @@ import java.util.Properties;
  * properties (the SDK's autoconfiguration reads them), and off unless they ask for them: a traces
  * exporter other than {@code none}, or {@code OTEL_SDK_DISABLED=false}. Off, the SDK is not even
  * loaded, and nothing is traced (no filter, no span, no context work). On, only traces are exported
- * (metrics stay on {@code /metrics}, logs in the log), and the service is named {@code allocation}
- * unless {@code OTEL_SERVICE_NAME} says otherwise.
+ * (metrics stay on {@code /metrics}, logs in the log) over OTLP/HTTP unless told otherwise, and the
+ * service is named {@code allocation} unless {@code OTEL_SERVICE_NAME} says otherwise.
  */
 final class TracingSetup {
 
+    /**
+     * Lower in rank than any variable or property. OTLP goes over HTTP (protobuf), the protocol the
+     * specification defaults to; the Java SDK's own default, gRPC, needs a sender this jar does not carry.
+     */
     private static final Map<String, String> DEFAULTS = Map.of("otel.service.name", "allocation",
-            "otel.metrics.exporter", "none", "otel.logs.exporter", "none");
+            "otel.metrics.exporter", "none", "otel.logs.exporter", "none",
+            "otel.exporter.otlp.protocol", "http/protobuf");
 
     private TracingSetup() {
     }

@@ -133,7 +133,6 @@ class TracingEndToEndTest {
         if (traced) {
             settings.putAll(Map.of(
                     "OTEL_TRACES_EXPORTER", "otlp",
-                    "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
                     "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                     "OTEL_BSP_SCHEDULE_DELAY", "100"));
         }
