@@ -14,7 +14,7 @@ import java.util.Properties;
  * (metrics stay on {@code /metrics}, logs in the log) over OTLP/HTTP unless told otherwise, and the
  * service is named {@code allocation} unless {@code OTEL_SERVICE_NAME} says otherwise.
  */
-final class TracingSetup {
+public final class TracingSetup {
 
     /**
      * Lower in rank than any variable or property. OTLP goes over HTTP (protobuf), the protocol the
@@ -28,7 +28,7 @@ final class TracingSetup {
     }
 
     /** Whether these variables and properties (a property wins over its variable) turn tracing on. */
-    static boolean on(Map<String, String> env, Properties properties) {
+    public static boolean on(Map<String, String> env, Properties properties) {
         String disabled = properties.getProperty("otel.sdk.disabled", env.get("OTEL_SDK_DISABLED"));
         if (disabled != null && disabled.trim().equalsIgnoreCase("true")) {
             return false;
