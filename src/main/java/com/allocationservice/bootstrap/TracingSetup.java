@@ -5,6 +5,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * OpenTelemetry traces, configured by the standard {@code OTEL_*} variables and {@code otel.*} system
@@ -45,6 +46,9 @@ public final class TracingSetup {
         if (!on(env, properties)) {
             return Optional.empty();
         }
+        // the SDK reports through java.util.logging (an export that failed): into the service's log and format
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         return Optional.of(AutoConfiguredOpenTelemetrySdk.builder().addPropertiesSupplier(() -> DEFAULTS).build()
                 .getOpenTelemetrySdk());
     }

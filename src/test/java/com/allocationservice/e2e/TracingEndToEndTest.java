@@ -7,6 +7,7 @@ import com.allocationservice.support.Closing;
 import com.allocationservice.support.OtlpReceiver;
 import com.allocationservice.support.RedisTestServer;
 import com.allocationservice.support.TestDatabase;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -35,6 +36,7 @@ class TracingEndToEndTest {
 
     private static final Duration WITHIN_SECONDS = Duration.ofSeconds(15);
     private static final HexFormat HEX = HexFormat.of();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @TempDir
@@ -124,8 +126,26 @@ class TracingEndToEndTest {
         assertThat(receiver.spans()).isEmpty();
     }
 
-    /** The jar on the test's PostgreSQL and Redis, exporting to the receiver when traced (nothing OTEL_* otherwise). */
+    @Test
+    void with_no_collector_to_export_to_the_sdks_complaint_is_a_line_of_the_services_json_log() {
+        int closedPort = com.allocationservice.support.Ports.free();
+        startService(true, Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + closedPort,
+                "ALLOCATION_LOG_FORMAT", "json"));
+        addBatch("warehouse");
+        assertThat(service.post("/allocate", "{\"orderid\": \"order-1\", \"sku\": \"LAMP\", \"qty\": 3}").status())
+                .isEqualTo(202);
+
+        await("the exporter's failure in the log").atMost(Duration.ofSeconds(40))
+                .until(() -> service.log().contains("Failed to export"));
+        assertThat(service.log().lines()).allSatisfy(line -> assertThat(JSON.readTree(line).isObject()).as(line).isTrue());
+    }
+
     private void startService(boolean traced) {
+        startService(traced, Map.of());
+    }
+
+    /** The jar on the test's PostgreSQL and Redis, exporting to the receiver when traced (nothing OTEL_* otherwise). */
+    private void startService(boolean traced, Map<String, String> more) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "ALLOCATION_DB_URL", db.url(),
                 "ALLOCATION_DB_USER", db.user(),
@@ -136,6 +156,7 @@ class TracingEndToEndTest {
                     "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                     "OTEL_BSP_SCHEDULE_DELAY", "100"));
         }
+        settings.putAll(more);
         service = ServiceProcess.start(workDir, settings);
     }
 
