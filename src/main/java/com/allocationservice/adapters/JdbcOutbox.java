@@ -20,6 +20,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ final class JdbcOutbox {
 
     /** A row as the relay reads it; attempts counts the earlier attempts its destination refused. */
     record Row(long id, String messageId, String destination, String type, String sku, Instant occurredAt,
-            String payload, int attempts) {
+            String payload, int attempts, String traceparent) {
     }
 
     private JdbcOutbox() {
@@ -105,17 +106,18 @@ final class JdbcOutbox {
     }
 
     private static final NamedSql INSERT = new NamedSql("INSERT INTO outbox "
-            + "(message_id, destination, type, sku, product_version, occurred_at, payload) "
-            + "SELECT u.m, u.d, u.t, u.s, u.v, :occurred_at, u.p FROM UNNEST(CAST(:ids AS UUID ARRAY), "
+            + "(message_id, destination, type, sku, product_version, occurred_at, payload, traceparent) "
+            + "SELECT u.m, u.d, u.t, u.s, u.v, :occurred_at, u.p, :traceparent FROM UNNEST(CAST(:ids AS UUID ARRAY), "
             + "CAST(:destinations AS VARCHAR ARRAY), CAST(:types AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY), "
             + "CAST(:versions AS BIGINT ARRAY), CAST(:payloads AS VARCHAR ARRAY)) "
             + "WITH ORDINALITY AS u (m, d, t, s, v, p, n) ORDER BY u.n");
 
     /**
      * Inserts the rows of these events in one statement, as arrays, in the order raised (so their ids
-     * follow it); returns the destinations they are for.
+     * follow it), each with this traceparent (null: none); returns the destinations they are for.
      */
-    static Set<String> write(Connection connection, List<Raised> raised, Instant now) throws SQLException {
+    static Set<String> write(Connection connection, List<Raised> raised, Instant now, String traceparent)
+            throws SQLException {
         if (raised.isEmpty()) {
             return Set.of();
         }
@@ -130,13 +132,16 @@ final class JdbcOutbox {
             }
         }
         try (PreparedStatement st = INSERT.prepare(connection)) {
-            INSERT.bind(st, Map.of("occurred_at", Timestamp.from(occurredAt),
+            Map<String, Object> values = new HashMap<>();
+            values.put("traceparent", traceparent);
+            values.putAll(Map.of("occurred_at", Timestamp.from(occurredAt),
                     "ids", array(connection, "UUID", rows, NewRow::messageId),
                     "destinations", array(connection, "VARCHAR", rows, NewRow::destination),
                     "types", array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
                     "skus", array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
                     "versions", array(connection, "BIGINT", rows, r -> r.raised().version()),
                     "payloads", array(connection, "VARCHAR", rows, NewRow::payload)));
+            INSERT.bind(st, values);
             st.executeUpdate();
         }
         return rows.stream().map(NewRow::destination).collect(Collectors.toSet());
@@ -152,7 +157,8 @@ final class JdbcOutbox {
         // One ordered scan of (destination, id) per destination, each stopping after `limit` rows, so a
         // round costs the same however long the backlog; a row behind a retried row of its SKU is
         // found through outbox_retrying, which holds only retried rows (V9).
-        String one = "(SELECT id, message_id, destination, type, sku, occurred_at, payload, attempts FROM outbox o "
+        String one = "(SELECT id, message_id, destination, type, sku, occurred_at, payload, attempts, traceparent "
+                + "FROM outbox o "
                 + "WHERE destination = ? AND (retry_at IS NULL OR retry_at <= ?) AND NOT EXISTS (SELECT 1 FROM outbox f "
                 + "WHERE f.attempts > 0 AND f.destination = o.destination AND f.sku = o.sku AND f.id < o.id) "
                 + "ORDER BY id LIMIT ?)";
@@ -175,7 +181,7 @@ final class JdbcOutbox {
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     rows.add(new Row(rs.getLong(1), rs.getObject(2).toString(), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getInt(8)));
+                            rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getString(7), rs.getInt(8), rs.getString(9)));
                 }
             }
             return rows;

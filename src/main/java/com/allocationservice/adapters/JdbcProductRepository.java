@@ -119,11 +119,14 @@ final class JdbcProductRepository implements ProductRepository {
     }
 
     private final Supplier<Connection> connection;
+    private final OpenTelemetryTracing tracing;
     private final Map<String, Tracked> seen = new LinkedHashMap<>();
     private final Set<Need> loadedNeeds = new HashSet<>();
 
-    JdbcProductRepository(Supplier<Connection> connection) {
+    /** With {@code tracing} (null: off), each round trip is a span. */
+    JdbcProductRepository(Supplier<Connection> connection, OpenTelemetryTracing tracing) {
         this.connection = connection;
+        this.tracing = tracing;
     }
 
     @Override
@@ -191,7 +194,10 @@ final class JdbcProductRepository implements ProductRepository {
             (stored == null ? ProductRows.none(product.sku()) : stored).diff(now, changes);
             saved.add(now);
         }
-        ProductWrites.write(connection.get(), changes);
+        OpenTelemetryTracing.sql(tracing, "write products", () -> {
+            ProductWrites.write(connection.get(), changes);
+            return null;
+        });
         saved.forEach(rows -> seen.computeIfPresent(rows.sku(), (sku, t) -> new Tracked(t.product(), rows)));
     }
 
@@ -236,7 +242,7 @@ final class JdbcProductRepository implements ProductRepository {
                     values.put("backorder_refs", texts(c, backorders.stream().filter(n -> n.sku() == null).map(Need::batchref)));
                 }
                 sql.bind(st, values);
-                return decode(st);
+                return OpenTelemetryTracing.sql(tracing, "load products", () -> decode(st));
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);

@@ -26,18 +26,21 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private final Consumer<Set<String>> onOutboxWritten;
     private final H2FileSync sync;
     private final FreeSpace freeSpace;
-    private final JdbcProductRepository products = new JdbcProductRepository(this::connection);
+    private final OpenTelemetryTracing tracing;
+    private final JdbcProductRepository products;
     private Connection connection;
     private boolean committed;
     /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
     private List<Product> claimed;
 
     private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync,
-            FreeSpace freeSpace) {
+            FreeSpace freeSpace, OpenTelemetryTracing tracing) {
         this.dataSource = dataSource;
         this.onOutboxWritten = onOutboxWritten;
         this.sync = sync;
         this.freeSpace = freeSpace;
+        this.tracing = tracing;
+        this.products = new JdbcProductRepository(this::connection, tracing);
     }
 
     public static UnitOfWork.Factory factory(DataSource dataSource) {
@@ -51,9 +54,18 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
      * unit of work fails at once, without waiting for a connection.
      */
     public static UnitOfWork.Factory factory(DataSource dataSource, Consumer<Set<String>> onOutboxWritten) {
+        return factory(dataSource, onOutboxWritten, null);
+    }
+
+    /**
+     * The same, with each SQL round trip a span when {@code tracing} is given (null: tracing off), and
+     * each outbox row carrying the {@code traceparent} of the span that wrote it.
+     */
+    public static UnitOfWork.Factory factory(DataSource dataSource, Consumer<Set<String>> onOutboxWritten,
+            OpenTelemetryTracing tracing) {
         H2FileSync sync = H2FileSync.of(dataSource);
         FreeSpace freeSpace = FreeSpace.of(dataSource);
-        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync, freeSpace);
+        return () -> new JdbcUnitOfWork(dataSource, onOutboxWritten, sync, freeSpace, tracing);
     }
 
     @Override
@@ -69,11 +81,16 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             claimed = null;
             products.save(saved);
             List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
-            Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
+            Set<String> destinations = raised.isEmpty() ? Set.of() : OpenTelemetryTracing.sql(tracing, "write outbox",
+                    () -> JdbcOutbox.write(connection(), raised, Instant.now(),
+                            tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
             saved.forEach(Product::takeEvents);
             if (connection != null) {
-                commitConnection();
-                sync.afterCommit(connection);
+                OpenTelemetryTracing.sql(tracing, "commit", () -> {
+                    commitConnection();
+                    sync.afterCommit(connection);
+                    return null;
+                });
             }
             committed = true;
             if (!destinations.isEmpty()) {
@@ -97,7 +114,8 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     public Set<String> claimVersions() {
         try {
             Map<Product, JdbcProductRepository.ToSave> toSave = products.toSave();
-            Set<String> conflicted = toSave.isEmpty() ? Set.of() : ProductWrites.claim(connection(), toSave);
+            Set<String> conflicted = toSave.isEmpty() ? Set.of()
+                    : OpenTelemetryTracing.sql(tracing, "claim versions", () -> ProductWrites.claim(connection(), toSave));
             claimed = toSave.keySet().stream().filter(p -> !conflicted.contains(p.sku())).toList();
             return conflicted;
         } catch (SQLException e) {
@@ -122,7 +140,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
                 st.setString(1, id);
                 st.addBatch();
             }
-            int[] counts = st.executeBatch();
+            int[] counts = OpenTelemetryTracing.sql(tracing, "record messages", st::executeBatch);
             boolean[] fresh = new boolean[counts.length];
             for (int i = 0; i < counts.length; i++) {
                 fresh[i] = counts[i] == 1;
@@ -140,7 +158,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
                 st.setString(1, id);
                 st.addBatch();
             }
-            st.executeBatch();
+            OpenTelemetryTracing.sql(tracing, "forget messages", st::executeBatch);
         } catch (SQLException e) {
             throw JdbcErrors.translate("forgetting messages " + messageIds, e);
         }
@@ -153,7 +171,10 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         }
         try (Connection c = connection) {
             if (!committed) {
-                c.rollback();
+                OpenTelemetryTracing.sql(tracing, "rollback", () -> {
+                    c.rollback();
+                    return null;
+                });
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("closing the unit of work", e);

@@ -45,7 +45,7 @@ public final class RedisDestination implements OutboxDestination {
         List<Outgoing> messages = new ArrayList<>(rows.size());
         for (JdbcOutbox.Row row : rows) {
             Via via = row.destination().equals(JdbcOutbox.STREAM) ? Via.STREAM : Via.PUBSUB;
-            messages.add(new Outgoing(row.messageId(), via, row.type(), row.payload()));
+            messages.add(new Outgoing(row.messageId(), via, row.type(), row.payload(), row.traceparent()));
         }
         List<String> errors;
         try {

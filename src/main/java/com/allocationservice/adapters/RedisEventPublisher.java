@@ -17,7 +17,8 @@ import redis.clients.jedis.params.XAddParams;
 /**
  * Publishes each message on the Redis pub/sub channel named after its type (the book's consumers
  * subscribe there; delivery is at most once) or appends it to the stream of the same name, the JSON
- * in the field {@code data}, trimmed to about a million entries (durable, for consumers that read
+ * in the field {@code data} (and the trace's W3C context in the field {@code traceparent}, when the
+ * message has one), trimmed to about a million entries (durable, for consumers that read
  * from where they left off). A batch goes out in one pipeline; an error reply (a refused command:
  * no permission, a key of the wrong type) fails its message only.
  *
@@ -83,7 +84,8 @@ public final class RedisEventPublisher implements EventPublisher, AutoCloseable 
                         case PUBSUB -> pipeline.publish(message.channel(), message.json());
                         case STREAM -> pipeline.xadd(message.channel(),
                                 XAddParams.xAddParams().maxLen(STREAM_MAX_LENGTH).approximateTrimming(),
-                                Map.of("data", message.json()));
+                                message.traceparent() == null ? Map.of("data", message.json())
+                                        : Map.of("data", message.json(), "traceparent", message.traceparent()));
                     });
                 }
                 if (minReplicas > 0) {

@@ -7,6 +7,7 @@ import com.allocationservice.adapters.JdbcOperatorActions;
 import com.allocationservice.adapters.JdbcUnitOfWork;
 import com.allocationservice.adapters.LoggingEventPublisher;
 import com.allocationservice.adapters.LoggingNotifications;
+import com.allocationservice.adapters.OpenTelemetryTracing;
 import com.allocationservice.adapters.OutboxRelay;
 import com.allocationservice.adapters.RedisDestination;
 import com.allocationservice.adapters.RedisEventPublisher;
@@ -26,6 +27,7 @@ import com.allocationservice.service.Backoff;
 import com.allocationservice.service.Handlers;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.Notifications;
+import com.allocationservice.service.Tracing;
 import com.allocationservice.service.UnitOfWork;
 import com.allocationservice.views.Views;
 import com.zaxxer.hikari.HikariDataSource;
@@ -37,6 +39,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
@@ -74,7 +78,11 @@ public final class Bootstrap {
     };
 
     public static MessageBus bus(UnitOfWork.Factory unitOfWork) {
-        return new MessageBus(unitOfWork, ROUTES, MessageBus.RetryPolicy.DEFAULT);
+        return bus(unitOfWork, Tracing.OFF);
+    }
+
+    static MessageBus bus(UnitOfWork.Factory unitOfWork, Tracing tracing) {
+        return new MessageBus(unitOfWork, ROUTES, MessageBus.RetryPolicy.DEFAULT, tracing);
     }
 
     /**
@@ -130,6 +138,11 @@ public final class Bootstrap {
         List<AutoCloseable> workers = new ArrayList<>();
         Javalin http = null;
         try {
+            // closed last, exporting the spans still buffered
+            Optional<OpenTelemetrySdk> sdk = TracingSetup.start(System.getenv(), System.getProperties());
+            sdk.ifPresent(workers::add);
+            Optional<OpenTelemetry> tracing = sdk.map(OpenTelemetry.class::cast);
+            OpenTelemetryTracing traces = tracing.map(OpenTelemetryTracing::new).orElse(null);
             // closed with the workers, before the main pool
             HikariDataSource healthProbe = Database.probe(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
                     settings.dbMinFreeBytes());
@@ -137,7 +150,8 @@ public final class Bootstrap {
             workers.add(RequestMetrics.bindJvm(meters));
             RedisEventPublisher publisher = settings.relayEnabled() ? redisPublisher(settings, workers, meters) : null;
             OutboxRelay relay = settings.relayEnabled() ? outboxRelay(settings, dataSource, publisher) : null;
-            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? destinations -> { } : relay::wake));
+            MessageBus bus = bus(JdbcUnitOfWork.factory(dataSource, relay == null ? destinations -> { } : relay::wake,
+                    traces), traces == null ? Tracing.OFF : traces);
             Gauge.builder("allocation_command_retries", bus, MessageBus::commandRetries)
                     .description("Commands retried after an optimistic-concurrency conflict").register(meters);
             Gauge.builder("allocation_commands_waiting", bus, MessageBus::waitingCommands)
@@ -174,7 +188,7 @@ public final class Bootstrap {
                 tokens = Optional.of(() -> only);
             }
             http = HttpApi.create(new HttpApi.Dependencies(bus, views, meters::scrape, status, history::json, migrated,
-                    tokens, requestObserver(settings, meters, history), new JdbcOperatorActions(dataSource), redis),
+                    tokens, requestObserver(settings, meters, history), new JdbcOperatorActions(dataSource), redis, tracing),
                     settings.httpHeaderTimeout());
             http.start(settings.httpPort());
             migrated.join();
@@ -184,7 +198,7 @@ public final class Bootstrap {
                 meter(meters, relay);
             }
             if (settings.redisUrl().isPresent() && settings.consumerEnabled()) {
-                workers.add(startConsumer(bus, settings, meters));
+                workers.add(startConsumer(bus, settings, meters, tracing));
             }
             return new Service(http, bus, dataSource, List.copyOf(workers), history);
         } catch (RuntimeException e) {
@@ -345,9 +359,10 @@ public final class Bootstrap {
                 .register(meters);
     }
 
-    private static RedisConsumer startConsumer(MessageBus bus, Settings settings, MeterRegistry meters) {
+    private static RedisConsumer startConsumer(MessageBus bus, Settings settings, MeterRegistry meters,
+            Optional<OpenTelemetry> tracing) {
         RedisConsumer consumer = RedisConsumer.start(bus, settings.redisUrl().orElseThrow(), settings.timeouts(),
-                RedisConsumer.Options.defaults().withMaxDeliveries(settings.streamMaxDeliveries()));
+                RedisConsumer.Options.defaults().withMaxDeliveries(settings.streamMaxDeliveries()), tracing);
         FunctionCounter.builder("allocation_messages_in_handled", consumer, RedisConsumer::handled)
                 .description("Incoming messages whose command committed").register(meters);
         FunctionCounter.builder("allocation_messages_in_duplicates", consumer, RedisConsumer::duplicates)

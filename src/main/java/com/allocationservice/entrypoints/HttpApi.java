@@ -13,6 +13,7 @@ import io.javalin.router.Endpoint;
 import io.javalin.router.ParsedEndpoint;
 import io.javalin.security.Roles;
 import io.javalin.security.RouteRole;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,11 +53,13 @@ public final class HttpApi {
      * {@code GET /status/history} (this instance's samples for the page's charts); {@code observer} is
      * told of every answered request (its route, status, duration and the token's name).
      * {@code operatorActions} replays and discards parked rows and records every such action;
-     * {@code redis}, when configured, holds the dead letters.
+     * {@code redis}, when configured, holds the dead letters. With {@code tracing} (when tracing is on),
+     * every request is a server span ({@link HttpTracing}).
      */
     public record Dependencies(MessageBus bus, Views views, Supplier<String> metrics,
             Supplier<Map<String, Object>> status, Supplier<Map<String, Object>> history, Future<?> storageReady, Optional<Supplier<ApiTokens>> tokens,
-            RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis) {
+            RequestObserver observer, OperatorActions operatorActions, Optional<UnifiedJedis> redis,
+            Optional<OpenTelemetry> tracing) {
 
         /**
          * For tests: always ready, no token, no observer, no metrics, no Redis; the status says whether
@@ -66,7 +69,7 @@ public final class HttpApi {
             return new Dependencies(bus, views, () -> "", () -> Map.of("database", views.databaseAnswers() ? "UP" : "DOWN"),
                     HttpApi::noHistory,
                     CompletableFuture.completedFuture(null), Optional.empty(), RequestObserver.NONE,
-                    OperatorActions.UNAVAILABLE, Optional.empty());
+                    OperatorActions.UNAVAILABLE, Optional.empty(), Optional.empty());
         }
     }
 
@@ -97,6 +100,7 @@ public final class HttpApi {
     public static Javalin create(Dependencies app, Duration headerTimeout) {
         AtomicReference<Javalin> built = new AtomicReference<>();
         Javalin javalin = Javalin.create(config -> {
+            app.tracing().ifPresent(tracing -> HttpTracing.add(config, tracing));
             server(config, app.observer(), headerTimeout);
             filters(config.routes, app.tokens(), app.storageReady(), built::get);
             CommandRoutes.add(config.routes, app.bus());

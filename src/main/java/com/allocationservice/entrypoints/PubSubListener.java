@@ -125,7 +125,7 @@ final class PubSubListener {
         @Override
         public void onMessage(String channel, String message) {
             try {
-                RedisConsumer.Outcome outcome = consumer.handle(message, "pubsub", null);
+                RedisConsumer.Outcome outcome = consumer.handle(message, "pubsub", null, null);
                 if (!outcome.done()) {
                     log.error("Handling pub/sub message {} failed; setting it aside: {}", message, outcome.failure());
                     consumer.deadLetters().add(message, outcome.failure(), "pubsub", null);

@@ -10,7 +10,17 @@ import com.allocationservice.domain.Outcome.QuantityChange;
 import com.allocationservice.domain.Outcome.Superseded;
 import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,11 +110,14 @@ public final class RedisConsumer implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong connectionFailures = new AtomicLong();
     private final PubSubListener pubSub;
+    private final Tracer tracer;
     private final Thread pubSubThread;
     private final Thread streamThread;
 
-    private RedisConsumer(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options) {
+    private RedisConsumer(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options,
+            Optional<OpenTelemetry> tracing) {
         this.bus = Objects.requireNonNull(bus);
+        this.tracer = tracing.map(t -> t.getTracer("com.allocationservice")).orElse(null);
         this.redis = RedisClients.create(redisUrl, timeouts);
         this.options = Objects.requireNonNull(options);
         this.deadLetters = new DeadLetters(redis);
@@ -116,7 +129,16 @@ public final class RedisConsumer implements AutoCloseable {
 
     /** Starts both loops; Redis need not be up yet. */
     public static RedisConsumer start(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options) {
-        RedisConsumer consumer = new RedisConsumer(bus, redisUrl, timeouts, options);
+        return start(bus, redisUrl, timeouts, options, Optional.empty());
+    }
+
+    /**
+     * Starts both loops; with {@code tracing}, each message is handled in a consumer span, in the trace
+     * of the stream entry's {@code traceparent} field when it has one.
+     */
+    public static RedisConsumer start(MessageBus bus, RedisUrl redisUrl, Settings.Timeouts timeouts, Options options,
+            Optional<OpenTelemetry> tracing) {
+        RedisConsumer consumer = new RedisConsumer(bus, redisUrl, timeouts, options, tracing);
         consumer.pubSubThread.start();
         consumer.streamThread.start();
         return consumer;
@@ -165,6 +187,42 @@ public final class RedisConsumer implements AutoCloseable {
         join(streamThread);
         redis.close();
     }
+
+    /** {@link #handle(String, String, StreamEntryID)}, in a span continuing this traceparent (null: a new trace). */
+    Outcome handle(String data, String source, StreamEntryID entryId, String traceparent) {
+        if (tracer == null) {
+            return handle(data, source, entryId);
+        }
+        io.opentelemetry.context.Context parent = traceparent == null ? io.opentelemetry.context.Context.root()
+                : W3CTraceContextPropagator.getInstance().extract(io.opentelemetry.context.Context.root(),
+                        traceparent, TRACEPARENT);
+        Span span = tracer.spanBuilder(CHANNEL + " process").setSpanKind(SpanKind.CONSUMER).setParent(parent)
+                .setAttribute(MESSAGING_SOURCE, source).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            Outcome outcome = handle(data, source, entryId);
+            if (!outcome.done()) {
+                span.setStatus(StatusCode.ERROR, outcome.failure());
+            }
+            return outcome;
+        } finally {
+            span.end();
+        }
+    }
+
+    private static final AttributeKey<String> MESSAGING_SOURCE = AttributeKey.stringKey("allocation.message.source");
+
+    /** The carrier is the traceparent itself. */
+    private static final TextMapGetter<String> TRACEPARENT = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+            return List.of("traceparent");
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+            return "traceparent".equals(key) ? carrier : null;
+        }
+    };
 
     /**
      * Runs one message's command. Bad input and domain refusals are dead-lettered here and done; a

@@ -131,7 +131,8 @@ final class StreamGroupReader {
             consumer.deadLetters().add(data, "delivered " + delivered + " times without success (limit " + cap + ")",
                     "stream", id);
         } else {
-            RedisConsumer.Outcome outcome = consumer.handle(data, "stream", entry.getID());
+            RedisConsumer.Outcome outcome = consumer.handle(data, "stream", entry.getID(),
+                    entry.getFields() == null ? null : entry.getFields().get("traceparent"));
             if (!outcome.done()) {
                 if (delivered < cap) {
                     log.warn("Handling stream entry {} failed (delivery {} of {}); it stays pending and will be "

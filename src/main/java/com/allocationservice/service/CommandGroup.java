@@ -67,12 +67,25 @@ final class CommandGroup {
     static final class Pending {
         private final Routed routed;
         private final String messageId;
+        private final Tracing.Span waiting;
         private final CompletableFuture<Boolean> turn = new CompletableFuture<>();
         private Result result;
 
-        Pending(Routed routed, String messageId) {
+        Pending(Routed routed, String messageId, Tracing.Span waiting) {
             this.routed = routed;
             this.messageId = messageId;
+            this.waiting = waiting;
+        }
+
+        /** The span of the sender's wait for the result, or null when not traced. */
+        Tracing.Span waiting() {
+            return waiting;
+        }
+
+        void endWait() {
+            if (waiting != null) {
+                waiting.end();
+            }
         }
 
         /** Tells the sender to run the group: {@link #awaitTurn()} returns true. */

@@ -14,8 +14,14 @@ public interface EventPublisher {
     /** Where a message goes: the pub/sub channel named after its type, or the stream of that name. */
     enum Via { PUBSUB, STREAM }
 
-    /** One message: its id (for consumers to deduplicate), the channel named after its type, its JSON. */
-    record Outgoing(String id, Via via, String channel, String json) {
+    /**
+     * One message: its id (for consumers to deduplicate), the channel named after its type, its JSON,
+     * and the W3C traceparent of the trace that caused it (null: none).
+     */
+    record Outgoing(String id, Via via, String channel, String json, String traceparent) {
+        public Outgoing(String id, Via via, String channel, String json) {
+            this(id, via, channel, json, null);
+        }
     }
 
     /**

@@ -57,6 +57,7 @@ public final class MessageBus {
     private final UnitOfWork.Factory unitOfWork;
     private final Routes routes;
     private final RetryPolicy retryPolicy;
+    private final Tracing tracing;
     private final ReentrantLock queueLock = new ReentrantLock();
     private final ArrayDeque<CommandGroup.Pending> waiting = new ArrayDeque<>();
     private boolean groupRunning;
@@ -65,9 +66,15 @@ public final class MessageBus {
     private final AtomicLong groupedCommands = new AtomicLong();
 
     public MessageBus(UnitOfWork.Factory unitOfWork, Routes routes, RetryPolicy retryPolicy) {
+        this(unitOfWork, routes, retryPolicy, Tracing.OFF);
+    }
+
+    /** A bus that traces each command's wait for its group and each group's run. */
+    public MessageBus(UnitOfWork.Factory unitOfWork, Routes routes, RetryPolicy retryPolicy, Tracing tracing) {
         this.unitOfWork = Objects.requireNonNull(unitOfWork);
         this.routes = Objects.requireNonNull(routes);
         this.retryPolicy = Objects.requireNonNull(retryPolicy);
+        this.tracing = Objects.requireNonNull(tracing);
     }
 
     /** Handles the command; returns what its handler answered. */
@@ -125,8 +132,12 @@ public final class MessageBus {
     private CommandGroup.Answer run(Command<?> command, String messageId) {
         CommandGroup.Routed routed = CommandGroup.Routed.of(command, routes.handlerFor(command));
         for (int attempt = 1; ; attempt++) {
-            CommandGroup.Pending pending = new CommandGroup.Pending(routed, messageId);
-            submit(pending);
+            CommandGroup.Pending pending = new CommandGroup.Pending(routed, messageId, tracing.startWait());
+            try {
+                submit(pending);
+            } finally {
+                pending.endWait();
+            }
             switch (pending.result()) {
                 case CommandGroup.Answer answer -> {
                     return answer;
@@ -174,9 +185,14 @@ public final class MessageBus {
         }
         groups.incrementAndGet();
         groupedCommands.addAndGet(group.size());
+        Tracing.Span run = pending.waiting() == null ? null : tracing.startGroup(pending.waiting(),
+                group.subList(1, group.size()).stream().map(CommandGroup.Pending::waiting).toList());
         try {
             new CommandGroup(group).run(unitOfWork);
         } finally {
+            if (run != null) {
+                run.end();
+            }
             handOff(group);
         }
     }

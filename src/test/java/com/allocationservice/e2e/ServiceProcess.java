@@ -162,6 +162,14 @@ public final class ServiceProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A POST with these headers as well. */
+    public Answer post(String path, String json, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        headers.forEach(request::header);
+        return send(request);
+    }
+
     /** A GET with {@code Authorization: Bearer <token>}. */
     public Answer get(String path, String token) {
         return send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + token).GET());

@@ -40,7 +40,7 @@ class StartupGateTest {
         db = TestDatabase.create(TestDatabase.Kind.H2);
         app = HttpApi.create(new HttpApi.Dependencies(Bootstrap.bus(JdbcUnitOfWork.factory(db.dataSource())),
                 new Views(db.dataSource()), () -> "", Map::of, Map::of, migrated, Optional.empty(), RequestObserver.NONE,
-                OperatorActions.UNAVAILABLE, Optional.empty()))
+                OperatorActions.UNAVAILABLE, Optional.empty(), Optional.empty()))
                 .start(0);
     }
 

@@ -17,6 +17,7 @@ import com.allocationservice.support.StubRoutes;
 import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
 import com.allocationservice.service.MessageBus.RetryPolicy;
+import com.allocationservice.service.Tracing;
 import com.allocationservice.service.ProductRepository.Need;
 import com.allocationservice.service.StorageUnavailable;
 import com.allocationservice.service.UnitOfWork;
@@ -57,6 +58,7 @@ class MessageBusGroupTest {
     private final CountDownLatch open = new CountDownLatch(1);
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
     private volatile Runnable beforeFirstRun = () -> { };
+    private final FakeTracing tracing = new FakeTracing();
     private final MessageBus bus = new MessageBus(this::begin, StubRoutes.aroundProduction((command, uow) -> {
         if (runs.computeIfAbsent(command, c -> new AtomicInteger()).incrementAndGet() == 1) {
             if (command == GATE) {
@@ -76,7 +78,7 @@ class MessageBusGroupTest {
             throw new ConcurrencyConflict("a handler that loses a race after changing the product");
         }
         return result;
-    }), new RetryPolicy(5, new Backoff(Duration.ofMillis(1), Duration.ofMillis(64), true)));
+    }), new RetryPolicy(5, new Backoff(Duration.ofMillis(1), Duration.ofMillis(64), true)), tracing);
 
     @Test
     void each_command_of_a_group_gets_its_own_result_and_a_failing_one_harms_no_other() throws Exception {
@@ -308,6 +310,64 @@ class MessageBusGroupTest {
         assertThat(bus.groups() - groupsBefore).as("one group for all of them, plus retries")
                 .isEqualTo(1 + bus.commandRetries());
         return results;
+    }
+
+    @Test
+    void a_groups_span_is_a_child_of_its_first_commands_wait_and_links_the_waits_of_the_others() {
+        bus.handle(new CreateBatch("b1", "LAMP", 100, null));
+        List<CompletableFuture<Object>> results = inOneGroup(new Allocate("o1", "LAMP", 1),
+                new Allocate("o2", "LAMP", 1), new Allocate("o3", "LAMP", 1));
+        results.forEach(CompletableFuture::join);
+
+        assertThat(tracing.groups).as("the batch's group, the gate's, then one of three").hasSize(3);
+        FakeTracing.Group last = tracing.groups.get(2);
+        assertThat(last.leader().name()).as("o1's (after the batch's and the gate's)").isEqualTo("wait 3");
+        assertThat(last.others()).extracting(FakeTracing.FakeSpan::name).containsExactly("wait 4", "wait 5");
+        assertThat(tracing.groups.get(1).others()).as("the gate ran alone").isEmpty();
+        assertThat(tracing.waits).as("a wait per command").hasSize(5)
+                .allSatisfy(wait -> assertThat(wait.ended).as(wait.name() + " ended").isTrue());
+        assertThat(tracing.groups).allSatisfy(group -> assertThat(group.span().ended).isTrue());
+    }
+
+    /** Records the spans the bus asks for, named in order: wait 1, wait 2, ... */
+    private static final class FakeTracing implements Tracing {
+        record Group(FakeSpan leader, List<FakeSpan> others, FakeSpan span) {
+        }
+
+        static final class FakeSpan implements Tracing.Span {
+            private final String name;
+            volatile boolean ended;
+
+            FakeSpan(String name) {
+                this.name = name;
+            }
+
+            String name() {
+                return name;
+            }
+
+            @Override
+            public void end() {
+                ended = true;
+            }
+        }
+
+        final List<FakeSpan> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<Group> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized Tracing.Span startWait() {
+            FakeSpan span = new FakeSpan("wait " + (waits.size() + 1));
+            waits.add(span);
+            return span;
+        }
+
+        @Override
+        public Tracing.Span startGroup(Tracing.Span leader, List<Tracing.Span> others) {
+            FakeSpan span = new FakeSpan("group");
+            groups.add(new Group((FakeSpan) leader, others.stream().map(FakeSpan.class::cast).toList(), span));
+            return span;
+        }
     }
 
     @AfterEach
