@@ -2,6 +2,7 @@ package com.allocationservice.adapters;
 
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
@@ -31,6 +32,8 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private boolean committed;
     /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
     private List<Product> claimed;
+    /** The order lines' history that commit writes. */
+    private List<LineHistory> history = List.of();
 
     private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync,
             FreeSpace freeSpace) {
@@ -61,7 +64,10 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         return products;
     }
 
-    /** Saves the claimed products (claiming them first if not yet done) and their events, then commits. */
+    /**
+     * Saves the claimed products (claiming them first if not yet done), their events and the history
+     * recorded ({@link #recordHistory}), one statement each for the whole group, then commits.
+     */
     @Override
     public void commit() {
         try {
@@ -69,8 +75,13 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             claimed = null;
             products.save(saved);
             List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
-            Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, Instant.now());
+            Instant now = Instant.now();
+            Set<String> destinations = raised.isEmpty() ? Set.of() : JdbcOutbox.write(connection(), raised, now);
             saved.forEach(Product::takeEvents);
+            if (!history.isEmpty()) {
+                JdbcLineHistory.write(connection(), history, now);
+                history = List.of();
+            }
             if (connection != null) {
                 commitConnection();
                 sync.afterCommit(connection);
@@ -111,6 +122,11 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
         }
         return claimed;
+    }
+
+    @Override
+    public void recordHistory(List<LineHistory> entries) {
+        history = List.copyOf(entries);
     }
 
     @Override

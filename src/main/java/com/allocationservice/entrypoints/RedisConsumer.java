@@ -10,6 +10,7 @@ import com.allocationservice.domain.Outcome.QuantityChange;
 import com.allocationservice.domain.Outcome.Superseded;
 import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.Source;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -178,8 +179,9 @@ public final class RedisConsumer implements AutoCloseable {
             messageId = message.id();
             String id = messageId != null ? messageId : entryId == null ? null : entryId.toString();
             ChangeBatchQuantity command = message.command();
-            Optional<QuantityChange> outcome = id == null ? Optional.of(bus.handle(command))
-                    : bus.handle(command, CHANNEL + ":" + id);
+            Source from = entryId == null ? Source.pubSub(messageId) : Source.stream(entryId.toString());
+            Optional<QuantityChange> outcome = id == null ? Optional.of(bus.handle(command, from))
+                    : bus.handle(command, CHANNEL + ":" + id, from);
             if (outcome.isEmpty()) {
                 duplicates.incrementAndGet();
                 log.info("Skipped {} message {}: handled before", source, id);
