@@ -114,7 +114,7 @@ public final class Product {
         return List.copyOf(lineChanges);
     }
 
-    /** The line changes after the first {@code count}: those since a {@link Snapshot} holding {@code count}. */
+    /** The line changes after the first {@code count}: those since a {@link Snapshot} that saw {@code count}. */
     public List<LineChange> lineChangesSince(int count) {
         return List.copyOf(lineChanges.subList(Math.min(count, lineChanges.size()), lineChanges.size()));
     }
@@ -126,7 +126,7 @@ public final class Product {
     /** The product's state as it is now (batches, lines, events, version), to go back to with {@link #restore}. */
     public Snapshot snapshot() {
         return new Snapshot(batches.stream().map(Batch::copy).toList(), List.copyOf(lines.values()),
-                List.copyOf(raised), List.copyOf(lineChanges), version);
+                List.copyOf(raised), lineChanges.size(), version);
     }
 
     /** Puts the product back as it was when the snapshot was taken, undoing every change since. */
@@ -137,14 +137,14 @@ public final class Product {
         snapshot.lines().forEach(a -> lines.put(a.line().orderid(), a));
         raised.clear();
         raised.addAll(snapshot.raised());
-        lineChanges.clear();
-        lineChanges.addAll(snapshot.lineChanges());
+        // line changes are only ever added, so the first ones are those the snapshot saw
+        lineChanges.subList(Math.min(snapshot.lineChanges(), lineChanges.size()), lineChanges.size()).clear();
         version = snapshot.version();
     }
 
-    /** A product's state at one moment: see {@link #snapshot()}. */
+    /** A product's state at one moment ({@code lineChanges}: how many it had recorded): see {@link #snapshot()}. */
     public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Raised> raised,
-            List<LineChange> lineChanges, long version) {
+            int lineChanges, long version) {
     }
 
     /**

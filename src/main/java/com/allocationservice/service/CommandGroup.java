@@ -260,7 +260,7 @@ final class CommandGroup {
         void keep(Command<?> cause, Source source) {
             added.values().forEach(shared::add);
             List<LineHistory> entries = new ArrayList<>();
-            before.forEach((product, snapshot) -> product.lineChangesSince(snapshot.lineChanges().size())
+            before.forEach((product, snapshot) -> product.lineChangesSince(snapshot.lineChanges())
                     .forEach(change -> entries.add(new LineHistory(change, cause, source))));
             added.values().forEach(product -> product.lineChanges()
                     .forEach(change -> entries.add(new LineHistory(change, cause, source))));

@@ -806,7 +806,7 @@ class ProductTest {
             Product.Snapshot before = product.snapshot();
 
             product.allocate(line("o2", 2));
-            assertThat(product.lineChangesSince(before.lineChanges().size()))
+            assertThat(product.lineChangesSince(before.lineChanges()))
                     .containsExactly(new LineChange(LineChange.Kind.ALLOCATED, "o2", SKU, "warehouse"));
             product.restore(before);
 
