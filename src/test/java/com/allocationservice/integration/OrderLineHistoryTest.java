@@ -45,6 +45,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
@@ -63,6 +64,7 @@ class OrderLineHistoryTest {
     private final List<AutoCloseable> opened = new ArrayList<>();
     private TestService api;
     private RedisClient redis;
+    private String redisUrl;
 
     @AfterEach
     void close() {
@@ -72,7 +74,8 @@ class OrderLineHistoryTest {
     private void start(TestDatabase.Kind kind) throws Exception {
         RedisTestServer server = RedisTestServer.start();
         opened.add(server);
-        redis = RedisClient.create(URI.create(server.url()));
+        redisUrl = server.url();
+        redis = RedisClient.create(URI.create(redisUrl));
         opened.add(redis);
         Path tokens = Files.createTempFile("api-tokens", ".txt");
         opened.add(() -> Files.deleteIfExists(tokens));
@@ -116,6 +119,27 @@ class OrderLineHistoryTest {
                 List.of("LAMP", "moved", "S", "change_batch_quantity", "W", "7", "http", "clerk"));
         JsonNode first = TestService.json(get("/orders/o1/history")).get(0);
         assertThat(Instant.parse(first.get("at").textValue())).isBetween(Instant.now().minusSeconds(60), Instant.now());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void a_change_from_pub_sub_names_its_message_id_and_seq(TestDatabase.Kind kind) throws Exception {
+        start(kind);
+        post("/add_batch", "{\"ref\": \"W\", \"sku\": \"LAMP\", \"qty\": 10, \"eta\": null}", 201);
+        post("/add_batch", "{\"ref\": \"S\", \"sku\": \"LAMP\", \"qty\": 10, \"eta\": \"2026-12-24\"}", 201);
+        post("/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 6}", 202);
+        Awaitility.await("the consumer listens").atMost(SOON).until(() -> {
+            try (Jedis jedis = new Jedis(URI.create(redisUrl))) {
+                return jedis.pubsubNumSub(RedisConsumer.CHANNEL).getOrDefault(RedisConsumer.CHANNEL, 0L) > 0;
+            }
+        });
+
+        redis.publish(RedisConsumer.CHANNEL, "{\"id\": \"msg-1\", \"batchref\": \"W\", \"qty\": 0, \"seq\": 3}");
+
+        Awaitility.await("o1 moves to S").atMost(SOON).until(() -> get("/allocations/o1").body().contains("\"S\""));
+        assertThat(history("o1")).containsExactly(
+                List.of("LAMP", "allocated", "W", "allocate", "o1", "-", "http", "clerk"),
+                List.of("LAMP", "moved", "S", "change_batch_quantity", "W", "3", "pubsub", "msg-1"));
     }
 
     @ParameterizedTest
