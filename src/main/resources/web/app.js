@@ -12,6 +12,7 @@ const state = {
   stock: null,      // its last GET /products/{sku}/stock answer, or null when unknown
   order: null,      // the order shown, or null
   lines: null,      // its last GET /orders/{orderid} answer (each line with its batch's eta), or null
+  history: [],      // its last GET /orders/{orderid}/history answer ([] when it has none)
   orderMisses: 0,   // 404s in a row for the order shown: an order with no lines is asked for less often
   orderNextAt: 0,   // when the polling next asks for it (Date.now() ms)
   flash: new Set(), // batch refs whose numbers changed at the last refresh
@@ -383,6 +384,7 @@ async function refreshOrder(now) {
   if (order === null) return;
   if (!now && Date.now() < state.orderNextAt) return;
   let lines;
+  const history = orderHistory(order);
   try {
     lines = await api('GET', '/orders/' + enc(order));
   } catch (e) {
@@ -391,6 +393,8 @@ async function refreshOrder(now) {
       state.orderMisses++;
       state.orderNextAt = Date.now() + Math.min(ORDER_MISS_MAX_MS, 1000 * 2 ** state.orderMisses);
       state.lines = null;
+      state.history = await history;
+      if (state.order !== order) return;
       renderUnknownOrder(order);
     } else {
       readFailed('order-card', el('h2', {}, 'Order ', el('span', { className: 'mono' }, order)), state.lines !== null, e);
@@ -410,21 +414,78 @@ async function refreshOrder(now) {
       // the line still shows its batch, without where it is
     }
   }));
+  const entries = await history;
   if (state.order !== order) return;
   const next = lines.map((l) => ({ ...l, eta: etas.get(l.sku + '\u0000' + l.batchref) }));
-  if (state.lines && JSON.stringify(state.lines) === JSON.stringify(next)) {
+  if (state.lines && JSON.stringify(state.lines) === JSON.stringify(next)
+      && JSON.stringify(state.history) === JSON.stringify(entries)) {
     touch('order-card');
     return;
   }
   state.lines = next;
+  state.history = entries;
   renderOrder();
+}
+
+/** The order's history; [] when it has none (404), the last one shown when it cannot be read now. */
+async function orderHistory(order) {
+  try {
+    return await api('GET', '/orders/' + enc(order) + '/history');
+  } catch (e) {
+    return e.status === 404 ? [] : state.history;
+  }
+}
+
+/** What happened to the order's lines, oldest first: what, why, and who or what sent the command (nodes to spread). */
+function historySection() {
+  if (state.history.length === 0) return [];
+  const what = (h) => ({
+    allocated: ['good', 'Allocated', ' to '],
+    moved: ['warn', 'Moved', ' to '],
+    backordered: ['bad', 'Backordered', ''],
+    placed: ['good', 'Placed', ' on '],
+    deallocated: ['quiet', 'Deallocated', ''],
+  })[h.kind] || ['quiet', h.kind, ' '];
+  const why = (h) => {
+    switch (h.cause) {
+      case 'allocate': return h.cause_ref === state.order ? 'the order asked' : 'order ' + h.cause_ref + ' allocated';
+      case 'deallocate': return h.cause_ref === state.order ? 'the line was cancelled'
+        : 'order ' + h.cause_ref + ' cancelled, freeing stock';
+      case 'add_batch': return 'batch ' + h.cause_ref + ' added';
+      case 'change_batch_quantity': return 'batch ' + h.cause_ref + ' changed quantity'
+        + (h.cause_key === null ? '' : h.source === 'stream' ? '' : ' (seq ' + h.cause_key + ')');
+      default: return h.cause + ' ' + h.cause_ref;
+    }
+  };
+  const by = (h) => ({
+    http: h.source_id === null ? 'HTTP' : 'HTTP, token ' + h.source_id,
+    stream: 'Redis stream, entry ' + h.source_id,
+    pubsub: h.source_id === null ? 'Redis pub/sub' : 'Redis pub/sub, message ' + h.source_id,
+    internal: 'the service',
+  })[h.source] || h.source;
+  return [
+    el('h3', {}, 'History'),
+    el('table', { className: 'grid history' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'When'), el('th', {}, 'SKU'), el('th', {}, 'What'), el('th', {}, 'Why'))),
+      el('tbody', {}, state.history.map((h) => {
+        const [tone, label, to] = what(h);
+        return el('tr', { dataset: { kind: h.kind, sku: h.sku } },
+          el('td', { className: 'small', title: h.at }, new Date(h.at).toLocaleString(undefined,
+            { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })),
+          el('td', {}, el('span', { className: 'mono' }, h.sku)),
+          el('td', {}, el('span', { className: 'badge ' + tone }, label),
+            h.batchref === null ? '' : [to, el('span', { className: 'mono' }, h.batchref)]),
+          el('td', {}, why(h), el('div', { className: 'muted small' }, by(h))));
+      }))),
+  ];
 }
 
 function renderUnknownOrder(order) {
   $('order-card').replaceChildren(
     el('div', { className: 'card-head' }, el('h2', {}, 'Order ', el('span', { className: 'mono' }, order))),
     el('p', { className: 'notice' }, 'No lines: this order was never placed, or every line was cancelled. '
-      + 'Checked again at least every ' + ORDER_MISS_MAX_MS / 1000 + ' seconds, or at once with "Show order".'));
+      + 'Checked again at least every ' + ORDER_MISS_MAX_MS / 1000 + ' seconds, or at once with "Show order".'),
+    ...historySection());
 }
 
 function renderOrder() {
@@ -443,7 +504,8 @@ function renderOrder() {
               : 'arrives ' + formatEta(l.eta).text)]
           : [el('span', { className: 'badge bad' }, 'Backordered'), el('div', { className: 'muted small' }, 'waiting for stock')]),
         el('td', {}, el('button', { type: 'button', className: 'danger', onclick: () => cancelLine(state.order, l.sku) },
-          'Cancel line')))))));
+          'Cancel line')))))),
+    ...historySection());
 }
 
 // ---------------------------------------------------------------- actions
@@ -636,6 +698,7 @@ function showSku(sku) {
 function showOrder(order) {
   state.order = order;
   state.lines = null;
+  state.history = [];
   state.orderMisses = 0;
   $('order-input').value = order;
   $('order-card').replaceChildren(el('p', { className: 'muted' }, 'Loading order ' + order + '…'));

@@ -2,6 +2,7 @@ package com.allocationservice.adapters;
 
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.ProductRepository;
 import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
@@ -32,6 +33,8 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private boolean committed;
     /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
     private List<Product> claimed;
+    /** The order lines' history that commit writes. */
+    private List<LineHistory> history = List.of();
 
     private JdbcUnitOfWork(DataSource dataSource, Consumer<Set<String>> onOutboxWritten, H2FileSync sync,
             FreeSpace freeSpace, OpenTelemetryTracing tracing) {
@@ -73,7 +76,10 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         return products;
     }
 
-    /** Saves the claimed products (claiming them first if not yet done) and their events, then commits. */
+    /**
+     * Saves the claimed products (claiming them first if not yet done), their events and the history
+     * recorded ({@link #recordHistory}), one statement each for the whole group, then commits.
+     */
     @Override
     public void commit() {
         try {
@@ -81,10 +87,19 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             claimed = null;
             products.save(saved);
             List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
+            Instant now = Instant.now();
             Set<String> destinations = raised.isEmpty() ? Set.of() : OpenTelemetryTracing.sql(tracing, "write outbox",
-                    () -> JdbcOutbox.write(connection(), raised, Instant.now(),
+                    () -> JdbcOutbox.write(connection(), raised, now,
                             tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
             saved.forEach(Product::takeEvents);
+            if (!history.isEmpty()) {
+                List<LineHistory> entries = history;
+                OpenTelemetryTracing.sql(tracing, "write history", () -> {
+                    JdbcLineHistory.write(connection(), entries, now);
+                    return null;
+                });
+                history = List.of();
+            }
             if (connection != null) {
                 OpenTelemetryTracing.sql(tracing, "commit", () -> {
                     commitConnection();
@@ -129,6 +144,11 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
         }
         return claimed;
+    }
+
+    @Override
+    public void recordHistory(List<LineHistory> entries) {
+        history = List.copyOf(entries);
     }
 
     @Override

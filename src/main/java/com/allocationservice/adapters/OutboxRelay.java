@@ -37,7 +37,7 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     /** The pause after a failed round: a destination or database that is down is not hammered. */
     private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), false);
-    private static final Duration INBOX_PRUNE_INTERVAL = Duration.ofHours(1);
+    private static final Duration PRUNE_INTERVAL = Duration.ofHours(1);
     /**
      * While rows trickle in, a loop starts a round at most this often, so the rows of the commits in
      * between go out together, in one transaction rather than one each. A round that read a full batch
@@ -50,12 +50,19 @@ public final class OutboxRelay implements AutoCloseable {
     private final EmailDestination email;
     private final int maxAttempts;
     private final Duration pollInterval;
+    private final Duration historyRetention;
     private final List<Loop> loops;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong setAside = new AtomicLong();
 
     public OutboxRelay(DataSource dataSource, RedisDestination redis, EmailDestination email, int maxAttempts,
             Duration pollInterval) {
+        this(dataSource, redis, email, maxAttempts, pollInterval, JdbcLineHistory.DEFAULT_RETENTION);
+    }
+
+    /** A relay that also prunes the order lines' history older than {@code historyRetention}. */
+    public OutboxRelay(DataSource dataSource, RedisDestination redis, EmailDestination email, int maxAttempts,
+            Duration pollInterval, Duration historyRetention) {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
         }
@@ -64,6 +71,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.email = Objects.requireNonNull(email);
         this.maxAttempts = maxAttempts;
         this.pollInterval = Objects.requireNonNull(pollInterval);
+        this.historyRetention = Objects.requireNonNull(historyRetention);
         this.loops = List.of(new Loop(redis, true), new Loop(email, false));
     }
 
@@ -165,6 +173,23 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes one batch of the order lines' history past its retention, in a transaction of its own;
+     * true when the batch was full and more may be due (the loop prunes again after its next round,
+     * so a long backlog never holds up delivery).
+     */
+    private boolean pruneHistory() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            int pruned = JdbcLineHistory.prune(c, Instant.now().minus(historyRetention), JdbcLineHistory.PRUNE_BATCH);
+            c.commit();
+            if (pruned > 0) {
+                log.info("Deleted {} order line history entries older than {} days", pruned, historyRetention.toDays());
+            }
+            return pruned == JdbcLineHistory.PRUNE_BATCH;
+        }
+    }
+
     private static void sleep(Duration pause) {
         try {
             Thread.sleep(pause);
@@ -176,15 +201,15 @@ public final class OutboxRelay implements AutoCloseable {
     /** The rounds of one destination, on a thread of their own. */
     private final class Loop {
         private final OutboxDestination destination;
-        private final boolean prunesInbox;
+        private final boolean prunes;
         private final Semaphore wake = new Semaphore(0);
         private final AtomicLong delivered = new AtomicLong();
         private volatile boolean running;
         private Thread thread;
 
-        Loop(OutboxDestination destination, boolean prunesInbox) {
+        Loop(OutboxDestination destination, boolean prunes) {
             this.destination = destination;
-            this.prunesInbox = prunesInbox;
+            this.prunes = prunes;
         }
 
         synchronized void start() {
@@ -227,15 +252,19 @@ public final class OutboxRelay implements AutoCloseable {
         private void run() {
             int failedInARow = 0;
             Instant nextInboxPrune = Instant.MIN;
+            Instant nextHistoryPrune = Instant.MIN;
             while (running) {
                 boolean more = false;
                 Duration pause = Duration.ZERO;
                 long started = System.nanoTime();
                 try {
                     more = round();
-                    if (prunesInbox && Instant.now().isAfter(nextInboxPrune)) {
+                    if (prunes && Instant.now().isAfter(nextInboxPrune)) {
                         pruneInbox();
-                        nextInboxPrune = Instant.now().plus(INBOX_PRUNE_INTERVAL);
+                        nextInboxPrune = Instant.now().plus(PRUNE_INTERVAL);
+                    }
+                    if (prunes && Instant.now().isAfter(nextHistoryPrune)) {
+                        nextHistoryPrune = pruneHistory() ? Instant.MIN : Instant.now().plus(PRUNE_INTERVAL);
                     }
                     failedInARow = 0;
                 } catch (SQLException | RuntimeException e) {

@@ -335,7 +335,7 @@ public final class Bootstrap {
                 smtp.port(), settings.notifyFrom(), settings.timeouts().smtp())).orElseGet(LoggingNotifications::new);
         return new OutboxRelay(dataSource, new RedisDestination(publisher),
                 new EmailDestination(mailer, settings.notifyTo(), settings.outOfStockEmailWindow()),
-                settings.outboxMaxAttempts(), Duration.ofMillis(200));
+                settings.outboxMaxAttempts(), Duration.ofMillis(200), settings.historyRetention());
     }
 
     private static void meter(PrometheusMeterRegistry meters, OutboxRelay relay) {

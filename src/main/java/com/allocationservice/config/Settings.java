@@ -43,13 +43,15 @@ import java.util.stream.Collectors;
  *        ({@code targetServerType=preferSecondary}), with the same user and password; the writes, the
  *        outbox and the health check stay on {@code dbUrl}
  * @param chartInterval how often the page's live charts take a sample ({@code GET /status/history})
+ * @param historyRetention how long the order lines' history is kept; older entries are pruned by the relay
  */
 public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassword, int dbPoolSize,
         Optional<RedisUrl> redisUrl, int redisMinReplicas, Optional<Smtp> smtp, String notifyFrom, String notifyTo,
         Duration outOfStockEmailWindow, boolean relayEnabled, boolean consumerEnabled, Timeouts timeouts,
         int streamMaxDeliveries, int outboxMaxAttempts, Optional<String> apiToken, Optional<Path> apiTokensFile,
         LogFormat logFormat, boolean accessLog, Duration httpHeaderTimeout, long dbMinFreeBytes, Optional<String> readDbUrl,
-        Duration chartInterval) {
+        Duration chartInterval,
+        Duration historyRetention) {
 
     /**
      * The embedded default: an H2 file database under ./data, in PostgreSQL mode. {@code WRITE_DELAY=0}:
@@ -194,6 +196,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     private static final Variable<Duration> CHART_INTERVAL = new Variable<>("ALLOCATION_CHART_INTERVAL_SECONDS", "10",
             whole(1, 3600).andThen(Duration::ofSeconds), Shown.PLAIN, s -> s.chartInterval().toSeconds());
+    private static final Variable<Duration> HISTORY_RETENTION_DAYS = new Variable<>("ALLOCATION_HISTORY_RETENTION_DAYS",
+            "90", whole(1, 36_500).andThen(Duration::ofDays), Shown.PLAIN, s -> s.historyRetention().toDays());
 
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
@@ -201,7 +205,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, API_TOKENS_FILE, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL,
-            CHART_INTERVAL);
+            CHART_INTERVAL,
+            HISTORY_RETENTION_DAYS);
 
     /** A variable that only means something when another is set: set without it, it would be ignored. */
     private record Needs(Variable<?> setting, Variable<?> on, String why) {
@@ -347,7 +352,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
                 get(values, API_TOKENS_FILE),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT),
-                get(values, DB_MIN_FREE_MB), readDbUrl, get(values, CHART_INTERVAL));
+                get(values, DB_MIN_FREE_MB), readDbUrl, get(values, CHART_INTERVAL),
+                get(values, HISTORY_RETENTION_DAYS));
     }
 
     /**

@@ -40,6 +40,7 @@ public final class Product {
     private final List<Batch> batches;
     private final Map<String, LineAllocation> lines = new LinkedHashMap<>();
     private final List<Raised> raised = new ArrayList<>();
+    private final List<LineChange> lineChanges = new ArrayList<>();
     private long version;
 
     /** A product as stored: its batches, its version, and the lines loaded for this command. */
@@ -105,6 +106,19 @@ public final class Product {
         return taken;
     }
 
+    /**
+     * What happened to the lines since the product was loaded, in order (its lines' history, kept with the
+     * product until the unit of work ends; the service attributes each to the command that caused it).
+     */
+    public List<LineChange> lineChanges() {
+        return List.copyOf(lineChanges);
+    }
+
+    /** The line changes after the first {@code count}: those since a {@link Snapshot} that saw {@code count}. */
+    public List<LineChange> lineChangesSince(int count) {
+        return List.copyOf(lineChanges.subList(Math.min(count, lineChanges.size()), lineChanges.size()));
+    }
+
     private void raise(Event event) {
         raised.add(new Raised(event, version));
     }
@@ -112,7 +126,7 @@ public final class Product {
     /** The product's state as it is now (batches, lines, events, version), to go back to with {@link #restore}. */
     public Snapshot snapshot() {
         return new Snapshot(batches.stream().map(Batch::copy).toList(), List.copyOf(lines.values()),
-                List.copyOf(raised), version);
+                List.copyOf(raised), lineChanges.size(), version);
     }
 
     /** Puts the product back as it was when the snapshot was taken, undoing every change since. */
@@ -123,11 +137,14 @@ public final class Product {
         snapshot.lines().forEach(a -> lines.put(a.line().orderid(), a));
         raised.clear();
         raised.addAll(snapshot.raised());
+        // line changes are only ever added, so the first ones are those the snapshot saw
+        lineChanges.subList(Math.min(snapshot.lineChanges(), lineChanges.size()), lineChanges.size()).clear();
         version = snapshot.version();
     }
 
-    /** A product's state at one moment: see {@link #snapshot()}. */
-    public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Raised> raised, long version) {
+    /** A product's state at one moment ({@code lineChanges}: how many it had recorded): see {@link #snapshot()}. */
+    public record Snapshot(List<Batch> batches, List<LineAllocation> lines, List<Raised> raised,
+            int lineChanges, long version) {
     }
 
     /**
@@ -172,7 +189,7 @@ public final class Product {
             return Optional.empty();
         }
         version++;
-        place(line, batch.get());
+        place(line, batch.get(), existing == null ? LineChange.Kind.ALLOCATED : LineChange.Kind.PLACED);
         return Optional.of(batch.get().reference());
     }
 
@@ -185,6 +202,7 @@ public final class Product {
         existing.batch().ifPresent(ref -> requireBatch(ref).deallocate(existing.line()));
         version++;
         raise(new Deallocated(orderid, sku, existing.line().qty()));
+        lineChanges.add(new LineChange(LineChange.Kind.DEALLOCATED, orderid, sku, null));
         fillBackorders();
     }
 
@@ -223,7 +241,7 @@ public final class Product {
                 batch.deallocate(line);
                 raise(new Deallocated(line.orderid(), sku, line.qty()));
                 preferredBatchFor(line).ifPresentOrElse(
-                        other -> place(line, other),
+                        other -> place(line, other, LineChange.Kind.MOVED),
                         () -> backorder(line));
             }
             if (batch.availableQuantity() < 0) {
@@ -240,7 +258,7 @@ public final class Product {
                 .sorted(BACKORDER_ORDER)
                 .toList();
         for (LineAllocation backorder : waiting) {
-            preferredBatchFor(backorder.line()).ifPresent(batch -> place(backorder.line(), batch));
+            preferredBatchFor(backorder.line()).ifPresent(batch -> place(backorder.line(), batch, LineChange.Kind.PLACED));
         }
     }
 
@@ -250,15 +268,17 @@ public final class Product {
                 .min(Batch.ALLOCATION_ORDER);
     }
 
-    private void place(OrderLine line, Batch batch) {
+    private void place(OrderLine line, Batch batch, LineChange.Kind kind) {
         batch.allocate(line);
         lines.put(line.orderid(), new LineAllocation(line, batch.reference(), version));
         raise(new Allocated(line.orderid(), sku, line.qty(), batch.reference()));
+        lineChanges.add(new LineChange(kind, line.orderid(), sku, batch.reference()));
     }
 
     private void backorder(OrderLine line) {
         lines.put(line.orderid(), LineAllocation.backorder(line, version));
         raise(new OutOfStock(sku));
+        lineChanges.add(new LineChange(LineChange.Kind.BACKORDERED, line.orderid(), sku, null));
     }
 
     private Batch requireBatch(String reference) {

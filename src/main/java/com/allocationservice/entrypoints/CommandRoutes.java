@@ -9,6 +9,7 @@ import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
 import com.allocationservice.domain.Outcome;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.Source;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Map;
@@ -32,13 +33,13 @@ final class CommandRoutes {
 
     private void addBatch(Context ctx) {
         CreateBatch command = body(ctx, CommandBodies.ADD_BATCH).command();
-        bus.handle(command);
+        bus.handle(command, source(ctx));
         json(ctx, 201, Map.of("ref", command.ref()));
     }
 
     private void allocate(Context ctx) {
         Allocate command = body(ctx, CommandBodies.ALLOCATE).command();
-        switch (bus.handle(command)) {
+        switch (bus.handle(command, source(ctx))) {
             case Outcome.Allocated allocated -> json(ctx, 202, Map.of("batchref", allocated.batchref()));
             case Outcome.OutOfStock outOfStock -> message(ctx, 409, "Out of stock for sku " + outOfStock.sku());
         }
@@ -46,17 +47,22 @@ final class CommandRoutes {
 
     private void deallocate(Context ctx) {
         Deallocate command = body(ctx, CommandBodies.DEALLOCATE).command();
-        bus.handle(command);
+        bus.handle(command, source(ctx));
         message(ctx, 200, "OK");
     }
 
     private void changeBatchQuantity(Context ctx) {
         ChangeBatchQuantity command = body(ctx, CommandBodies.CHANGE_BATCH_QUANTITY).command();
-        switch (bus.handle(command)) {
+        switch (bus.handle(command, source(ctx))) {
             case Outcome.Done done -> message(ctx, 200, "OK");
             case Outcome.Superseded s -> message(ctx, 200, "Superseded: batch " + s.batchref() + " already has change "
                     + s.applied() + ", sent after " + s.key() + "; nothing changed");
         }
+    }
+
+    /** Where the command came from, for the order lines' history: HTTP, and the token's name when tokens are in use. */
+    private static Source source(Context ctx) {
+        return Source.http(HttpApi.tokenName(ctx));
     }
 
     private static <T extends Record> T body(Context ctx, JsonBody<T> body) {

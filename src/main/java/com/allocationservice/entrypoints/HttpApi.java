@@ -190,8 +190,14 @@ public final class HttpApi {
 
     /** Who made the request, as operators' actions record it: its token's name, or "anonymous" without tokens. */
     static String who(Context ctx) {
+        String name = tokenName(ctx);
+        return name == null ? "anonymous" : name;
+    }
+
+    /** The name of the token the request carried; null without tokens. */
+    static String tokenName(Context ctx) {
         ApiTokens.Token token = ctx.attribute(TOKEN);
-        return token == null ? "anonymous" : token.name();
+        return token == null ? null : token.name();
     }
 
     private static void unauthorized(Context ctx, String why) {

@@ -2,6 +2,7 @@ package com.allocationservice.entrypoints;
 
 import static com.allocationservice.entrypoints.Answers.json;
 import static com.allocationservice.entrypoints.Answers.message;
+import static com.allocationservice.entrypoints.Answers.snakeCase;
 
 import com.allocationservice.views.Views;
 import io.javalin.config.RoutesConfig;
@@ -32,6 +33,15 @@ final class ReadRoutes {
         routes.get("/orders/{orderid}", ctx -> {
             String orderid = ctx.pathParam("orderid");
             answer(ctx, nonEmpty(views.orderLines(orderid)), "No lines for order " + orderid);
+        }, Scope.READ);
+        routes.get("/orders/{orderid}/history", ctx -> {
+            String orderid = ctx.pathParam("orderid");
+            List<Views.HistoryEntry> history = views.history(orderid);
+            if (history.isEmpty()) {
+                message(ctx, 404, "No history for order " + orderid);
+            } else {
+                snakeCase(ctx, 200, history);
+            }
         }, Scope.READ);
         routes.get("/products", ctx -> overview(ctx, views), Scope.READ);
         routes.get("/products/{sku}/stock", ctx -> {

@@ -10,6 +10,7 @@ import com.allocationservice.domain.Outcome.QuantityChange;
 import com.allocationservice.domain.Outcome.Superseded;
 import com.allocationservice.service.Backoff;
 import com.allocationservice.service.MessageBus;
+import com.allocationservice.service.Source;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -236,8 +237,9 @@ public final class RedisConsumer implements AutoCloseable {
             messageId = message.id();
             String id = messageId != null ? messageId : entryId == null ? null : entryId.toString();
             ChangeBatchQuantity command = message.command();
-            Optional<QuantityChange> outcome = id == null ? Optional.of(bus.handle(command))
-                    : bus.handle(command, CHANNEL + ":" + id);
+            Source from = entryId == null ? Source.pubSub(messageId) : Source.stream(entryId.toString());
+            Optional<QuantityChange> outcome = id == null ? Optional.of(bus.handle(command, from))
+                    : bus.handle(command, CHANNEL + ":" + id, from);
             if (outcome.isEmpty()) {
                 duplicates.incrementAndGet();
                 log.info("Skipped {} message {}: handled before", source, id);

@@ -53,13 +53,13 @@ final class CommandGroup {
     }
 
     /** A command bound to its handler, with what the handler declared it needs (computed once). */
-    record Routed(List<Need> needs, Function<UnitOfWork, Outcome> handle) {
+    record Routed(Command<?> command, List<Need> needs, Function<UnitOfWork, Outcome> handle) {
 
         /** Bootstrap's routes pair each command with the handler of its own type, so the raw calls are safe. */
         @SuppressWarnings({"unchecked", "rawtypes"})
         static Routed of(Command<?> command, Handler handler) {
             List<Need> needs = List.copyOf((List<Need>) handler.needs().apply(command));
-            return new Routed(needs, uow -> (Outcome) handler.body().handle(command, needs, uow));
+            return new Routed(command, needs, uow -> (Outcome) handler.body().handle(command, needs, uow));
         }
     }
 
@@ -67,13 +67,15 @@ final class CommandGroup {
     static final class Pending {
         private final Routed routed;
         private final String messageId;
+        private final Source source;
         private final Tracing.Span waiting;
         private final CompletableFuture<Boolean> turn = new CompletableFuture<>();
         private Result result;
 
-        Pending(Routed routed, String messageId, Tracing.Span waiting) {
+        Pending(Routed routed, String messageId, Source source, Tracing.Span waiting) {
             this.routed = routed;
             this.messageId = messageId;
+            this.source = source;
             this.waiting = waiting;
         }
 
@@ -132,7 +134,7 @@ final class CommandGroup {
                 try {
                     Outcome outcome = pending.routed.handle().apply(scope);
                     if (scope.committed) {
-                        scope.keep();
+                        scope.keep(pending.routed.command(), pending.source);
                         kept.put(pending, scope);
                     } else {
                         scope.undo();
@@ -164,6 +166,10 @@ final class CommandGroup {
             }
             if (!forget.isEmpty()) {
                 uow.forgetMessages(forget);
+            }
+            List<LineHistory> history = kept.values().stream().flatMap(s -> s.history.stream()).toList();
+            if (!history.isEmpty()) {
+                uow.recordHistory(history);
             }
             uow.commit();
         } catch (RuntimeException failure) {
@@ -218,6 +224,8 @@ final class CommandGroup {
         private final Map<Product, Product.Snapshot> before = new IdentityHashMap<>();
         private final Map<String, Product> added = new LinkedHashMap<>();
         private boolean committed;
+        /** What the command did to order lines, once kept. */
+        private List<LineHistory> history = List.of();
 
         private final ProductRepository view = new ProductRepository() {
             @Override
@@ -258,9 +266,18 @@ final class CommandGroup {
             committed = true;
         }
 
-        /** The command committed: the products it created join the group's. */
-        void keep() {
+        /**
+         * The command committed: the products it created join the group's, and what it did to their lines
+         * (the changes each product recorded since the command first touched it) becomes history.
+         */
+        void keep(Command<?> cause, Source source) {
             added.values().forEach(shared::add);
+            List<LineHistory> entries = new ArrayList<>();
+            before.forEach((product, snapshot) -> product.lineChangesSince(snapshot.lineChanges())
+                    .forEach(change -> entries.add(new LineHistory(change, cause, source))));
+            added.values().forEach(product -> product.lineChanges()
+                    .forEach(change -> entries.add(new LineHistory(change, cause, source))));
+            history = entries;
         }
 
         void undo() {

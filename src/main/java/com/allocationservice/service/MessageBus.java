@@ -77,9 +77,14 @@ public final class MessageBus {
         this.tracing = Objects.requireNonNull(tracing);
     }
 
-    /** Handles the command; returns what its handler answered. */
+    /** Handles the command, sent by the service itself ({@link Source#INTERNAL}); returns what its handler answered. */
     public <R extends Outcome> R handle(Command<R> command) {
-        return switch (run(command, null)) {
+        return handle(command, Source.INTERNAL);
+    }
+
+    /** Handles the command, which came from {@code source} (for the order lines' history); returns what its handler answered. */
+    public <R extends Outcome> R handle(Command<R> command, Source source) {
+        return switch (run(command, null, source)) {
             case CommandGroup.Answered answered -> cast(answered.outcome());
             case CommandGroup.Duplicate duplicate -> throw new IllegalStateException("no message id was given");
         };
@@ -92,7 +97,12 @@ public final class MessageBus {
      * message again.)
      */
     public <R extends Outcome> Optional<R> handle(Command<R> command, String messageId) {
-        return switch (run(command, Objects.requireNonNull(messageId, "messageId"))) {
+        return handle(command, messageId, Source.INTERNAL);
+    }
+
+    /** The same, for a command that came from {@code source}. */
+    public <R extends Outcome> Optional<R> handle(Command<R> command, String messageId, Source source) {
+        return switch (run(command, Objects.requireNonNull(messageId, "messageId"), source)) {
             case CommandGroup.Answered answered -> Optional.of(cast(answered.outcome()));
             case CommandGroup.Duplicate duplicate -> Optional.empty();
         };
@@ -129,10 +139,11 @@ public final class MessageBus {
         return (R) outcome;
     }
 
-    private CommandGroup.Answer run(Command<?> command, String messageId) {
+    private CommandGroup.Answer run(Command<?> command, String messageId, Source source) {
         CommandGroup.Routed routed = CommandGroup.Routed.of(command, routes.handlerFor(command));
         for (int attempt = 1; ; attempt++) {
-            CommandGroup.Pending pending = new CommandGroup.Pending(routed, messageId, tracing.startWait());
+            CommandGroup.Pending pending = new CommandGroup.Pending(routed, messageId,
+                    Objects.requireNonNull(source, "source"), tracing.startWait());
             try {
                 submit(pending);
             } finally {

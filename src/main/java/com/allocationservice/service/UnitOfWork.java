@@ -47,6 +47,12 @@ public interface UnitOfWork extends AutoCloseable {
          * commands can run again. The others are held until commit or close.
          */
         Set<String> claimVersions();
+
+        /**
+         * Has commit write these entries of the order lines' history, in its transaction, so they are kept
+         * exactly when the changes they tell of are (the book keeps no history).
+         */
+        void recordHistory(List<LineHistory> entries);
     }
 
     /** Opens units of work; the bus asks for one per group of commands. */

@@ -52,6 +52,18 @@ public final class Views {
     public record Backorder(String orderid, int qty) {
     }
 
+    /**
+     * One entry of an order's history (the line of {@code sku}): {@code kind} allocated, moved, backordered,
+     * placed or deallocated; {@code batchref} the batch the line is on afterwards (null when backordered or
+     * deallocated); the command that caused it ({@code cause}, and {@code causeRef} the order or batch it
+     * names, {@code causeKey} a quantity change's seq or stream entry id); where that command came from
+     * ({@code source} http, stream, pubsub or internal, {@code sourceId} the token's name, the entry id or
+     * the message id); {@code at} ISO-8601 UTC.
+     */
+    public record HistoryEntry(String at, String sku, String kind, String batchref, String cause, String causeRef,
+            String causeKey, String source, String sourceId) {
+    }
+
     /** Outbox rows waiting to be delivered, and rows set aside in {@code outbox_parked} for an operator. */
     public record Outbox(long backlog, long parked) {
     }
@@ -135,6 +147,15 @@ public final class Views {
             return new OrderLineStatus(rs.getString(1), rs.getInt(2), batchref,
                     batchref == null ? "backordered" : "allocated");
         });
+    }
+
+    /** What happened to the order's lines, in the order it happened; empty when nothing is kept for the order. */
+    public List<HistoryEntry> history(String orderid) throws SQLException {
+        return list("SELECT at, sku, kind, batchref, cause, cause_ref, cause_key, source, source_id "
+                + "FROM order_line_history WHERE orderid = ? ORDER BY id", orderid,
+                rs -> new HistoryEntry(instant(rs, "at"), rs.getString("sku"), rs.getString("kind"),
+                        rs.getString("batchref"), rs.getString("cause"), rs.getString("cause_ref"),
+                        rs.getString("cause_key"), rs.getString("source"), rs.getString("source_id")));
     }
 
     /**

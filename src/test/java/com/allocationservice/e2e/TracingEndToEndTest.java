@@ -81,7 +81,7 @@ class TracingEndToEndTest {
         OtlpReceiver.Span group = awaitSpan(traceId, "commit group");
         assertThat(group.parentSpanId()).isEqualTo(waiting.spanId());
         assertThat(group.attributes()).containsEntry("allocation.group.size", "1");
-        for (String sql : List.of("load products", "claim versions", "write products", "write outbox", "commit")) {
+        for (String sql : List.of("load products", "claim versions", "write products", "write outbox", "write history", "commit")) {
             assertThat(awaitSpan(traceId, sql).parentSpanId()).as(sql).isEqualTo(group.spanId());
         }
 

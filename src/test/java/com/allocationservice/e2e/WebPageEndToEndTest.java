@@ -207,6 +207,16 @@ class WebPageEndToEndTest {
                 .status()).isEqualTo(202);
         find("#order-form button").click();
         waitUpTo(5).untilAsserted(() -> assertThat(text("#order-card tr[data-sku='LAMP']")).contains("Allocated"));
+
+        // under the order, its story: allocated, backordered by the shrink, cancelled, allocated again
+        waitUpTo(5).untilAsserted(() -> assertThat(rowsOf("#order-card table.history tr[data-kind]", "data-kind"))
+                .containsExactly("allocated", "backordered", "deallocated", "allocated"));
+        List<WebElement> entries = browser.findElements(By.cssSelector("#order-card table.history tr[data-kind]"));
+        assertThat(entries.get(0).getText()).contains("Allocated", "warehouse-1", "the order asked", "HTTP, token");
+        assertThat(entries.get(1).getText()).contains("Backordered", "batch warehouse-1 changed quantity");
+        assertThat(entries.get(2).getText()).contains("Deallocated", "the line was cancelled");
+        browser.executeScript("arguments[0].scrollIntoView()", find("#order-card"));
+        screenshot("09-order-history");
     }
 
     @Test

@@ -73,6 +73,11 @@ class AlwaysConflictingCommitsTest {
         }
 
         @Override
+        public void recordHistory(java.util.List<com.allocationservice.service.LineHistory> entries) {
+            real.recordHistory(entries);
+        }
+
+        @Override
         public void close() {
             real.close();
         }

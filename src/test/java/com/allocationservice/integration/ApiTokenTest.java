@@ -62,6 +62,7 @@ class ApiTokenTest {
             Map.entry("POST /change_batch_quantity", new Example("/change_batch_quantity", "{\"ref\": \"b1\", \"qty\": 20}", 200, Scope.PURCHASE)),
             Map.entry("GET /allocations/{orderid}", new Example("/allocations/o1", null, 200, Scope.READ)),
             Map.entry("GET /orders/{orderid}", new Example("/orders/o1", null, 200, Scope.READ)),
+            Map.entry("GET /orders/{orderid}/history", new Example("/orders/o1/history", null, 200, Scope.READ)),
             Map.entry("GET /products", new Example("/products", null, 200, Scope.READ)),
             Map.entry("GET /products/{sku}/stock", new Example("/products/LAMP/stock", null, 200, Scope.READ)),
             Map.entry("GET /health", new Example("/health", null, 200)),

@@ -229,6 +229,11 @@ class CrossInstanceConflictTest {
         }
 
         @Override
+        public void recordHistory(java.util.List<com.allocationservice.service.LineHistory> entries) {
+            real.recordHistory(entries);
+        }
+
+        @Override
         public void close() {
             real.close();
         }

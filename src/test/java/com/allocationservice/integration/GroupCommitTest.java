@@ -155,7 +155,7 @@ class GroupCommitTest {
             results.forEach(CompletableFuture::join);
             int gateAndGroup = statements.get() - before;
 
-            assertThat(alone).as("load, compare-and-set, batch, line, outbox").isEqualTo(5);
+            assertThat(alone).as("load, compare-and-set, batch, line, outbox, line history").isEqualTo(6);
             assertThat(gateAndGroup).as("the gate's group and the group of twenty: the same statements each")
                     .isEqualTo(2 * alone);
         }

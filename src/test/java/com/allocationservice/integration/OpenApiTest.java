@@ -122,6 +122,8 @@ class OpenApiTest {
         assertThat(problems("GET", "/orders/PO%2F1", 200, "application/json",
                 "[{\"sku\": \"LAMP\", \"qty\": 2, \"batchref\": null, \"status\": \"backordered\"}]")).isEmpty();
         assertThat(problems("GET", "/nowhere", 404, "application/json", "{\"message\": \"No such endpoint\"}")).isEmpty();
+        assertThat(problems("GET", "/orders/o1/history", 200, "application/json",
+                "[{\"at\": \"2026-12-06T17:00:00.123456Z\", \"sku\": \"LAMP\", \"kind\": \"moved\", \"batchref\": \"b2\", \"cause\": \"change_batch_quantity\", \"cause_ref\": \"b1\", \"cause_key\": \"7\", \"source\": \"http\", \"source_id\": \"clerk\"}, {\"at\": \"2026-12-06T17:00:00.123456Z\", \"sku\": \"LAMP\", \"kind\": \"backordered\", \"batchref\": null, \"cause\": \"change_batch_quantity\", \"cause_ref\": \"b1\", \"cause_key\": \"7\", \"source\": \"http\", \"source_id\": null}]")).isEmpty();
     }
 
     @Test
@@ -140,6 +142,9 @@ class OpenApiTest {
                 "[{\"sku\": \"LAMP\", \"qty\": \"2\", \"batchref\": \"b1\", \"status\": \"allocated\"}]")).isNotEmpty();
         assertThat(problems("GET", "/orders/o1", 200, "application/json",
                 "[{\"sku\": \"LAMP\", \"qty\": 2, \"batchref\": \"b1\", \"status\": \"shipped\"}]")).isNotEmpty();
+        assertThat(problems("GET", "/orders/o1/history", 200, "application/json",
+                "[{\"at\": \"2026-12-06T17:00:00.123456Z\", \"sku\": \"LAMP\", \"kind\": \"shipped\", \"batchref\": \"b2\", \"cause\": \"change_batch_quantity\", \"cause_ref\": \"b1\", \"cause_key\": \"7\", \"source\": \"http\", \"source_id\": \"clerk\"}]")).isNotEmpty();
+        assertThat(problems("GET", "/orders/o1/history", 200, "application/json", "[]")).isNotEmpty();
         assertThat(problems("GET", "/health", 200, "text/plain", "UP")).isNotEmpty();
         assertThat(problems("GET", "/health", 200, "application/json", "")).isNotEmpty();
     }

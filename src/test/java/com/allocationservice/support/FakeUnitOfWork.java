@@ -3,6 +3,7 @@ package com.allocationservice.support;
 import com.allocationservice.domain.Event;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.ConcurrencyConflict;
+import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.UnitOfWork;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +24,7 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
     private final Map<String, Product> stored = new LinkedHashMap<>();
     private final Set<String> handledMessages = new HashSet<>();
     private final List<Event> outbox = new ArrayList<>();
+    private final List<LineHistory> history = new ArrayList<>();
     private int commits;
 
     @Override
@@ -44,6 +46,11 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
         return List.copyOf(outbox);
     }
 
+    /** The order lines' history committed, in order: what the JDBC unit of work writes to order_line_history. */
+    public List<LineHistory> history() {
+        return List.copyOf(history);
+    }
+
     public int commits() {
         return commits;
     }
@@ -61,6 +68,7 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
         private final FakeProductRepository products = new FakeProductRepository(FakeUnitOfWork.this::load,
                 FakeUnitOfWork.this::skuOfBatch);
         private final Set<String> pendingMessages = new HashSet<>();
+        private final List<LineHistory> pendingHistory = new ArrayList<>();
 
         @Override
         public FakeProductRepository products() {
@@ -103,6 +111,13 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
             commits++;
             handledMessages.addAll(pendingMessages);
             pendingMessages.clear();
+            history.addAll(pendingHistory);
+            pendingHistory.clear();
+        }
+
+        @Override
+        public void recordHistory(List<LineHistory> entries) {
+            pendingHistory.addAll(entries);
         }
 
         @Override
@@ -123,6 +138,7 @@ public final class FakeUnitOfWork implements UnitOfWork.Factory {
         @Override
         public void close() {
             pendingMessages.clear();
+            pendingHistory.clear();
         }
     }
 }

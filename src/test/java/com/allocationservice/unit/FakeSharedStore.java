@@ -149,6 +149,11 @@ public final class FakeSharedStore implements UnitOfWork.Factory {
         }
 
         @Override
+        public void recordHistory(java.util.List<com.allocationservice.service.LineHistory> entries) {
+            // these tests look at the products, not at their history
+        }
+
+        @Override
         public void close() {
             checkUse();
             isClosed = true;

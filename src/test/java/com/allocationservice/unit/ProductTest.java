@@ -11,6 +11,7 @@ import com.allocationservice.domain.Event.Allocated;
 import com.allocationservice.domain.Event.Deallocated;
 import com.allocationservice.domain.Event.OutOfStock;
 import com.allocationservice.domain.LineAllocation;
+import com.allocationservice.domain.LineChange;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
 import java.time.LocalDate;
@@ -762,6 +763,56 @@ class ProductTest {
 
         assertThat(events).containsExactly(new Allocated("order1", SKU, 10, "b1"), new OutOfStock(SKU));
         assertThat(product.takeEvents()).isEmpty();
+    }
+
+    @Nested
+    class LineHistory {
+
+        @Test
+        void records_what_happened_to_each_line_in_order_with_the_batch_it_is_on_after() {
+            Product product = product(new Batch("warehouse", SKU, 10, null), new Batch("ship", SKU, 4, TOMORROW));
+            product.allocate(line("o1", 6));
+            product.allocate(line("o2", 4));
+
+            product.changeBatchQuantity("warehouse", 4);
+            product.addBatch(new Batch("more", SKU, 6, null));
+            product.deallocate("o1");
+
+            assertThat(product.lineChanges()).containsExactly(
+                    new LineChange(LineChange.Kind.ALLOCATED, "o1", SKU, "warehouse"),
+                    new LineChange(LineChange.Kind.ALLOCATED, "o2", SKU, "warehouse"),
+                    new LineChange(LineChange.Kind.MOVED, "o2", SKU, "ship"),
+                    new LineChange(LineChange.Kind.BACKORDERED, "o1", SKU, null),
+                    new LineChange(LineChange.Kind.PLACED, "o1", SKU, "more"),
+                    new LineChange(LineChange.Kind.DEALLOCATED, "o1", SKU, null));
+        }
+
+        @Test
+        void a_line_already_placed_or_out_of_stock_records_nothing() {
+            Product product = product(new Batch("warehouse", SKU, 5, null));
+            product.allocate(line("o1", 5));
+
+            product.allocate(line("o1", 5));
+            product.allocate(line("o2", 1));
+
+            assertThat(product.lineChanges()).containsExactly(
+                    new LineChange(LineChange.Kind.ALLOCATED, "o1", SKU, "warehouse"));
+        }
+
+        @Test
+        void restoring_a_snapshot_takes_back_the_changes_since() {
+            Product product = product(new Batch("warehouse", SKU, 10, null));
+            product.allocate(line("o1", 2));
+            Product.Snapshot before = product.snapshot();
+
+            product.allocate(line("o2", 2));
+            assertThat(product.lineChangesSince(before.lineChanges()))
+                    .containsExactly(new LineChange(LineChange.Kind.ALLOCATED, "o2", SKU, "warehouse"));
+            product.restore(before);
+
+            assertThat(product.lineChanges()).containsExactly(
+                    new LineChange(LineChange.Kind.ALLOCATED, "o1", SKU, "warehouse"));
+        }
     }
 
     private static Product product(Batch... batches) {

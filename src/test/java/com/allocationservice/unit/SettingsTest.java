@@ -157,6 +157,7 @@ class SettingsTest {
         assertThat(defaults.outboxMaxAttempts()).isEqualTo(10);
         assertThat(defaults.apiToken()).isEmpty();
         assertThat(defaults.httpHeaderTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(defaults.historyRetention()).isEqualTo(Duration.ofDays(90));
 
         Settings s = Settings.fromEnvironment(Map.ofEntries(
                 Map.entry("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1000"),
@@ -535,7 +536,8 @@ class SettingsTest {
                 Map.entry("ALLOCATION_REDIS_SOCKET_TIMEOUT_MS", "1006"),
                 Map.entry("ALLOCATION_SMTP_TIMEOUT_MS", "1007"),
                 Map.entry("ALLOCATION_API_TOKEN", "t".repeat(16)),
-                Map.entry("ALLOCATION_HTTP_HEADER_TIMEOUT_MS", "1008")));
+                Map.entry("ALLOCATION_HTTP_HEADER_TIMEOUT_MS", "1008"),
+                Map.entry("ALLOCATION_HISTORY_RETENTION_DAYS", "31")));
 
         assertThat(s.toString()).isEqualTo("Settings[httpPort=8080, dbUrl=jdbc:postgresql://db/x?password=***, "
                 + "dbUser=postgres, dbPassword=***, dbPoolSize=8, redisUrl=redis://u:***@cache:6379/1, redisMinReplicas=0, "
@@ -545,7 +547,7 @@ class SettingsTest {
                 + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
                 + "outboxMaxAttempts=10, apiToken=***, apiTokensFile=, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
-                + "dbMinFreeMb=auto, readDbUrl=, chartIntervalSeconds=10]");
+                + "dbMinFreeMb=auto, readDbUrl=, chartIntervalSeconds=10, historyRetentionDays=31]");
         assertThat(Settings.defaults().toString()).contains(", smtpHost=, smtpPort=, ");
     }
 

@@ -1,0 +1,119 @@
+package com.allocationservice.adapters;
+
+import com.allocationservice.domain.ChangeKey;
+import com.allocationservice.domain.Command;
+import com.allocationservice.domain.Command.Allocate;
+import com.allocationservice.domain.Command.ChangeBatchQuantity;
+import com.allocationservice.domain.Command.CreateBatch;
+import com.allocationservice.domain.Command.Deallocate;
+import com.allocationservice.service.LineHistory;
+import com.allocationservice.service.Source;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The table {@code order_line_history} (V14): one row per entry, written by the unit of work in its own
+ * transaction, all of a group's entries in one statement (arrays, as the group's new lines are); read
+ * by {@code Views.history}; pruned by the outbox relay once older than the retention, a bounded batch
+ * at a time, oldest first.
+ */
+final class JdbcLineHistory {
+
+    /** How long entries are kept unless {@code ALLOCATION_HISTORY_RETENTION_DAYS} says otherwise. */
+    static final Duration DEFAULT_RETENTION = Duration.ofDays(90);
+    /** The most rows one prune deletes, in one transaction. */
+    static final int PRUNE_BATCH = 1000;
+
+    private static final NamedSql INSERT = new NamedSql("INSERT INTO order_line_history (at, orderid, sku, kind, "
+            + "batchref, cause, cause_ref, cause_key, source, source_id) "
+            + "SELECT :at, u.o, u.s, u.k, u.b, u.c, u.r, u.y, u.f, u.i FROM UNNEST(CAST(:orderids AS VARCHAR ARRAY), "
+            + "CAST(:skus AS VARCHAR ARRAY), CAST(:kinds AS VARCHAR ARRAY), CAST(:batchrefs AS VARCHAR ARRAY), "
+            + "CAST(:causes AS VARCHAR ARRAY), CAST(:cause_refs AS VARCHAR ARRAY), CAST(:cause_keys AS VARCHAR ARRAY), "
+            + "CAST(:sources AS VARCHAR ARRAY), CAST(:source_ids AS VARCHAR ARRAY)) "
+            + "WITH ORDINALITY AS u (o, s, k, b, c, r, y, f, i, n) ORDER BY u.n");
+
+    /**
+     * The oldest rows by id, those of them past the cutoff: ids grow with time, so once the oldest row
+     * is within the retention nothing older is left, and each prune reads at most a batch of the
+     * primary key, however large the table.
+     */
+    private static final NamedSql PRUNE = new NamedSql("DELETE FROM order_line_history WHERE id IN "
+            + "(SELECT id FROM order_line_history ORDER BY id LIMIT :limit) AND at < :cutoff");
+
+    private JdbcLineHistory() {
+    }
+
+    /** Inserts the entries in one statement, in their order (their ids follow it). */
+    static void write(Connection c, List<LineHistory> entries, Instant now) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement st = INSERT.prepare(c)) {
+            INSERT.bind(st, Map.of("at", Timestamp.from(now.truncatedTo(ChronoUnit.MICROS)),
+                    "orderids", texts(c, entries, e -> e.change().orderid()),
+                    "skus", texts(c, entries, e -> e.change().sku()),
+                    "kinds", texts(c, entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
+                    "batchrefs", texts(c, entries, e -> e.change().batchref()),
+                    "causes", texts(c, entries, e -> cause(e.cause())),
+                    "cause_refs", texts(c, entries, e -> causeRef(e.cause())),
+                    "cause_keys", texts(c, entries, e -> causeKey(e.cause(), e.source())),
+                    "sources", texts(c, entries, e -> e.source().channel()),
+                    "source_ids", texts(c, entries, e -> e.source().id())));
+            st.executeUpdate();
+        }
+    }
+
+    /** The command as its HTTP route and its message are named. */
+    static String cause(Command<?> command) {
+        return switch (command) {
+            case Allocate a -> "allocate";
+            case Deallocate d -> "deallocate";
+            case CreateBatch b -> "add_batch";
+            case ChangeBatchQuantity q -> "change_batch_quantity";
+        };
+    }
+
+    /** The order a line command names, or the batch a batch command names. */
+    static String causeRef(Command<?> command) {
+        return switch (command) {
+            case Allocate a -> a.orderid();
+            case Deallocate d -> d.orderid();
+            case CreateBatch b -> b.ref();
+            case ChangeBatchQuantity q -> q.ref();
+        };
+    }
+
+    /**
+     * A quantity change's place in its producer's order, as the producer gave it: the stream entry id
+     * for a change read from the stream, else its {@code seq}; null when it carried none.
+     */
+    static String causeKey(Command<?> command, Source source) {
+        if (!(command instanceof ChangeBatchQuantity change) || change.key() == null) {
+            return null;
+        }
+        ChangeKey key = change.key();
+        return "stream".equals(source.channel()) ? key.toString() : Long.toString(key.major());
+    }
+
+    /** Deletes at most {@code limit} of the oldest entries written before {@code cutoff}; how many went. */
+    static int prune(Connection c, Instant cutoff, int limit) throws SQLException {
+        try (PreparedStatement st = PRUNE.prepare(c)) {
+            PRUNE.bind(st, Map.of("limit", limit, "cutoff", Timestamp.from(cutoff)));
+            return st.executeUpdate();
+        }
+    }
+
+    private static java.sql.Array texts(Connection c, List<LineHistory> entries, Function<LineHistory, String> value)
+            throws SQLException {
+        return c.createArrayOf("VARCHAR", entries.stream().map(value).toArray());
+    }
+}
