@@ -104,7 +104,12 @@ function formatEta(eta) {
 }
 
 function clock() {
-  return new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return clockTime(Date.now() / 1000);
+}
+
+/** A time in seconds since 1970 as the page's clocks show it: HH:MM:SS, local time. */
+function clockTime(seconds) {
+  return new Date(seconds * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 // ---------------------------------------------------------------- banner, token, connection
@@ -1005,7 +1010,9 @@ function drawChart(chart, history) {
     height: CHART_HEIGHT,
     legend: { live: false },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
-    axes: [{ stroke: '#5d6779', size: 28 }, { stroke: '#5d6779', size: 46 }],
+    // the time axis as HH:MM:SS (uPlot's own labels for second-spaced samples read ":03.000")
+    axes: [{ stroke: '#5d6779', size: 28, values: (u, splits) => splits.map(t => clockTime(t)) },
+           { stroke: '#5d6779', size: 46 }],
     // points too: a sample between two gaps (the only interval with a request) has no line to show it
     series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: true, size: 4 } }))],
   }, data, box));

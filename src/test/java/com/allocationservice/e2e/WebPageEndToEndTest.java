@@ -273,10 +273,13 @@ class WebPageEndToEndTest {
         waitUpTo(10).untilAsserted(() -> assertThat(text("#charts-instance"))
                 .contains("this instance: ", "(pid ", "a sample every 1 s"));
 
-        // allocations while the page watches, the last ten out of stock; two dead letters
+        // allocations while the page watches, the last ten out of stock; two dead letters. Paced over
+        // about four samples, so that the screenshot shows lines rather than one point (no assertion
+        // depends on the pace)
         for (int i = 1; i <= 40; i++) {
             assertThat(service.post("/allocate", "{\"orderid\": \"order-" + i + "\", \"sku\": \"LAMP\", \"qty\": 1}",
                     TOKEN).status()).isEqualTo(i <= 30 ? 202 : 409);
+            Thread.sleep(100);
         }
         try (RedisClient redis = RedisClient.create(URI.create(redisServer.url()))) {
             for (int i = 0; i < 2; i++) {
