@@ -1,12 +1,13 @@
 -- The overview of all stock (GET /products) lists the SKUs needing attention first: the most
 -- backordered quantity first, then the least available in the warehouse. Each product row carries
 -- those two figures, written by the commands in the same statement as the version compare-and-set
--- (ProductWrites), so that the overview's pages of SKUs needing attention are one walk of this index
--- from the cursor, however many SKUs there are, instead of a pass over every SKU's batches.
+-- (ProductWrites), so that the overview reads one narrow row per SKU instead of summing every SKU's
+-- batches and backordered lines.
 --   warehouse:   available (purchased - allocated) on the SKU's batches without an ETA
 --   backordered: the quantity of its lines waiting for stock (batchref NULL)
--- minus_backordered is the index's first key, so that one ascending index serves the overview's order
--- and its keyset cursor. ${stored} is STORED on PostgreSQL and empty on H2 (see V7).
+-- Deliberately not indexed: an index on them would make every compare-and-set's update of a product
+-- a non-HOT update (a new entry in every index of products, the primary key the loads lock through),
+-- which cost allocation 12 to 18 % on bench/run's spread load (measured, docs/benchmark.md).
 ALTER TABLE products ADD COLUMN warehouse BIGINT DEFAULT 0 NOT NULL;
 ALTER TABLE products ADD COLUMN backordered BIGINT DEFAULT 0 NOT NULL;
 UPDATE products SET
@@ -14,5 +15,3 @@ UPDATE products SET
                           WHERE b.sku = products.sku AND b.eta IS NULL), 0),
     backordered = COALESCE((SELECT SUM(l.qty) FROM order_lines l
                             WHERE l.sku = products.sku AND l.batchref IS NULL), 0);
-ALTER TABLE products ADD COLUMN minus_backordered BIGINT GENERATED ALWAYS AS (-backordered) ${stored};
-CREATE INDEX products_attention ON products (minus_backordered, warehouse, sku);

@@ -198,8 +198,8 @@ public final class Views {
      * {@code below} in the warehouse (nothing at all, whatever {@code below}). The page is found first by
      * its SKUs, and only its rows' figures are then read (see {@link #figures}):
      * <ul>
-     * <li>the SKUs that need attention, in their order, by walking their index from the cursor (the
-     * figures each product row carries, V16__products_stock_figures.sql);</li>
+     * <li>the SKUs that need attention, in their order, from one pass over the product rows, which
+     * carry each SKU's warehouse stock and backordered quantity (V16__products_stock_figures.sql);</li>
      * <li>the others, and every page by SKU, by walking the products' primary key from the cursor, each
      * SKU checked on its row, until the page is full.</li>
      * </ul>
@@ -236,18 +236,21 @@ public final class Views {
 
     /**
      * The condition on products {@code p} of needing attention, from the figures each product row
-     * carries (V16); binds the threshold once. As a row comparison it bounds a walk of the index
-     * (minus_backordered, warehouse, sku): minus_backordered is never positive, so it holds exactly for
-     * the SKUs with backorders (below 0) and those with less than the threshold in the warehouse.
+     * carries (V16); binds the threshold once. {@code -backordered} is never positive, so the row
+     * comparison holds exactly for the SKUs with backorders (below 0) and those with less than the
+     * threshold in the warehouse.
      */
-    private static final String NEEDS_ATTENTION = "(p.minus_backordered, p.warehouse) < (0, ?)";
+    private static final String NEEDS_ATTENTION = "(-p.backordered, p.warehouse) < (0, ?)";
 
-    /** The keys of the SKUs needing attention after {@code after}, in their order: one walk of their index. */
+    /**
+     * The keys of the SKUs needing attention after {@code after}, in their order: one pass over the
+     * product rows (narrow, one per SKU; unindexed, see V16), the page's rows kept by a top-N sort.
+     */
     private static List<OverviewKey> needingAttention(Connection c, long threshold, OverviewKey after, int limit)
             throws SQLException {
-        String sql = "SELECT p.sku, p.minus_backordered, p.warehouse FROM products p WHERE " + NEEDS_ATTENTION
-                + (after == null ? "" : " AND (p.minus_backordered, p.warehouse, p.sku) > (?, ?, ?)")
-                + " ORDER BY p.minus_backordered, p.warehouse, p.sku LIMIT ?";
+        String sql = "SELECT p.sku, -p.backordered, p.warehouse FROM products p WHERE " + NEEDS_ATTENTION
+                + (after == null ? "" : " AND (-p.backordered, p.warehouse, p.sku) > (?, ?, ?)")
+                + " ORDER BY -p.backordered, p.warehouse, p.sku LIMIT ?";
         try (PreparedStatement st = c.prepareStatement(sql)) {
             int i = 1;
             st.setLong(i++, threshold);
