@@ -236,11 +236,9 @@ public final class Views {
 
     /**
      * The condition on products {@code p} of needing attention, from the figures each product row
-     * carries (V16); binds the threshold once. {@code -backordered} is never positive, so the row
-     * comparison holds exactly for the SKUs with backorders (below 0) and those with less than the
-     * threshold in the warehouse.
+     * carries (V16); binds the threshold once.
      */
-    private static final String NEEDS_ATTENTION = "(-p.backordered, p.warehouse) < (0, ?)";
+    private static final String NEEDS_ATTENTION = "(p.backordered > 0 OR p.warehouse < ?)";
 
     /**
      * The keys of the SKUs needing attention after {@code after}, in their order: one pass over the
