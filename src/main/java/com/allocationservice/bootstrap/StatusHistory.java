@@ -200,29 +200,6 @@ public final class StatusHistory implements RequestObserver {
 
     /** Samples every interval on a virtual thread of its own, from now until closed. */
     AutoCloseable start() {
-        Thread sampler = Thread.ofVirtual().name("status-history").start(() -> {
-            long next = System.nanoTime() + interval.toNanos();
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(Duration.ofNanos(Math.max(0, next - System.nanoTime())));
-                    sample();
-                    next += interval.toNanos();
-                }
-            } catch (InterruptedException e) {
-                // closed
-            }
-        });
-        return new AutoCloseable() {
-            @Override
-            public void close() throws InterruptedException {
-                sampler.interrupt();
-                sampler.join();
-            }
-
-            @Override
-            public String toString() {
-                return "status history sampler";
-            }
-        };
+        return Every.start("status history sampler", interval, this::sample);
     }
 }

@@ -56,28 +56,7 @@ final class TokensFile implements Supplier<ApiTokens> {
 
     /** Starts reading the file again every {@code interval}; closing stops it. */
     AutoCloseable watch(Duration interval) {
-        Thread watcher = Thread.ofVirtual().name("api-tokens-file").start(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep(interval);
-                    reread();
-                }
-            } catch (InterruptedException e) {
-                // closed
-            }
-        });
-        return new AutoCloseable() {
-            @Override
-            public void close() throws InterruptedException {
-                watcher.interrupt();
-                watcher.join();
-            }
-
-            @Override
-            public String toString() {
-                return "API tokens file watcher";
-            }
-        };
+        return Every.start("API tokens file watcher", interval, this::reread);
     }
 
     /** For {@code GET /status}: the file, how many tokens are in use, and why the file as it is now is not. */
