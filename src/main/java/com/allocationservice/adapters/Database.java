@@ -119,15 +119,17 @@ public final class Database {
      * differences are placeholders: a generated column's STORED, {@code stored}, the outbox's partial
      * index of retried rows, {@code retryingIndex}, which H2 cannot have, and the type of text of 255
      * characters, {@code text}: H2 counts an emoji as two; the index of backordered lines,
-     * {@code backorderedIndex}, partial on PostgreSQL).
+     * {@code backorderedIndex}, and of SKUs needing attention, {@code attentionIndex}, both partial on
+     * PostgreSQL).
      */
     public static void migrate(HikariDataSource dataSource) {
         boolean postgres = dataSource.getJdbcUrl().startsWith("jdbc:postgresql:");
         Map<String, String> placeholders = postgres
                 ? Map.of("stored", "STORED", "retryingIndex", "(destination, sku, id) WHERE attempts > 0",
-                        "text", "VARCHAR(255)", "backorderedIndex", "(sku, qty) WHERE batchref IS NULL")
+                        "text", "VARCHAR(255)", "backorderedIndex", "(sku, qty) WHERE batchref IS NULL",
+                        "attentionIndex", "(sku) WHERE needs_attention")
                 : Map.of("stored", "", "retryingIndex", "(attempts, destination, sku, id)", "text", "VARCHAR(510)",
-                        "backorderedIndex", "(batchref, sku, qty)");
+                        "backorderedIndex", "(batchref, sku, qty)", "attentionIndex", "(needs_attention, sku)");
         Optional<Path> directory = h2Directory(dataSource.getJdbcUrl());
         directory.ifPresent(Database::requireWritable);
         try {

@@ -198,8 +198,9 @@ public final class Views {
      * {@code below} in the warehouse (nothing at all, whatever {@code below}). The page is found first by
      * its SKUs, and only its rows' figures are then read (see {@link #figures}):
      * <ul>
-     * <li>the SKUs that need attention, in their order, from one pass over the product rows, which
-     * carry each SKU's warehouse stock and backordered quantity (V16__products_stock_figures.sql);</li>
+     * <li>the SKUs that need attention, in their order, from the product rows, which carry each SKU's
+     * warehouse stock and backordered quantity (V16__products_stock_figures.sql) and, indexed, whether
+     * it needs attention at the default threshold (V17__products_needing_attention.sql);</li>
      * <li>the others, and every page by SKU, by walking the products' primary key from the cursor, each
      * SKU checked on its row, until the page is full.</li>
      * </ul>
@@ -241,12 +242,25 @@ public final class Views {
     private static final String NEEDS_ATTENTION = "(p.backordered > 0 OR p.warehouse < ?)";
 
     /**
-     * The keys of the SKUs needing attention after {@code after}, in their order: one pass over the
-     * product rows (narrow, one per SKU; unindexed, see V16), the page's rows kept by a top-N sort.
+     * The threshold of the products' indexed flag {@code needs_attention} (V17): up to it, the SKUs
+     * needing attention are among the flagged ones, read through its index instead of a pass over every
+     * product row.
+     */
+    static final long FLAGGED_BELOW = 10;
+
+    /** {@link #NEEDS_ATTENTION}, through the flag's index when the threshold allows. */
+    private static String needsAttention(long threshold) {
+        return threshold <= FLAGGED_BELOW ? "p.needs_attention AND " + NEEDS_ATTENTION : NEEDS_ATTENTION;
+    }
+
+    /**
+     * The keys of the SKUs needing attention after {@code after}, in their order: the flagged product
+     * rows (V17) up to the flag's threshold, else a pass over every product row (narrow, one per SKU; the
+     * figures are unindexed, see V16), the page's rows kept by a top-N sort.
      */
     private static List<OverviewKey> needingAttention(Connection c, long threshold, OverviewKey after, int limit)
             throws SQLException {
-        String sql = "SELECT p.sku, -p.backordered, p.warehouse FROM products p WHERE " + NEEDS_ATTENTION
+        String sql = "SELECT p.sku, -p.backordered, p.warehouse FROM products p WHERE " + needsAttention(threshold)
                 + (after == null ? "" : " AND (-p.backordered, p.warehouse, p.sku) > (?, ?, ?)")
                 + " ORDER BY -p.backordered, p.warehouse, p.sku LIMIT ?";
         try (PreparedStatement st = c.prepareStatement(sql)) {
@@ -275,7 +289,7 @@ public final class Views {
     private static List<OverviewKey> bySku(Connection c, Boolean attention, long threshold, String afterSku, int limit)
             throws SQLException {
         String sql = "SELECT p.sku FROM products p WHERE 1 = 1" + (afterSku == null ? "" : " AND p.sku > ?")
-                + (attention == null ? "" : attention ? " AND " + NEEDS_ATTENTION : " AND NOT " + NEEDS_ATTENTION)
+                + (attention == null ? "" : attention ? " AND " + needsAttention(threshold) : " AND NOT " + NEEDS_ATTENTION)
                 + " ORDER BY p.sku LIMIT ?";
         try (PreparedStatement st = c.prepareStatement(sql)) {
             int i = 1;

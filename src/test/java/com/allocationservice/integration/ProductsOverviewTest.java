@@ -95,6 +95,35 @@ class ProductsOverviewTest {
         }
     }
 
+    /**
+     * The default threshold is where the products' indexed flag (V17) sits: 10 left is enough, 9 is not,
+     * and a SKU moves in and out of those needing attention as allocations, backorders and restocks
+     * change its figures.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void a_sku_needs_attention_from_below_ten_left_or_a_backorder_until_restocked(TestDatabase.Kind kind) {
+        try (TestService api = TestService.start(kind)) {
+            batch(api, "edge-1", "EDGE", 11, null);
+            allocate(api, "e1", "EDGE", 1);
+            assertThat(skus(ok(api, "/products?filter=short").get("products"))).as("10 left").isEmpty();
+            allocate(api, "e2", "EDGE", 1);
+            assertThat(skus(ok(api, "/products?filter=short").get("products"))).as("9 left").containsExactly("EDGE");
+            assertThat(skus(ok(api, "/products?filter=short&sort=sku").get("products"))).containsExactly("EDGE");
+            change(api, "edge-1", 100);
+            assertThat(skus(ok(api, "/products?filter=short").get("products"))).as("restocked").isEmpty();
+            allocate(api, "e3", "EDGE", 50);
+            change(api, "edge-1", 49);        // e3 no longer fits: backordered, 47 left
+            assertThat(skus(ok(api, "/products?filter=short").get("products"))).as("47 left, a line backordered")
+                    .containsExactly("EDGE");
+            assertThat(skus(ok(api, "/products?filter=short&below=5").get("products"))).containsExactly("EDGE");
+            change(api, "edge-1", 100);       // e3 placed: 48 left
+            assertThat(skus(ok(api, "/products?filter=short").get("products"))).as("the backorder placed").isEmpty();
+            assertThat(skus(ok(api, "/products?filter=short&below=100").get("products"))).as("a threshold above 10")
+                    .containsExactly("EDGE");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
     void pages_through_every_sku_once_in_order_ties_included(TestDatabase.Kind kind) {
