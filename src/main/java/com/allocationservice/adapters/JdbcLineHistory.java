@@ -6,7 +6,6 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
-import com.allocationservice.domain.LineChange;
 import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.Source;
 import java.sql.Connection;
@@ -16,11 +15,10 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 
 /**
  * The table {@code order_line_history} (V14): one row per entry, written by the unit of work in its own
@@ -51,49 +49,25 @@ final class JdbcLineHistory {
     private static final NamedSql PRUNE = new NamedSql("DELETE FROM order_line_history WHERE id IN "
             + "(SELECT id FROM order_line_history ORDER BY id LIMIT :limit) AND at < :cutoff");
 
-    /** Each kind as the column holds it. */
-    private static final Map<LineChange.Kind, String> KINDS = Arrays.stream(LineChange.Kind.values())
-            .collect(Collectors.toUnmodifiableMap(k -> k, k -> k.name().toLowerCase(Locale.ROOT)));
-
     private JdbcLineHistory() {
     }
 
-    /** Inserts the entries in one statement, in their order (their ids follow it); one pass over them. */
+    /** Inserts the entries in one statement, in their order (their ids follow it). */
     static void write(Connection c, List<LineHistory> entries, Instant now) throws SQLException {
         if (entries.isEmpty()) {
             return;
         }
-        int n = entries.size();
-        String[] orderids = new String[n];
-        String[] skus = new String[n];
-        String[] kinds = new String[n];
-        String[] batchrefs = new String[n];
-        String[] causes = new String[n];
-        String[] causeRefs = new String[n];
-        String[] causeKeys = new String[n];
-        String[] sources = new String[n];
-        String[] sourceIds = new String[n];
-        for (int i = 0; i < n; i++) {
-            LineHistory e = entries.get(i);
-            LineChange change = e.change();
-            orderids[i] = change.orderid();
-            skus[i] = change.sku();
-            kinds[i] = KINDS.get(change.kind());
-            batchrefs[i] = change.batchref();
-            causes[i] = cause(e.cause());
-            causeRefs[i] = causeRef(e.cause());
-            causeKeys[i] = causeKey(e.cause(), e.source());
-            sources[i] = e.source().channel();
-            sourceIds[i] = e.source().id();
-        }
         try (PreparedStatement st = INSERT.prepare(c)) {
             INSERT.bind(st, Map.of("at", Timestamp.from(now.truncatedTo(ChronoUnit.MICROS)),
-                    "orderids", c.createArrayOf("VARCHAR", orderids), "skus", c.createArrayOf("VARCHAR", skus),
-                    "kinds", c.createArrayOf("VARCHAR", kinds), "batchrefs", c.createArrayOf("VARCHAR", batchrefs),
-                    "causes", c.createArrayOf("VARCHAR", causes), "cause_refs", c.createArrayOf("VARCHAR", causeRefs),
-                    "cause_keys", c.createArrayOf("VARCHAR", causeKeys),
-                    "sources", c.createArrayOf("VARCHAR", sources),
-                    "source_ids", c.createArrayOf("VARCHAR", sourceIds)));
+                    "orderids", texts(c, entries, e -> e.change().orderid()),
+                    "skus", texts(c, entries, e -> e.change().sku()),
+                    "kinds", texts(c, entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
+                    "batchrefs", texts(c, entries, e -> e.change().batchref()),
+                    "causes", texts(c, entries, e -> cause(e.cause())),
+                    "cause_refs", texts(c, entries, e -> causeRef(e.cause())),
+                    "cause_keys", texts(c, entries, e -> causeKey(e.cause(), e.source())),
+                    "sources", texts(c, entries, e -> e.source().channel()),
+                    "source_ids", texts(c, entries, e -> e.source().id())));
             st.executeUpdate();
         }
     }
@@ -136,5 +110,10 @@ final class JdbcLineHistory {
             PRUNE.bind(st, Map.of("limit", limit, "cutoff", Timestamp.from(cutoff)));
             return st.executeUpdate();
         }
+    }
+
+    private static java.sql.Array texts(Connection c, List<LineHistory> entries, Function<LineHistory, String> value)
+            throws SQLException {
+        return c.createArrayOf("VARCHAR", entries.stream().map(value).toArray());
     }
 }
