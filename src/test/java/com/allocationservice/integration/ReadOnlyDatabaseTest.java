@@ -78,8 +78,11 @@ class ReadOnlyDatabaseTest {
         api = TestService.start(TestDatabase.Kind.POSTGRES);
         assertThat(api.post("/add_batch", "{\"ref\": \"b1\", \"sku\": \"LAMP\", \"qty\": 100}").statusCode()).isEqualTo(201);
         String name = api.db().url().substring(api.db().url().lastIndexOf('/') + 1);
-        run("ALTER DATABASE " + name + " SET default_transaction_read_only = on");
-        api.service().dataSource().getHikariPoolMXBean().softEvictConnections();   // the pool's sessions: all read-only
+        // every session from now on is read-only: those open, or opening, before the setting are ended
+        // (the pool may have been adding one as it changed: seen on a loaded machine), and the pool's
+        // connections are replaced
+        admin("ALTER DATABASE " + name + " SET default_transaction_read_only = on", name);
+        api.service().dataSource().getHikariPoolMXBean().softEvictConnections();
         assertThat(api.post("/allocate", "{\"orderid\": \"o1\", \"sku\": \"LAMP\", \"qty\": 1}").statusCode()).isEqualTo(503);
 
         run("ALTER DATABASE " + name + " RESET default_transaction_read_only");   // the old sessions stay read-only
