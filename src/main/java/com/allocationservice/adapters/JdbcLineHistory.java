@@ -6,6 +6,7 @@ import com.allocationservice.domain.Command.Allocate;
 import com.allocationservice.domain.Command.ChangeBatchQuantity;
 import com.allocationservice.domain.Command.CreateBatch;
 import com.allocationservice.domain.Command.Deallocate;
+import com.allocationservice.domain.LineChange;
 import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.Source;
 import java.sql.Connection;
@@ -15,9 +16,12 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -49,11 +53,48 @@ final class JdbcLineHistory {
     private static final NamedSql PRUNE = new NamedSql("DELETE FROM order_line_history WHERE id IN "
             + "(SELECT id FROM order_line_history ORDER BY id LIMIT :limit) AND at < :cutoff");
 
+    /**
+     * Moves a line's allocation entry from its row (V18) into the history, as it was written there: run
+     * just before the line changes or goes (nothing when its row carries none).
+     */
+    static final NamedSql MOVE_ALLOCATION_ENTRY = new NamedSql("INSERT INTO order_line_history (at, orderid, sku, "
+            + "kind, batchref, cause, cause_ref, source, source_id) SELECT allocated_at, orderid, sku, 'allocated', "
+            + "batchref, 'allocate', orderid, source, source_id FROM order_lines "
+            + "WHERE orderid = :orderid AND sku = :sku AND allocated_at IS NOT NULL");
+
+    /** An order line's place: its order and SKU. */
+    record LineKey(String orderid, String sku) {
+    }
+
     private JdbcLineHistory() {
     }
 
-    /** Inserts the entries in one statement, in their order (their ids follow it). */
-    static void write(Connection c, List<LineHistory> entries, Instant now) throws SQLException {
+    /**
+     * The entries a new line's row can carry instead of a row of their own (V18), by line: an allocation
+     * by the order's own command that is the only entry of its line in the group (a line allocated and
+     * changed in one group keeps its entries as rows, in their order).
+     */
+    static Map<LineKey, LineHistory> allocationEntries(List<LineHistory> entries) {
+        Map<LineKey, LineHistory> only = new HashMap<>();
+        Set<LineKey> several = new HashSet<>();
+        for (LineHistory e : entries) {
+            LineKey key = new LineKey(e.change().orderid(), e.change().sku());
+            if (only.put(key, e) != null) {
+                several.add(key);
+            }
+        }
+        only.keySet().removeAll(several);
+        only.values().removeIf(e -> e.change().kind() != LineChange.Kind.ALLOCATED || !(e.cause() instanceof Allocate));
+        return only;
+    }
+
+    /**
+     * Inserts the entries in one statement, in their order (their ids follow it), but those of the lines
+     * whose rows carry them ({@code carried}).
+     */
+    static void write(Connection c, List<LineHistory> all, Set<LineKey> carried, Instant now) throws SQLException {
+        List<LineHistory> entries = carried.isEmpty() ? all : all.stream()
+                .filter(e -> !carried.contains(new LineKey(e.change().orderid(), e.change().sku()))).toList();
         if (entries.isEmpty()) {
             return;
         }

@@ -5,11 +5,14 @@ import com.allocationservice.domain.ChangeKey;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.LineHistory;
 import com.allocationservice.service.ProductRepository;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -181,10 +184,15 @@ final class JdbcProductRepository implements ProductRepository {
         return products;
     }
 
-    /** Writes what changed in these products since they were loaded (or last saved), and remembers them as saved. */
-    void save(Collection<Product> products) throws SQLException {
+    /**
+     * Writes what changed in these products since they were loaded (or last saved), and remembers them as
+     * saved; new lines carry their allocation's entry of {@code allocationEntries}, stamped {@code at}.
+     * Returns the lines whose rows carry one ({@link ProductWrites#write}).
+     */
+    Set<JdbcLineHistory.LineKey> save(Collection<Product> products,
+            Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Instant at) throws SQLException {
         if (products.isEmpty()) {
-            return;
+            return Set.of();
         }
         ProductRows.Changes changes = ProductRows.Changes.none();
         List<ProductRows> saved = new ArrayList<>();
@@ -194,11 +202,10 @@ final class JdbcProductRepository implements ProductRepository {
             (stored == null ? ProductRows.none(product.sku()) : stored).diff(now, changes);
             saved.add(now);
         }
-        OpenTelemetryTracing.sql(tracing, "write products", () -> {
-            ProductWrites.write(connection.get(), changes);
-            return null;
-        });
+        Set<JdbcLineHistory.LineKey> carried = OpenTelemetryTracing.sql(tracing, "write products",
+                () -> ProductWrites.write(connection.get(), changes, allocationEntries, Timestamp.from(at)));
         saved.forEach(rows -> seen.computeIfPresent(rows.sku(), (sku, t) -> new Tracked(t.product(), rows)));
+        return carried;
     }
 
     private static boolean allocationsOnly(List<Need> needs) {

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -85,9 +86,9 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         try {
             List<Product> saved = claimed != null ? claimed : claimOrFail();
             claimed = null;
-            products.save(saved);
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            Set<JdbcLineHistory.LineKey> carried = products.save(saved, JdbcLineHistory.allocationEntries(history), now);
             List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
-            Instant now = Instant.now();
             Set<String> destinations = raised.isEmpty() ? Set.of() : OpenTelemetryTracing.sql(tracing, "write outbox",
                     () -> JdbcOutbox.write(connection(), raised, now,
                             tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
@@ -95,7 +96,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             if (!history.isEmpty()) {
                 List<LineHistory> entries = history;
                 OpenTelemetryTracing.sql(tracing, "write history", () -> {
-                    JdbcLineHistory.write(connection(), entries, now);
+                    JdbcLineHistory.write(connection(), entries, carried, now);
                     return null;
                 });
                 history = List.of();

@@ -3,9 +3,12 @@ package com.allocationservice.adapters;
 import com.allocationservice.adapters.ProductRows.BatchRow;
 import com.allocationservice.domain.LineAllocation;
 import com.allocationservice.domain.Product;
+import com.allocationservice.service.LineHistory;
+import com.allocationservice.service.Source;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -34,12 +37,20 @@ final class ProductWrites {
             + "allocated_quantity = :allocated, eta = :eta, last_change_major = :change_major, "
             + "last_change_minor = :change_minor WHERE reference = :reference AND sku = :sku");
     private static final NamedSql DELETE_LINE = new NamedSql("DELETE FROM order_lines WHERE orderid = :orderid AND sku = :sku");
-    /** New lines, any number in one statement, as arrays (every allocation inserts one). */
+    /**
+     * New lines, any number in one statement, as arrays (every allocation inserts one), each with its
+     * allocation's history entry where it has one (V18: a source; then the time is the group's).
+     */
     private static final NamedSql INSERT_LINES = new NamedSql("INSERT INTO order_lines (qty, batchref, placed_version, "
-            + "orderid, sku) SELECT * FROM UNNEST(CAST(:qtys AS INTEGER ARRAY), CAST(:batchrefs AS VARCHAR ARRAY), "
-            + "CAST(:versions AS BIGINT ARRAY), CAST(:orderids AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY))");
+            + "orderid, sku, allocated_at, source, source_id) SELECT u.q, u.b, u.v, u.o, u.s, "
+            + "CASE WHEN u.f IS NULL THEN NULL ELSE CAST(:at AS TIMESTAMP WITH TIME ZONE) END, u.f, u.i "
+            + "FROM UNNEST(CAST(:qtys AS INTEGER ARRAY), CAST(:batchrefs AS VARCHAR ARRAY), "
+            + "CAST(:versions AS BIGINT ARRAY), CAST(:orderids AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY), "
+            + "CAST(:sources AS VARCHAR ARRAY), CAST(:source_ids AS VARCHAR ARRAY)) AS u (q, b, v, o, s, f, i)");
+    /** A changed line; its allocation's entry, if it still had one, was moved to the history first. */
     private static final NamedSql UPDATE_LINE = new NamedSql("UPDATE order_lines SET qty = :qty, batchref = :batchref, "
-            + "placed_version = :version WHERE orderid = :orderid AND sku = :sku");
+            + "placed_version = :version, allocated_at = NULL, source = NULL, source_id = NULL "
+            + "WHERE orderid = :orderid AND sku = :sku");
 
     private ProductWrites() {
     }
@@ -63,13 +74,27 @@ final class ProductWrites {
         return conflicted;
     }
 
-    /** Writes the changes; lines that leave go before lines that come, so a line can leave and come back. */
-    static void write(Connection c, ProductRows.Changes changes) throws SQLException {
+    /**
+     * Writes the changes; lines that leave go before lines that come, so a line can leave and come back.
+     * A new line carries its allocation's entry of {@code allocationEntries} (by line, see
+     * {@link JdbcLineHistory#allocationEntries}); a line that changes or goes has the entry it still
+     * carries moved to the history first. Returns the lines whose entry their row now carries.
+     */
+    static Set<JdbcLineHistory.LineKey> write(Connection c, ProductRows.Changes changes,
+            Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Timestamp at) throws SQLException {
         batch(c, INSERT_BATCH, changes.newBatches(), ProductWrites::batchValues);
         batch(c, UPDATE_BATCH, changes.changedBatches(), ProductWrites::batchValues);
-        batch(c, DELETE_LINE, changes.goneLines(), a -> Map.of("orderid", a.line().orderid(), "sku", a.line().sku()));
-        insertLines(c, changes.newLines());
+        List<LineAllocation> leaving = new ArrayList<>(changes.goneLines());
+        leaving.addAll(changes.changedLines());
+        batch(c, JdbcLineHistory.MOVE_ALLOCATION_ENTRY, leaving, ProductWrites::lineKey);
+        batch(c, DELETE_LINE, changes.goneLines(), ProductWrites::lineKey);
+        Set<JdbcLineHistory.LineKey> carried = insertLines(c, changes.newLines(), allocationEntries, at);
         batch(c, UPDATE_LINE, changes.changedLines(), ProductWrites::lineValues);
+        return carried;
+    }
+
+    private static Map<String, Object> lineKey(LineAllocation a) {
+        return Map.of("orderid", a.line().orderid(), "sku", a.line().sku());
     }
 
     private static Map<String, Object> productValues(Product p, JdbcProductRepository.ToSave save) {
@@ -106,19 +131,37 @@ final class ProductWrites {
         return values;
     }
 
-    private static void insertLines(Connection c, List<LineAllocation> lines) throws SQLException {
+    private static Set<JdbcLineHistory.LineKey> insertLines(Connection c, List<LineAllocation> lines,
+            Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Timestamp at) throws SQLException {
         if (lines.isEmpty()) {
-            return;
+            return Set.of();
+        }
+        List<Source> sources = new ArrayList<>();
+        Set<JdbcLineHistory.LineKey> carried = new HashSet<>();
+        for (LineAllocation a : lines) {
+            JdbcLineHistory.LineKey key = new JdbcLineHistory.LineKey(a.line().orderid(), a.line().sku());
+            LineHistory entry = allocationEntries.get(key);
+            sources.add(entry == null ? null : entry.source());
+            if (entry != null) {
+                carried.add(key);
+            }
         }
         try (PreparedStatement st = INSERT_LINES.prepare(c)) {
-            INSERT_LINES.bind(st, Map.of(
-                    "qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()),
-                    "batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()),
-                    "versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()),
-                    "orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()),
-                    "skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray())));
+            Map<String, Object> values = new HashMap<>();
+            values.put("qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()));
+            values.put("batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()));
+            values.put("versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()));
+            values.put("orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()));
+            values.put("skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()));
+            values.put("sources", c.createArrayOf("VARCHAR",
+                    sources.stream().map(f -> f == null ? null : f.channel()).toArray()));
+            values.put("source_ids", c.createArrayOf("VARCHAR",
+                    sources.stream().map(f -> f == null ? null : f.id()).toArray()));
+            values.put("at", at);
+            INSERT_LINES.bind(st, values);
             st.executeUpdate();
         }
+        return carried;
     }
 
     /** Runs the statement once per row, as one batch; returns the update counts. */

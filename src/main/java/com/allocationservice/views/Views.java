@@ -149,10 +149,18 @@ public final class Views {
         });
     }
 
-    /** What happened to the order's lines, in the order it happened; empty when nothing is kept for the order. */
+    /**
+     * What happened to the order's lines, in the order it happened; empty when nothing is kept for the
+     * order. The entries are rows of the history, and the allocations that lines still carry on their
+     * own rows (V18), each written with its group, first among that group's entries; a group's entries
+     * share their time and follow each other by id.
+     */
     public List<HistoryEntry> history(String orderid) throws SQLException {
-        return list("SELECT at, sku, kind, batchref, cause, cause_ref, cause_key, source, source_id "
-                + "FROM order_line_history WHERE orderid = ? ORDER BY id", orderid,
+        return list("SELECT at, sku, kind, batchref, cause, cause_ref, cause_key, source, source_id FROM ("
+                + "SELECT at, id, sku, kind, batchref, cause, cause_ref, cause_key, source, source_id "
+                + "FROM order_line_history WHERE orderid = ? UNION ALL "
+                + "SELECT allocated_at, 0, sku, 'allocated', batchref, 'allocate', orderid, NULL, source, source_id "
+                + "FROM order_lines WHERE orderid = ? AND allocated_at IS NOT NULL) h ORDER BY at, id", orderid,
                 rs -> new HistoryEntry(instant(rs, "at"), rs.getString("sku"), rs.getString("kind"),
                         rs.getString("batchref"), rs.getString("cause"), rs.getString("cause_ref"),
                         rs.getString("cause_key"), rs.getString("source"), rs.getString("source_id")));
@@ -478,9 +486,12 @@ public final class Views {
         }
     }
 
+    /** The rows of {@code sql}, with {@code param} for each of its parameters. */
     private static <T> List<T> list(Connection c, String sql, String param, RowMapper<T> mapper) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(sql)) {
-            st.setString(1, param);
+            for (int i = 1; i <= sql.chars().filter(ch -> ch == '?').count(); i++) {
+                st.setString(i, param);
+            }
             List<T> result = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
