@@ -88,13 +88,14 @@ final class JdbcLineHistory {
         return only;
     }
 
-    /**
-     * Inserts the entries in one statement, in their order (their ids follow it), but those of the lines
-     * whose rows carry them ({@code carried}).
-     */
-    static void write(Connection c, List<LineHistory> all, Set<LineKey> carried, Instant now) throws SQLException {
-        List<LineHistory> entries = carried.isEmpty() ? all : all.stream()
+    /** The entries that need rows of their own: all but those of the lines whose rows carry them. */
+    static List<LineHistory> rows(List<LineHistory> entries, Set<LineKey> carried) {
+        return carried.isEmpty() ? entries : entries.stream()
                 .filter(e -> !carried.contains(new LineKey(e.change().orderid(), e.change().sku()))).toList();
+    }
+
+    /** Inserts the entries in one statement, in their order (their ids follow it). */
+    static void write(Connection c, List<LineHistory> entries, Instant now) throws SQLException {
         if (entries.isEmpty()) {
             return;
         }

@@ -93,13 +93,13 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
                     () -> JdbcOutbox.write(connection(), raised, now,
                             tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
             saved.forEach(Product::takeEvents);
-            if (!history.isEmpty()) {
-                List<LineHistory> entries = history;
+            List<LineHistory> rows = JdbcLineHistory.rows(history, carried);
+            history = List.of();
+            if (!rows.isEmpty()) {
                 OpenTelemetryTracing.sql(tracing, "write history", () -> {
-                    JdbcLineHistory.write(connection(), entries, carried, now);
+                    JdbcLineHistory.write(connection(), rows, now);
                     return null;
                 });
-                history = List.of();
             }
             if (connection != null) {
                 OpenTelemetryTracing.sql(tracing, "commit", () -> {
