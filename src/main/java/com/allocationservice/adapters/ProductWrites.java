@@ -2,9 +2,9 @@ package com.allocationservice.adapters;
 
 import com.allocationservice.adapters.ProductRows.BatchRow;
 import com.allocationservice.domain.LineAllocation;
+import com.allocationservice.domain.OrderLine;
 import com.allocationservice.domain.Product;
 import com.allocationservice.service.LineHistory;
-import com.allocationservice.service.Source;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -136,29 +136,29 @@ final class ProductWrites {
         if (lines.isEmpty()) {
             return Set.of();
         }
-        List<Source> sources = new ArrayList<>();
+        Object[] sources = new Object[lines.size()];
+        Object[] sourceIds = new Object[lines.size()];
         Set<JdbcLineHistory.LineKey> carried = new HashSet<>();
-        for (LineAllocation a : lines) {
-            JdbcLineHistory.LineKey key = new JdbcLineHistory.LineKey(a.line().orderid(), a.line().sku());
+        for (int i = 0; i < lines.size(); i++) {
+            OrderLine line = lines.get(i).line();
+            JdbcLineHistory.LineKey key = new JdbcLineHistory.LineKey(line.orderid(), line.sku());
             LineHistory entry = allocationEntries.get(key);
-            sources.add(entry == null ? null : entry.source());
             if (entry != null) {
+                sources[i] = entry.source().channel();
+                sourceIds[i] = entry.source().id();
                 carried.add(key);
             }
         }
         try (PreparedStatement st = INSERT_LINES.prepare(c)) {
-            Map<String, Object> values = new HashMap<>();
-            values.put("qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()));
-            values.put("batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()));
-            values.put("versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()));
-            values.put("orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()));
-            values.put("skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()));
-            values.put("sources", c.createArrayOf("VARCHAR",
-                    sources.stream().map(f -> f == null ? null : f.channel()).toArray()));
-            values.put("source_ids", c.createArrayOf("VARCHAR",
-                    sources.stream().map(f -> f == null ? null : f.id()).toArray()));
-            values.put("at", at);
-            INSERT_LINES.bind(st, values);
+            INSERT_LINES.bind(st, Map.of(
+                    "qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()),
+                    "batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()),
+                    "versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()),
+                    "orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()),
+                    "skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()),
+                    "sources", c.createArrayOf("VARCHAR", sources),
+                    "source_ids", c.createArrayOf("VARCHAR", sourceIds),
+                    "at", at));
             st.executeUpdate();
         }
         return carried;

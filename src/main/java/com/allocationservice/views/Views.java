@@ -254,7 +254,7 @@ public final class Views {
      * needing attention are among the flagged ones, read through its index instead of a pass over every
      * product row.
      */
-    static final long FLAGGED_BELOW = 10;
+    private static final long FLAGGED_BELOW = 10;
 
     /** {@link #NEEDS_ATTENTION}, through the flag's index when the threshold allows. */
     private static String needsAttention(long threshold) {
