@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import redis.clients.jedis.UnifiedJedis;
@@ -40,6 +41,8 @@ public final class HttpApi {
 
     /** How long stopping waits for in-flight requests before cutting them off. */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /** Connections the kernel holds until they are accepted (capped by net.core.somaxconn). */
+    private static final int ACCEPT_QUEUE = 1_024;
 
     /**
      * What the app serves. The server can start listening while the database is still being migrated:
@@ -162,6 +165,11 @@ public final class HttpApi {
                 @Override
                 public void lifeCycleStarting(LifeCycle event) {
                     for (Connector connector : server.getConnectors()) {
+                        // Java's default accept queue is 50: a burst of new connections beyond it has
+                        // its SYNs dropped, and each such client waits a second or more to connect.
+                        if (connector instanceof ServerConnector listening) {
+                            listening.setAcceptQueueSize(ACCEPT_QUEUE);
+                        }
                         connector.addBean(new HeaderDeadline(headerTimeout, connector.getScheduler()));
                     }
                 }
