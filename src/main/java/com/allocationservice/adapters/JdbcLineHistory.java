@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The table {@code order_line_history} (V14): one row per entry, written by the unit of work in its own
@@ -64,6 +63,9 @@ final class JdbcLineHistory {
 
     /** An order line's place: its order and SKU. */
     record LineKey(String orderid, String sku) {
+        static LineKey of(LineHistory entry) {
+            return new LineKey(entry.change().orderid(), entry.change().sku());
+        }
     }
 
     private JdbcLineHistory() {
@@ -78,7 +80,7 @@ final class JdbcLineHistory {
         Map<LineKey, LineHistory> only = new HashMap<>();
         Set<LineKey> several = new HashSet<>();
         for (LineHistory e : entries) {
-            LineKey key = new LineKey(e.change().orderid(), e.change().sku());
+            LineKey key = LineKey.of(e);
             if (only.put(key, e) != null) {
                 several.add(key);
             }
@@ -91,7 +93,7 @@ final class JdbcLineHistory {
     /** The entries that need rows of their own: all but those of the lines whose rows carry them. */
     static List<LineHistory> rows(List<LineHistory> entries, Set<LineKey> carried) {
         return carried.isEmpty() ? entries : entries.stream()
-                .filter(e -> !carried.contains(new LineKey(e.change().orderid(), e.change().sku()))).toList();
+                .filter(e -> !carried.contains(LineKey.of(e))).toList();
     }
 
     /** Inserts the entries in one statement, in their order (their ids follow it). */
@@ -101,15 +103,15 @@ final class JdbcLineHistory {
         }
         try (PreparedStatement st = INSERT.prepare(c)) {
             INSERT.bind(st, Map.of("at", Timestamp.from(now.truncatedTo(ChronoUnit.MICROS)),
-                    "orderids", texts(c, entries, e -> e.change().orderid()),
-                    "skus", texts(c, entries, e -> e.change().sku()),
-                    "kinds", texts(c, entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
-                    "batchrefs", texts(c, entries, e -> e.change().batchref()),
-                    "causes", texts(c, entries, e -> cause(e.cause())),
-                    "cause_refs", texts(c, entries, e -> causeRef(e.cause())),
-                    "cause_keys", texts(c, entries, e -> causeKey(e.cause(), e.source())),
-                    "sources", texts(c, entries, e -> e.source().channel()),
-                    "source_ids", texts(c, entries, e -> e.source().id())));
+                    "orderids", NamedSql.array(c, "VARCHAR", entries, e -> e.change().orderid()),
+                    "skus", NamedSql.array(c, "VARCHAR", entries, e -> e.change().sku()),
+                    "kinds", NamedSql.array(c, "VARCHAR", entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
+                    "batchrefs", NamedSql.array(c, "VARCHAR", entries, e -> e.change().batchref()),
+                    "causes", NamedSql.array(c, "VARCHAR", entries, e -> cause(e.cause())),
+                    "cause_refs", NamedSql.array(c, "VARCHAR", entries, e -> causeRef(e.cause())),
+                    "cause_keys", NamedSql.array(c, "VARCHAR", entries, e -> causeKey(e.cause(), e.source())),
+                    "sources", NamedSql.array(c, "VARCHAR", entries, e -> e.source().channel()),
+                    "source_ids", NamedSql.array(c, "VARCHAR", entries, e -> e.source().id())));
             st.executeUpdate();
         }
     }
@@ -152,10 +154,5 @@ final class JdbcLineHistory {
             PRUNE.bind(st, Map.of("limit", limit, "cutoff", Timestamp.from(cutoff)));
             return st.executeUpdate();
         }
-    }
-
-    private static java.sql.Array texts(Connection c, List<LineHistory> entries, Function<LineHistory, String> value)
-            throws SQLException {
-        return c.createArrayOf("VARCHAR", entries.stream().map(value).toArray());
     }
 }

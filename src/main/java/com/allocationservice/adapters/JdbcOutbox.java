@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -135,12 +134,12 @@ final class JdbcOutbox {
             Map<String, Object> values = new HashMap<>();
             values.put("traceparent", traceparent);
             values.putAll(Map.of("occurred_at", Timestamp.from(occurredAt),
-                    "ids", array(connection, "UUID", rows, NewRow::messageId),
-                    "destinations", array(connection, "VARCHAR", rows, NewRow::destination),
-                    "types", array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
-                    "skus", array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
-                    "versions", array(connection, "BIGINT", rows, r -> r.raised().version()),
-                    "payloads", array(connection, "VARCHAR", rows, NewRow::payload)));
+                    "ids", NamedSql.array(connection, "UUID", rows, NewRow::messageId),
+                    "destinations", NamedSql.array(connection, "VARCHAR", rows, NewRow::destination),
+                    "types", NamedSql.array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
+                    "skus", NamedSql.array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
+                    "versions", NamedSql.array(connection, "BIGINT", rows, r -> r.raised().version()),
+                    "payloads", NamedSql.array(connection, "VARCHAR", rows, NewRow::payload)));
             INSERT.bind(st, values);
             st.executeUpdate();
         }
@@ -214,12 +213,12 @@ final class JdbcOutbox {
                     + "last_error) = (SELECT u.attempts, u.retry_at, u.error FROM UNNEST(" + BIGINTS + ", " + INTS
                     + ", " + TIMESTAMPS + ", " + TEXTS + ") AS u(id, attempts, retry_at, error) WHERE u.id = outbox.id) "
                     + "WHERE id = ANY(" + BIGINTS + ")")) {
-                Array ids = array(connection, "bigint", retried, r -> r.row().id());
+                Array ids = NamedSql.array(connection, "bigint", retried, r -> r.row().id());
                 retry.setArray(1, ids);
-                retry.setArray(2, array(connection, "integer", retried, Refusal::attempts));
-                retry.setArray(3, array(connection, "timestamptz", retried,
+                retry.setArray(2, NamedSql.array(connection, "integer", retried, Refusal::attempts));
+                retry.setArray(3, NamedSql.array(connection, "timestamptz", retried,
                         r -> now.plus(RETRY.delay(r.attempts() - 1)).atOffset(ZoneOffset.UTC)));
-                retry.setArray(4, array(connection, "varchar", retried, Refusal::error));
+                retry.setArray(4, NamedSql.array(connection, "varchar", retried, Refusal::error));
                 retry.setArray(5, ids);
                 retry.executeUpdate();
             }
@@ -231,9 +230,9 @@ final class JdbcOutbox {
                     + "o.payload, u.attempts, u.error, ? FROM outbox o JOIN UNNEST(" + BIGINTS + ", " + INTS + ", "
                     + TEXTS + ") AS u(id, attempts, error) ON u.id = o.id")) {
                 park.setTimestamp(1, Timestamp.from(now));
-                park.setArray(2, array(connection, "bigint", parked, r -> r.row().id()));
-                park.setArray(3, array(connection, "integer", parked, Refusal::attempts));
-                park.setArray(4, array(connection, "varchar", parked, Refusal::error));
+                park.setArray(2, NamedSql.array(connection, "bigint", parked, r -> r.row().id()));
+                park.setArray(3, NamedSql.array(connection, "integer", parked, Refusal::attempts));
+                park.setArray(4, NamedSql.array(connection, "varchar", parked, Refusal::error));
                 park.executeUpdate();
             }
         }
@@ -247,16 +246,11 @@ final class JdbcOutbox {
         }
         try (PreparedStatement st = connection.prepareStatement("DELETE FROM outbox WHERE id = ANY(" + BIGINTS + ")")) {
             Database.planEachTime(st); // a plan kept from an empty outbox reads it whole
-            st.setArray(1, array(connection, "bigint", rows, Row::id));
+            st.setArray(1, NamedSql.array(connection, "bigint", rows, Row::id));
             st.executeUpdate();
         }
     }
 
-    /** One column of these items as an SQL array of this type, for {@code = ANY(...)} and {@code UNNEST(...)}. */
-    private static <T> Array array(Connection connection, String type, List<T> items, Function<T, Object> column)
-            throws SQLException {
-        return connection.createArrayOf(type, items.stream().map(column).toArray());
-    }
 
     /**
      * Starts a relay round: takes the named relay lock (one per destination loop) within the

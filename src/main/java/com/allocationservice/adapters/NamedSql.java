@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * SQL whose parameters are {@code :name}s, bound by name: JDBC binds by position, so moving a fragment
@@ -69,6 +70,12 @@ final class NamedSql {
         if (!unused.isEmpty()) {
             throw new IllegalArgumentException("no parameter named " + unused + " in " + jdbc);
         }
+    }
+
+    /** One column of these items as an SQL array of this type, for {@code = ANY(...)} and {@code UNNEST(...)}. */
+    static <T> Array array(Connection connection, String type, List<T> items, Function<T, ?> column)
+            throws SQLException {
+        return connection.createArrayOf(type, items.stream().map(column).toArray());
     }
 
     @Override

@@ -151,11 +151,11 @@ final class ProductWrites {
         }
         try (PreparedStatement st = INSERT_LINES.prepare(c)) {
             INSERT_LINES.bind(st, Map.of(
-                    "qtys", c.createArrayOf("INTEGER", lines.stream().map(a -> a.line().qty()).toArray()),
-                    "batchrefs", c.createArrayOf("VARCHAR", lines.stream().map(LineAllocation::batchref).toArray()),
-                    "versions", c.createArrayOf("BIGINT", lines.stream().map(LineAllocation::sequence).toArray()),
-                    "orderids", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().orderid()).toArray()),
-                    "skus", c.createArrayOf("VARCHAR", lines.stream().map(a -> a.line().sku()).toArray()),
+                    "qtys", NamedSql.array(c, "INTEGER", lines, a -> a.line().qty()),
+                    "batchrefs", NamedSql.array(c, "VARCHAR", lines, LineAllocation::batchref),
+                    "versions", NamedSql.array(c, "BIGINT", lines, LineAllocation::sequence),
+                    "orderids", NamedSql.array(c, "VARCHAR", lines, a -> a.line().orderid()),
+                    "skus", NamedSql.array(c, "VARCHAR", lines, a -> a.line().sku()),
                     "sources", c.createArrayOf("VARCHAR", sources),
                     "source_ids", c.createArrayOf("VARCHAR", sourceIds),
                     "at", at));
