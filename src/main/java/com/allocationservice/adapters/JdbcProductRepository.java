@@ -166,41 +166,45 @@ final class JdbcProductRepository implements ProductRepository {
     }
 
     /**
-     * A product to save: the version it was loaded at (null: new), its warehouse stock now, and how
-     * much its backordered quantity changed since it was loaded (the product row's figures, V16).
+     * A product to save: the version it was loaded at (null: new), its rows now, and how much its
+     * backordered quantity changed since it was loaded (with its warehouse stock, the product row's
+     * figures, V16).
      */
-    record ToSave(Long loadedVersion, long warehouse, long backorderedChange) {
+    record ToSave(Long loadedVersion, ProductRows now, long backorderedChange) {
+        long warehouse() {
+            return now.warehouse();
+        }
     }
 
-    /** The products to save. */
+    /** The products to save, each with its rows as they are now (what {@link #save} writes). */
     Map<Product, ToSave> toSave() {
         Map<Product, ToSave> products = new LinkedHashMap<>();
         seen.values().stream().filter(Tracked::toSave).forEach(t -> {
             ProductRows now = ProductRows.of(t.product());
             ProductRows stored = t.stored() == null ? ProductRows.none(t.product().sku()) : t.stored();
-            products.put(t.product(), new ToSave(t.stored() == null ? null : stored.version(), now.warehouse(),
+            products.put(t.product(), new ToSave(t.stored() == null ? null : stored.version(), now,
                     now.backordered() - stored.backordered()));
         });
         return products;
     }
 
     /**
-     * Writes what changed in these products since they were loaded (or last saved), and remembers them as
-     * saved; new lines carry their allocation's entry of {@code allocationEntries}, stamped {@code at}.
-     * Returns the lines whose rows carry one ({@link ProductWrites#write}).
+     * Writes what changed in these products (from {@link #toSave}) since they were loaded (or last
+     * saved), and remembers them as saved; new lines carry their allocation's entry of
+     * {@code allocationEntries}, stamped {@code at}. Returns the lines whose rows carry one
+     * ({@link ProductWrites#write}).
      */
-    Set<JdbcLineHistory.LineKey> save(Collection<Product> products,
+    Set<JdbcLineHistory.LineKey> save(Collection<ToSave> products,
             Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Instant at) throws SQLException {
         if (products.isEmpty()) {
             return Set.of();
         }
         ProductRows.Changes changes = ProductRows.Changes.none();
         List<ProductRows> saved = new ArrayList<>();
-        for (Product product : products) {
-            ProductRows now = ProductRows.of(product);
-            ProductRows stored = seen.get(product.sku()).stored();
-            (stored == null ? ProductRows.none(product.sku()) : stored).diff(now, changes);
-            saved.add(now);
+        for (ToSave product : products) {
+            ProductRows stored = seen.get(product.now().sku()).stored();
+            (stored == null ? ProductRows.none(product.now().sku()) : stored).diff(product.now(), changes);
+            saved.add(product.now());
         }
         Set<JdbcLineHistory.LineKey> carried = OpenTelemetryTracing.sql(tracing, "write products",
                 () -> ProductWrites.write(connection.get(), changes, allocationEntries, Timestamp.from(at)));

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,7 +34,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     private Connection connection;
     private boolean committed;
     /** The products whose versions {@link #claimVersions} claimed, for commit to save; null: none claimed yet. */
-    private List<Product> claimed;
+    private Map<Product, JdbcProductRepository.ToSave> claimed;
     /** The order lines' history that commit writes. */
     private List<LineHistory> history = List.of();
 
@@ -84,15 +85,16 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
     @Override
     public void commit() {
         try {
-            List<Product> saved = claimed != null ? claimed : claimOrFail();
+            Map<Product, JdbcProductRepository.ToSave> saved = claimed != null ? claimed : claimOrFail();
             claimed = null;
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            Set<JdbcLineHistory.LineKey> carried = products.save(saved, JdbcLineHistory.allocationEntries(history), now);
-            List<Product.Raised> raised = saved.stream().flatMap(p -> p.raised().stream()).toList();
+            Set<JdbcLineHistory.LineKey> carried = products.save(saved.values(),
+                    JdbcLineHistory.allocationEntries(history), now);
+            List<Product.Raised> raised = saved.keySet().stream().flatMap(p -> p.raised().stream()).toList();
             Set<String> destinations = raised.isEmpty() ? Set.of() : OpenTelemetryTracing.sql(tracing, "write outbox",
                     () -> JdbcOutbox.write(connection(), raised, now,
                             tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
-            saved.forEach(Product::takeEvents);
+            saved.keySet().forEach(Product::takeEvents);
             List<LineHistory> rows = JdbcLineHistory.rows(history, carried);
             history = List.of();
             if (!rows.isEmpty()) {
@@ -132,14 +134,15 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
             Map<Product, JdbcProductRepository.ToSave> toSave = products.toSave();
             Set<String> conflicted = toSave.isEmpty() ? Set.of()
                     : OpenTelemetryTracing.sql(tracing, "claim versions", () -> ProductWrites.claim(connection(), toSave));
-            claimed = toSave.keySet().stream().filter(p -> !conflicted.contains(p.sku())).toList();
+            claimed = new LinkedHashMap<>(toSave);
+            claimed.keySet().removeIf(p -> conflicted.contains(p.sku()));
             return conflicted;
         } catch (SQLException e) {
             throw JdbcErrors.translate("checking versions", e);
         }
     }
 
-    private List<Product> claimOrFail() {
+    private Map<Product, JdbcProductRepository.ToSave> claimOrFail() {
         Set<String> conflicted = claimVersions();
         if (!conflicted.isEmpty()) {
             throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
