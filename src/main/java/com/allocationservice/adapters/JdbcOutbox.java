@@ -251,7 +251,6 @@ final class JdbcOutbox {
         }
     }
 
-
     /**
      * Starts a relay round: takes the named relay lock (one per destination loop) within the
      * connection's transaction, false when another relay holds it. A lock row deleted by hand (say,

@@ -202,9 +202,10 @@ final class JdbcProductRepository implements ProductRepository {
         ProductRows.Changes changes = ProductRows.Changes.none();
         List<ProductRows> saved = new ArrayList<>();
         for (ToSave product : products) {
-            ProductRows stored = seen.get(product.now().sku()).stored();
-            (stored == null ? ProductRows.none(product.now().sku()) : stored).diff(product.now(), changes);
-            saved.add(product.now());
+            ProductRows now = product.now();
+            ProductRows stored = seen.get(now.sku()).stored();
+            (stored == null ? ProductRows.none(now.sku()) : stored).diff(now, changes);
+            saved.add(now);
         }
         Set<JdbcLineHistory.LineKey> carried = OpenTelemetryTracing.sql(tracing, "write products",
                 () -> ProductWrites.write(connection.get(), changes, allocationEntries, Timestamp.from(at)));
