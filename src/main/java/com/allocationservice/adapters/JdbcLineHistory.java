@@ -15,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -53,13 +52,15 @@ final class JdbcLineHistory {
             + "(SELECT id FROM order_line_history ORDER BY id LIMIT :limit) AND at < :cutoff");
 
     /**
-     * Moves a line's allocation entry from its row (V18) into the history, as it was written there: run
-     * just before the line changes or goes (nothing when its row carries none).
+     * Moves lines' allocation entries from their rows (V18) into the history, as they were written
+     * there, in the lines' order: run just before the lines change or go (nothing for a row that
+     * carries none).
      */
-    static final NamedSql MOVE_ALLOCATION_ENTRY = new NamedSql("INSERT INTO order_line_history (at, orderid, sku, "
-            + "kind, batchref, cause, cause_ref, source, source_id) SELECT allocated_at, orderid, sku, 'allocated', "
-            + "batchref, 'allocate', orderid, source, source_id FROM order_lines "
-            + "WHERE orderid = :orderid AND sku = :sku AND allocated_at IS NOT NULL");
+    static final NamedSql MOVE_ALLOCATION_ENTRIES = new NamedSql("INSERT INTO order_line_history (at, orderid, sku, "
+            + "kind, batchref, cause, cause_ref, source, source_id) SELECT l.allocated_at, l.orderid, l.sku, 'allocated', "
+            + "l.batchref, 'allocate', l.orderid, l.source, l.source_id FROM "
+            + "UNNEST(CAST(:orderids AS VARCHAR ARRAY), CAST(:skus AS VARCHAR ARRAY)) WITH ORDINALITY AS u (o, s, n)"
+            + " JOIN order_lines l ON l.orderid = u.o AND l.sku = u.s WHERE l.allocated_at IS NOT NULL ORDER BY u.n");
 
     /** An order line's place: its order and SKU. */
     record LineKey(String orderid, String sku) {
@@ -96,24 +97,18 @@ final class JdbcLineHistory {
                 .filter(e -> !carried.contains(LineKey.of(e))).toList();
     }
 
-    /** Inserts the entries in one statement, in their order (their ids follow it). */
-    static void write(Connection c, List<LineHistory> entries, Instant now) throws SQLException {
-        if (entries.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement st = INSERT.prepare(c)) {
-            INSERT.bind(st, Map.of("at", Timestamp.from(now.truncatedTo(ChronoUnit.MICROS)),
-                    "orderids", NamedSql.array(c, "VARCHAR", entries, e -> e.change().orderid()),
-                    "skus", NamedSql.array(c, "VARCHAR", entries, e -> e.change().sku()),
-                    "kinds", NamedSql.array(c, "VARCHAR", entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
-                    "batchrefs", NamedSql.array(c, "VARCHAR", entries, e -> e.change().batchref()),
-                    "causes", NamedSql.array(c, "VARCHAR", entries, e -> cause(e.cause())),
-                    "cause_refs", NamedSql.array(c, "VARCHAR", entries, e -> causeRef(e.cause())),
-                    "cause_keys", NamedSql.array(c, "VARCHAR", entries, e -> causeKey(e.cause(), e.source())),
-                    "sources", NamedSql.array(c, "VARCHAR", entries, e -> e.source().channel()),
-                    "source_ids", NamedSql.array(c, "VARCHAR", entries, e -> e.source().id())));
-            st.executeUpdate();
-        }
+    /** The statement that inserts these entries (at least one), stamped {@code at}, in their order (their ids follow it). */
+    static NamedSql.Bound insert(Connection c, List<LineHistory> entries, Timestamp at) throws SQLException {
+        return INSERT.with(Map.of("at", at,
+                "orderids", NamedSql.array(c, "VARCHAR", entries, e -> e.change().orderid()),
+                "skus", NamedSql.array(c, "VARCHAR", entries, e -> e.change().sku()),
+                "kinds", NamedSql.array(c, "VARCHAR", entries, e -> e.change().kind().name().toLowerCase(Locale.ROOT)),
+                "batchrefs", NamedSql.array(c, "VARCHAR", entries, e -> e.change().batchref()),
+                "causes", NamedSql.array(c, "VARCHAR", entries, e -> cause(e.cause())),
+                "cause_refs", NamedSql.array(c, "VARCHAR", entries, e -> causeRef(e.cause())),
+                "cause_keys", NamedSql.array(c, "VARCHAR", entries, e -> causeKey(e.cause(), e.source())),
+                "sources", NamedSql.array(c, "VARCHAR", entries, e -> e.source().channel()),
+                "source_ids", NamedSql.array(c, "VARCHAR", entries, e -> e.source().id())));
     }
 
     /** The command as its HTTP route and its message are named. */

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -112,38 +111,35 @@ final class JdbcOutbox {
             + "WITH ORDINALITY AS u (m, d, t, s, v, p, n) ORDER BY u.n");
 
     /**
-     * Inserts the rows of these events in one statement, as arrays, in the order raised (so their ids
-     * follow it), each with this traceparent (null: none); returns the destinations they are for.
+     * The statement that inserts the rows of these events (at least one), as arrays, in the order raised
+     * (so their ids follow it), each with this traceparent (null: none).
      */
-    static Set<String> write(Connection connection, List<Raised> raised, Instant now, String traceparent)
+    static NamedSql.Bound insert(Connection connection, List<Raised> raised, Instant now, String traceparent)
             throws SQLException {
-        if (raised.isEmpty()) {
-            return Set.of();
-        }
         Instant occurredAt = now.truncatedTo(ChronoUnit.MICROS);
         List<NewRow> rows = new ArrayList<>();
         for (Raised r : raised) {
             UUID id = UUID.randomUUID();
             String payload = payload(id, r.event(), r.version(), occurredAt);
-            for (String destination : r.event() instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL)
-                    : List.of(PUBSUB, STREAM)) {
+            for (String destination : destinations(r.event())) {
                 rows.add(new NewRow(id, destination, r, payload));
             }
         }
-        try (PreparedStatement st = INSERT.prepare(connection)) {
-            Map<String, Object> values = new HashMap<>();
-            values.put("traceparent", traceparent);
-            values.putAll(Map.of("occurred_at", Timestamp.from(occurredAt),
-                    "ids", NamedSql.array(connection, "UUID", rows, NewRow::messageId),
-                    "destinations", NamedSql.array(connection, "VARCHAR", rows, NewRow::destination),
-                    "types", NamedSql.array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
-                    "skus", NamedSql.array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
-                    "versions", NamedSql.array(connection, "BIGINT", rows, r -> r.raised().version()),
-                    "payloads", NamedSql.array(connection, "VARCHAR", rows, NewRow::payload)));
-            INSERT.bind(st, values);
-            st.executeUpdate();
-        }
-        return rows.stream().map(NewRow::destination).collect(Collectors.toSet());
+        Map<String, Object> values = new HashMap<>();
+        values.put("traceparent", traceparent);
+        values.putAll(Map.of("occurred_at", Timestamp.from(occurredAt),
+                "ids", NamedSql.array(connection, "UUID", rows, NewRow::messageId),
+                "destinations", NamedSql.array(connection, "VARCHAR", rows, NewRow::destination),
+                "types", NamedSql.array(connection, "VARCHAR", rows, r -> type(r.raised().event())),
+                "skus", NamedSql.array(connection, "VARCHAR", rows, r -> r.raised().event().sku()),
+                "versions", NamedSql.array(connection, "BIGINT", rows, r -> r.raised().version()),
+                "payloads", NamedSql.array(connection, "VARCHAR", rows, NewRow::payload)));
+        return INSERT.with(values);
+    }
+
+    /** The destinations of an event's rows. */
+    static List<String> destinations(Event event) {
+        return event instanceof OutOfStock ? List.of(PUBSUB, STREAM, EMAIL) : List.of(PUBSUB, STREAM);
     }
 
     /**

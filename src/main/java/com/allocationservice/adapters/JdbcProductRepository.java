@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -189,28 +188,25 @@ final class JdbcProductRepository implements ProductRepository {
     }
 
     /**
-     * Writes what changed in these products (from {@link #toSave}) since they were loaded (or last
-     * saved), and remembers them as saved; new lines carry their allocation's entry of
-     * {@code allocationEntries}, stamped {@code at}. Returns the lines whose rows carry one
-     * ({@link ProductWrites#write}).
+     * The statements that save these products (from {@link #toSave}): the compare-and-set on the
+     * versions of those loaded, and what changed since they were loaded (or last saved). New lines
+     * carry their allocation's entry of {@code allocationEntries}, stamped {@code at}
+     * ({@link ProductWrites#writes}).
      */
-    Set<JdbcLineHistory.LineKey> save(Collection<ToSave> products,
-            Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Instant at) throws SQLException {
-        if (products.isEmpty()) {
-            return Set.of();
-        }
+    ProductWrites.Writes writes(Collection<ToSave> products,
+            Map<JdbcLineHistory.LineKey, LineHistory> allocationEntries, Timestamp at) throws SQLException {
         ProductRows.Changes changes = ProductRows.Changes.none();
-        List<ProductRows> saved = new ArrayList<>();
         for (ToSave product : products) {
             ProductRows now = product.now();
             ProductRows stored = seen.get(now.sku()).stored();
             (stored == null ? ProductRows.none(now.sku()) : stored).diff(now, changes);
-            saved.add(now);
         }
-        Set<JdbcLineHistory.LineKey> carried = OpenTelemetryTracing.sql(tracing, "write products",
-                () -> ProductWrites.write(connection.get(), changes, allocationEntries, Timestamp.from(at)));
-        saved.forEach(rows -> seen.computeIfPresent(rows.sku(), (sku, t) -> new Tracked(t.product(), rows)));
-        return carried;
+        return ProductWrites.writes(connection.get(), products, changes, allocationEntries, at);
+    }
+
+    /** Remembers these products as saved, once their {@link #writes} ran. */
+    void saved(Collection<ToSave> products) {
+        products.forEach(p -> seen.computeIfPresent(p.now().sku(), (sku, t) -> new Tracked(t.product(), p.now())));
     }
 
     private static boolean allocationsOnly(List<Need> needs) {

@@ -8,14 +8,17 @@ import com.allocationservice.service.UnitOfWork;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -80,29 +83,23 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
 
     /**
      * Saves the claimed products (claiming them first if not yet done), their events and the history
-     * recorded ({@link #recordHistory}), one statement each for the whole group, then commits.
+     * recorded ({@link #recordHistory}): the compare-and-set on the versions of the products loaded,
+     * then one statement per kind of write for the whole group, all in one round trip; then commits.
+     * A product changed since it was loaded fails it with {@link ConcurrencyConflict}: on PostgreSQL
+     * the load's locks rule that out, so the compare-and-set is the last line of defence.
      */
     @Override
     public void commit() {
         try {
             Map<Product, JdbcProductRepository.ToSave> saved = claimed != null ? claimed : claimOrFail();
             claimed = null;
-            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            Set<JdbcLineHistory.LineKey> carried = products.save(saved.values(),
-                    JdbcLineHistory.allocationEntries(history), now);
+            Timestamp now = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.MICROS));
             List<Product.Raised> raised = saved.keySet().stream().flatMap(p -> p.raised().stream()).toList();
-            Set<String> destinations = raised.isEmpty() ? Set.of() : OpenTelemetryTracing.sql(tracing, "write outbox",
-                    () -> JdbcOutbox.write(connection(), raised, now,
-                            tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
-            saved.keySet().forEach(Product::takeEvents);
-            List<LineHistory> rows = JdbcLineHistory.rows(history, carried);
-            history = List.of();
-            if (!rows.isEmpty()) {
-                OpenTelemetryTracing.sql(tracing, "write history", () -> {
-                    JdbcLineHistory.write(connection(), rows, now);
-                    return null;
-                });
+            if (!saved.isEmpty() || !history.isEmpty()) {
+                write(saved, raised, now);
             }
+            saved.keySet().forEach(Product::takeEvents);
+            history = List.of();
             if (connection != null) {
                 OpenTelemetryTracing.sql(tracing, "commit", () -> {
                     commitConnection();
@@ -111,12 +108,38 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
                 });
             }
             committed = true;
+            Set<String> destinations = raised.stream().flatMap(r -> JdbcOutbox.destinations(r.event()).stream())
+                    .collect(Collectors.toSet());
             if (!destinations.isEmpty()) {
                 onOutboxWritten.accept(destinations);
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("committing", e);
         }
+    }
+
+    /** The products' writes, their events' outbox rows and the history's rows, run together. */
+    private void write(Map<Product, JdbcProductRepository.ToSave> saved, List<Product.Raised> raised, Timestamp now)
+            throws SQLException {
+        ProductWrites.Writes writes = products.writes(saved.values(), JdbcLineHistory.allocationEntries(history), now);
+        List<NamedSql.Bound> statements = new ArrayList<>(writes.statements());
+        if (!raised.isEmpty()) {
+            statements.add(JdbcOutbox.insert(connection(), raised, now.toInstant(),
+                    tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
+        }
+        List<LineHistory> rows = JdbcLineHistory.rows(history, writes.carried());
+        if (!rows.isEmpty()) {
+            statements.add(JdbcLineHistory.insert(connection(), rows, now));
+        }
+        if (statements.isEmpty()) {
+            return;
+        }
+        int claims = OpenTelemetryTracing.sql(tracing, "write", () -> NamedSql.runTogether(connection(), statements));
+        if (writes.claims() > 0 && claims != writes.claims()) {
+            throw new ConcurrencyConflict("one of the products "
+                    + saved.keySet().stream().map(Product::sku).toList() + " changed since it was loaded");
+        }
+        products.saved(saved.values());
     }
 
     /** The COMMIT itself: a connection that breaks now leaves the outcome unknown ({@link JdbcErrors#translateCommit}). */
@@ -128,24 +151,30 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         }
     }
 
+    /**
+     * Inserts the products new in this unit of work, and returns those another transaction inserted
+     * first. The versions of the products loaded are compared by {@link #commit}, with the writes.
+     */
     @Override
     public Set<String> claimVersions() {
         try {
             Map<Product, JdbcProductRepository.ToSave> toSave = products.toSave();
-            Set<String> conflicted = toSave.isEmpty() ? Set.of()
-                    : OpenTelemetryTracing.sql(tracing, "claim versions", () -> ProductWrites.claim(connection(), toSave));
+            Map<Product, JdbcProductRepository.ToSave> created = new LinkedHashMap<>(toSave);
+            created.values().removeIf(p -> p.loadedVersion() != null);
+            Set<String> conflicted = created.isEmpty() ? Set.of()
+                    : OpenTelemetryTracing.sql(tracing, "create products", () -> ProductWrites.create(connection(), created));
             claimed = new LinkedHashMap<>(toSave);
             claimed.keySet().removeIf(p -> conflicted.contains(p.sku()));
             return conflicted;
         } catch (SQLException e) {
-            throw JdbcErrors.translate("checking versions", e);
+            throw JdbcErrors.translate("creating products", e);
         }
     }
 
     private Map<Product, JdbcProductRepository.ToSave> claimOrFail() {
         Set<String> conflicted = claimVersions();
         if (!conflicted.isEmpty()) {
-            throw new ConcurrencyConflict("products " + conflicted + " changed since they were loaded");
+            throw new ConcurrencyConflict("products " + conflicted + " were created by another transaction first");
         }
         return claimed;
     }

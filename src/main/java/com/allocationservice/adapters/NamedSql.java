@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * SQL whose parameters are {@code :name}s, bound by name: JDBC binds by position, so moving a fragment
@@ -53,6 +54,11 @@ final class NamedSql {
 
     /** Binds every parameter; a name without a value, or a value without a name, is a bug. */
     void bind(PreparedStatement st, Map<String, ?> values) throws SQLException {
+        bind(st, 0, values);
+    }
+
+    /** The same, for this statement's parameters after the first {@code offset} of the prepared statement. */
+    private void bind(PreparedStatement st, int offset, Map<String, ?> values) throws SQLException {
         Set<String> unused = new HashSet<>(values.keySet());
         for (int i = 0; i < positions.size(); i++) {
             String name = positions.get(i);
@@ -61,14 +67,40 @@ final class NamedSql {
             }
             Object value = values.get(name);
             if (value instanceof Array array) {
-                st.setArray(i + 1, array);
+                st.setArray(offset + i + 1, array);
             } else {
-                st.setObject(i + 1, value);
+                st.setObject(offset + i + 1, value);
             }
             unused.remove(name);
         }
         if (!unused.isEmpty()) {
             throw new IllegalArgumentException("no parameter named " + unused + " in " + jdbc);
+        }
+    }
+
+    /** This statement with its values, to run with others ({@link #runTogether}). */
+    record Bound(NamedSql sql, Map<String, ?> values) {
+    }
+
+    Bound with(Map<String, ?> values) {
+        return new Bound(this, values);
+    }
+
+    /**
+     * Runs these statements in order as one prepared statement: one round trip to PostgreSQL (pgjdbc
+     * sends them all, then one sync), and an error in any of them fails it. Returns the first one's
+     * update count (H2 reports only that one).
+     */
+    static int runTogether(Connection connection, List<Bound> statements) throws SQLException {
+        String text = statements.stream().map(b -> b.sql().jdbc).collect(Collectors.joining(";\n"));
+        try (PreparedStatement st = connection.prepareStatement(text)) {
+            int offset = 0;
+            for (Bound b : statements) {
+                b.sql().bind(st, offset, b.values());
+                offset += b.sql().positions.size();
+            }
+            st.execute();
+            return st.getUpdateCount();
         }
     }
 

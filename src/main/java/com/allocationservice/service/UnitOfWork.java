@@ -42,9 +42,10 @@ public interface UnitOfWork extends AutoCloseable {
         void forgetMessages(Collection<String> messageIds);
 
         /**
-         * Compare-and-set on the version of every product to be saved (changed, new, or with events).
-         * Returns the SKUs that another unit of work changed first: commit leaves them out, so that their
-         * commands can run again. The others are held until commit or close.
+         * Claims every product to be saved (changed, new, or with events). Returns the SKUs that another
+         * unit of work changed (or created) first: commit leaves them out, so that their commands can run
+         * again. The others are held until commit or close. A claim may also be left to commit, which then
+         * fails with {@link ConcurrencyConflict} as a whole if it finds a product changed first.
          */
         Set<String> claimVersions();
 

@@ -194,8 +194,8 @@ class CrossInstanceConflictTest {
     }
 
     /**
-     * An instance's group, paused between its compare-and-set and its commit, as if slow: it holds
-     * the products it claimed until {@code release} opens.
+     * An instance's group, paused before its commit, as if slow: it holds the products its load locked
+     * until {@code release} opens.
      */
     private record Paused(UnitOfWork.Group real, CountDownLatch release) implements UnitOfWork.Group {
         @Override
@@ -260,7 +260,7 @@ class CrossInstanceConflictTest {
 
     /**
      * Runs {@code command} at a second instance while the first holds LAMP (10 in stock) between the
-     * compare-and-set and the commit of allocating all of it; returns what the second answered, once it
+     * load and the commit of allocating all of it; returns what the second answered, once it
      * is seen waiting, the first released, and the stored batch ({@code stored}: purchased/allocated)
      * and the second's retries (none) checked.
      */
@@ -278,7 +278,7 @@ class CrossInstanceConflictTest {
                 Future<Outcome.Allocation> firstAnswer = threads.submit(() -> first.handle(new Allocate("o1", "LAMP", 10)));
                 await().atMost(Duration.ofSeconds(20)).until(() -> db.number("SELECT COUNT(*) FROM pg_locks l "
                         + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'products' AND l.granted "
-                        + "AND l.mode = 'RowExclusiveLock'") > 0);
+                        + "AND l.mode = 'RowShareLock'") > 0);
                 Future<Outcome> secondAnswer = threads.submit(() -> second.handle(command));
                 await().atMost(Duration.ofSeconds(20)).until(db::hasSessionWaitingOnLock);
                 release.countDown();
@@ -316,7 +316,7 @@ class CrossInstanceConflictTest {
                 Future<Outcome.Allocation> firstAnswer = threads.submit(() -> first.handle(new Allocate("o1", "LAMP", 2)));
                 await().atMost(Duration.ofSeconds(20)).until(() -> db.number("SELECT COUNT(*) FROM pg_locks l "
                         + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'products' AND l.granted "
-                        + "AND l.mode = 'RowExclusiveLock'") > 0);
+                        + "AND l.mode = 'RowShareLock'") > 0);
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> second.handle(new ChangeBatchQuantity("wh", 5)))
                         .isInstanceOfSatisfying(StorageUnavailable.class,

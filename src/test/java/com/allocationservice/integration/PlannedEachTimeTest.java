@@ -42,7 +42,7 @@ class PlannedEachTimeTest {
                 c.rollback();
             }
             assertThat(prepared).as("statements prepared on the server by the service's one connection")
-                    .anyMatch(sql -> sql.startsWith("UPDATE products SET version"))
+                    .anyMatch(sql -> sql.startsWith("MERGE INTO products p"))
                     .noneMatch(sql -> sql.contains("FROM products p LEFT JOIN batches b"));
         }
     }
