@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -112,11 +111,11 @@ final class JdbcOutbox {
 
     /**
      * The statement that inserts the rows of these events (at least one), as arrays, in the order raised
-     * (so their ids follow it), each with this traceparent (null: none).
+     * (so their ids follow it), occurred {@code at}, each with this traceparent (null: none).
      */
-    static NamedSql.Bound insert(Connection connection, List<Raised> raised, Instant now, String traceparent)
+    static NamedSql.Bound insert(Connection connection, List<Raised> raised, Timestamp at, String traceparent)
             throws SQLException {
-        Instant occurredAt = now.truncatedTo(ChronoUnit.MICROS);
+        Instant occurredAt = at.toInstant();
         List<NewRow> rows = new ArrayList<>();
         for (Raised r : raised) {
             UUID id = UUID.randomUUID();
@@ -127,7 +126,7 @@ final class JdbcOutbox {
         }
         Map<String, Object> values = new HashMap<>();
         values.put("traceparent", traceparent);
-        values.putAll(Map.of("occurred_at", Timestamp.from(occurredAt),
+        values.putAll(Map.of("occurred_at", at,
                 "ids", NamedSql.array(connection, "UUID", rows, NewRow::messageId),
                 "destinations", NamedSql.array(connection, "VARCHAR", rows, NewRow::destination),
                 "types", NamedSql.array(connection, "VARCHAR", rows, r -> type(r.raised().event())),

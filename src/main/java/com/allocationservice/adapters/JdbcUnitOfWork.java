@@ -124,7 +124,7 @@ public final class JdbcUnitOfWork implements UnitOfWork.Group {
         ProductWrites.Writes writes = products.writes(saved.values(), JdbcLineHistory.allocationEntries(history), now);
         List<NamedSql.Bound> statements = new ArrayList<>(writes.statements());
         if (!raised.isEmpty()) {
-            statements.add(JdbcOutbox.insert(connection(), raised, now.toInstant(),
+            statements.add(JdbcOutbox.insert(connection(), raised, now,
                     tracing == null ? null : OpenTelemetryTracing.currentTraceparent()));
         }
         List<LineHistory> rows = JdbcLineHistory.rows(history, writes.carried());
