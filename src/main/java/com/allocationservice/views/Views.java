@@ -117,6 +117,8 @@ public final class Views {
             + " parked_at, occurred_at, payload FROM outbox_parked";
 
     private static final long WRITE_REUSED_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** PostgreSQL's too_many_connections: max_connections, or a database's or role's limit. */
+    private static final String TOO_MANY_CONNECTIONS = "53300";
 
     private final DataSource dataSource;
     private final DataSource healthProbe;
@@ -449,7 +451,17 @@ public final class Views {
     }
 
     private Optional<String> probe() {
-        try (Connection c = healthProbe.getConnection()) {
+        Connection connection;
+        try {
+            connection = healthProbe.getConnection();
+        } catch (SQLException e) {
+            // the probe's pool gives up within the second (Database.probe), saying why when the server refused
+            return Optional.of(TOO_MANY_CONNECTIONS.equals(e.getSQLState())
+                    ? "The database refuses more connections (PostgreSQL's max_connections, or the database's or"
+                            + " the role's connection limit, is reached)"
+                    : "The database does not answer within a second");
+        }
+        try (Connection c = connection) {
             long wrote = lastWriteNanos;
             if (wrote != 0 && System.nanoTime() - wrote < WRITE_REUSED_NANOS) {
                 boolean valid = c.isValid(1);

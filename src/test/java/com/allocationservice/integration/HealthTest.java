@@ -3,11 +3,17 @@ package com.allocationservice.integration;
 import static com.allocationservice.integration.TestService.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.adapters.Database;
 import com.allocationservice.support.TestDatabase;
+import com.allocationservice.views.Views;
+import com.zaxxer.hikari.HikariDataSource;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +56,25 @@ class HealthTest {
         }
     }
 
+    /**
+     * Each instance opens its pool and one more connection for the probe: an instance past PostgreSQL's
+     * connection budget is down, and says so, rather than "does not answer".
+     */
+    @Test
+    void ready_says_so_when_the_database_refuses_more_connections() throws Exception {
+        String role = "capped_" + UUID.randomUUID().toString().replace("-", "");
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            execute(db, "CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 0");
+            try (HikariDataSource probe = Database.probe(db.url(), role, "", 0)) {
+                assertThat(new Views(db.dataSource(), probe).databaseProblem()).contains("The database refuses "
+                        + "more connections (PostgreSQL's max_connections, or the database's or the role's connection"
+                        + " limit, is reached)");
+            } finally {
+                execute(db, "DROP ROLE " + role);
+            }
+        }
+    }
+
     @Test
     void live_answers_200_and_ready_503_within_two_seconds_once_the_database_is_gone() {
         api = TestService.start(TestDatabase.Kind.POSTGRES);
@@ -66,5 +91,12 @@ class HealthTest {
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(json(ready).get("status").textValue()).isEqualTo("DOWN");
         assertThat(json(ready).get("message").textValue()).contains("database");
+    }
+
+    private static void execute(TestDatabase db, String sql) throws SQLException {
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+            c.commit();
+        }
     }
 }
