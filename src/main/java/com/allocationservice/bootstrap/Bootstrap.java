@@ -129,7 +129,7 @@ public final class Bootstrap {
         CompletableFuture<Void> migrated = new CompletableFuture<>();
         Thread.ofPlatform().name("migrate").start(() -> {
             try {
-                migrate(dataSource);
+                migrate(dataSource, settings.timeouts().dbStart());
                 migrated.complete(null);
             } catch (Throwable e) {
                 migrated.completeExceptionally(e);
@@ -220,21 +220,17 @@ public final class Bootstrap {
         }
     }
 
-    /**
-     * How long start-up keeps trying to reach the database: one connection attempt gives up after
-     * {@code ALLOCATION_DB_CONNECT_TIMEOUT_MS}, and a database that is restarting, or a machine so busy
-     * that a login takes longer than that, must not stop the service.
-     */
-    private static final Duration REACH_DATABASE_AT_START = Duration.ofSeconds(30);
     private static final Backoff REACH_DATABASE_AGAIN = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2), false);
 
     /**
      * {@link Database#migrate}, tried again while the database cannot be reached (no connection could be
-     * opened in time: SQLState class 08), for up to {@link #REACH_DATABASE_AT_START}. Any other failure
-     * (a wrong password, a missing database, a full disk) stops the start at once.
+     * opened in time: SQLState class 08), for up to {@code wait} ({@code ALLOCATION_DB_START_TIMEOUT_MS}:
+     * a database that is restarting, or a machine so busy that a login takes longer than the connect
+     * timeout, must not stop the service). Any other failure (a wrong password, a missing database, a
+     * full disk) stops the start at once.
      */
-    private static void migrate(HikariDataSource dataSource) throws InterruptedException {
-        long giveUpAt = System.nanoTime() + REACH_DATABASE_AT_START.toNanos();
+    private static void migrate(HikariDataSource dataSource, Duration wait) throws InterruptedException {
+        long giveUpAt = System.nanoTime() + wait.toNanos();
         for (int attempt = 0; ; attempt++) {
             try {
                 Database.migrate(dataSource);
@@ -245,8 +241,8 @@ public final class Bootstrap {
                     throw e;
                 }
                 LoggerFactory.getLogger(Bootstrap.class).warn("The database cannot be reached yet ({}): trying again"
-                        + " in {} ms, for up to {} s from the start", e.getMessage(), pause.toMillis(),
-                        REACH_DATABASE_AT_START.toSeconds());
+                        + " in {} ms, for up to {} ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)", e.getMessage(), pause.toMillis(),
+                        wait.toMillis());
                 Thread.sleep(pause);
             }
         }

@@ -159,6 +159,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
             Settings::flag, Shown.PLAIN, Settings::consumerEnabled);
     private static final Variable<Duration> DB_CONNECT_TIMEOUT = millis("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "5000",
             Timeouts::dbConnect);
+    private static final Variable<Duration> DB_START_TIMEOUT = millis("ALLOCATION_DB_START_TIMEOUT_MS", "30000",
+            Timeouts::dbStart);
     private static final Variable<Duration> DB_SOCKET_TIMEOUT = millis("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "30000",
             Timeouts::dbSocket);
     private static final Variable<Duration> DB_STATEMENT_TIMEOUT = millis("ALLOCATION_DB_STATEMENT_TIMEOUT_MS",
@@ -202,7 +204,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
             REDIS_URL, REDIS_MIN_REPLICAS, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW,
-            RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
+            RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_START_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, API_TOKENS_FILE, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL,
             CHART_INTERVAL,
@@ -220,7 +222,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
 
     /** What each variable needs besides itself, checked once for all. */
     private static final List<Needs> NEEDS = List.of(new Needs(DB_USER, DB_URL, ONLY_EMBEDDED),
-            new Needs(DB_PASSWORD, DB_URL, ONLY_EMBEDDED), new Needs(REDIS_CONNECT_TIMEOUT, REDIS_URL, NO_REDIS),
+            new Needs(DB_PASSWORD, DB_URL, ONLY_EMBEDDED),
+            new Needs(DB_START_TIMEOUT, DB_URL, "the embedded H2 database is opened, never waited for"),
+            new Needs(REDIS_CONNECT_TIMEOUT, REDIS_URL, NO_REDIS),
             new Needs(REDIS_SOCKET_TIMEOUT, REDIS_URL, NO_REDIS), new Needs(STREAM_MAX_DELIVERIES, REDIS_URL, NO_REDIS),
             new Needs(REDIS_MIN_REPLICAS, REDIS_URL, NO_REDIS),
             new Needs(SMTP_PORT, SMTP_HOST, NO_SMTP), new Needs(SMTP_TIMEOUT, SMTP_HOST, NO_SMTP));
@@ -250,6 +254,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      * How long each kind of I/O may take before it fails (and, for a request, answers 503).
      *
      * @param dbConnect opening a database connection, and waiting for one from the pool
+     * @param dbStart how long start-up keeps trying to reach a database it cannot reach
      * @param dbSocket a database read with no answer (a partition); above the statement timeout
      * @param dbStatement one SQL statement (PostgreSQL {@code statement_timeout})
      * @param dbLock waiting for a row lock (PostgreSQL {@code lock_timeout})
@@ -257,7 +262,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      * @param redisSocket a Redis command with no answer
      * @param smtp connecting to, reading from and writing to the mail server, each
      */
-    public record Timeouts(Duration dbConnect, Duration dbSocket, Duration dbStatement, Duration dbLock,
+    public record Timeouts(Duration dbConnect, Duration dbStart, Duration dbSocket, Duration dbStatement, Duration dbLock,
             Duration redisConnect, Duration redisSocket, Duration smtp) {
     }
 
@@ -346,7 +351,7 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                 smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, get(values, SMTP_PORT))),
                 get(values, NOTIFY_FROM), get(values, NOTIFY_TO), get(values, OUT_OF_STOCK_EMAIL_WINDOW),
                 get(values, RELAY_ENABLED), get(values, CONSUMER_ENABLED),
-                new Timeouts(get(values, DB_CONNECT_TIMEOUT), socket, statement, get(values, DB_LOCK_TIMEOUT),
+                new Timeouts(get(values, DB_CONNECT_TIMEOUT), get(values, DB_START_TIMEOUT), socket, statement, get(values, DB_LOCK_TIMEOUT),
                         get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
                         get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),

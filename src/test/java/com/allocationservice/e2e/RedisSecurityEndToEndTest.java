@@ -113,7 +113,7 @@ class RedisSecurityEndToEndTest {
         for (Map<String, String> settings : List.of(
                 Map.of("ALLOCATION_DB_URL", missingDatabase),
                 Map.of("ALLOCATION_DB_URL", "jdbc:postgresql://127.0.0.1:1/allocation?password=" + DB_PASSWORD,
-                        "ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1000"),
+                        "ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1000", "ALLOCATION_DB_START_TIMEOUT_MS", "1000"),
                 Map.of("ALLOCATION_DB_URL", "postgres://app:" + DB_PASSWORD + "@127.0.0.1/allocation",
                         "ALLOCATION_REDIS_URL", "http://app:" + REDIS_PASSWORD + "@127.0.0.1:1"))) {
             Map<String, String> env = new HashMap<>(secrets);

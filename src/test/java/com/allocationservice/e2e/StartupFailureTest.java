@@ -2,9 +2,11 @@ package com.allocationservice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.allocationservice.support.Ports;
 import com.allocationservice.support.TestDatabase;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +27,20 @@ class StartupFailureTest {
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .startsWith("Cannot start the allocation service: ")
                 .contains("no_such_database_here");
+    }
+
+    /** Tried again for {@code ALLOCATION_DB_START_TIMEOUT_MS} (here 1.5 s, against 30 by default), then named. */
+    @Test
+    void a_database_that_cannot_be_reached_is_tried_again_for_the_start_timeout_then_named() throws Exception {
+        String nobody = "jdbc:postgresql://127.0.0.1:" + Ports.free() + "/allocation";
+        long started = System.nanoTime();
+        ServiceProcess.Exit result = run(Map.of("ALLOCATION_DB_URL", nobody, "ALLOCATION_DB_START_TIMEOUT_MS", "1500",
+                "ALLOCATION_HTTP_PORT", "0"));
+
+        assertThat(result.code()).isEqualTo(1);
+        assertThat(result.output()).contains("The database cannot be reached yet",
+                "for up to 1500 ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)", "Cannot start the allocation service: ");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
     }
 
     @Test

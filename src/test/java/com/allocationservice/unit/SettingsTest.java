@@ -127,6 +127,7 @@ class SettingsTest {
         "ALLOCATION_LOG_FORMAT | xml",
         "ALLOCATION_ACCESS_LOG | on",
         "ALLOCATION_DB_CONNECT_TIMEOUT_MS | 0",
+        "ALLOCATION_DB_START_TIMEOUT_MS | 30s",
         "ALLOCATION_DB_SOCKET_TIMEOUT_MS | 5s",
         "ALLOCATION_DB_STATEMENT_TIMEOUT_MS | -1",
         "ALLOCATION_DB_LOCK_TIMEOUT_MS | 3600001",
@@ -151,7 +152,7 @@ class SettingsTest {
     void timeouts_delivery_caps_and_the_token_have_defaults_and_are_read() {
         Settings defaults = Settings.defaults();
         assertThat(defaults.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(5),
                 Duration.ofSeconds(10)));
         assertThat(defaults.streamMaxDeliveries()).isEqualTo(5);
         assertThat(defaults.outboxMaxAttempts()).isEqualTo(10);
@@ -160,7 +161,9 @@ class SettingsTest {
         assertThat(defaults.historyRetention()).isEqualTo(Duration.ofDays(90));
 
         Settings s = Settings.fromEnvironment(Map.ofEntries(
+                Map.entry("ALLOCATION_DB_URL", "jdbc:postgresql://db/allocation"),
                 Map.entry("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1000"),
+                Map.entry("ALLOCATION_DB_START_TIMEOUT_MS", "1500"),
                 Map.entry("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "4000"),
                 Map.entry("ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "3000"),
                 Map.entry("ALLOCATION_DB_LOCK_TIMEOUT_MS", "2000"),
@@ -172,7 +175,8 @@ class SettingsTest {
                 Map.entry("ALLOCATION_API_TOKEN", "correct-horse-battery-staple"),
                 Map.entry("ALLOCATION_REDIS_URL", "redis://cache:6379"),
                 Map.entry("ALLOCATION_SMTP_HOST", "mail")));
-        assertThat(s.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofMillis(1000), Duration.ofMillis(4000),
+        assertThat(s.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofMillis(1000), Duration.ofMillis(1500),
+                Duration.ofMillis(4000),
                 Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(500), Duration.ofMillis(700),
                 Duration.ofMillis(900)));
         assertThat(s.streamMaxDeliveries()).isEqualTo(3);
@@ -280,6 +284,7 @@ class SettingsTest {
     @CsvSource(delimiter = '|', value = {
         "ALLOCATION_DB_USER | ALLOCATION_DB_URL | app",
         "ALLOCATION_DB_PASSWORD | ALLOCATION_DB_URL | pw",
+        "ALLOCATION_DB_START_TIMEOUT_MS | ALLOCATION_DB_URL | 5000",
         "ALLOCATION_REDIS_CONNECT_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
         "ALLOCATION_REDIS_SOCKET_TIMEOUT_MS | ALLOCATION_REDIS_URL | 1000",
         "ALLOCATION_STREAM_MAX_DELIVERIES | ALLOCATION_REDIS_URL | 3",
@@ -529,6 +534,7 @@ class SettingsTest {
                 Map.entry("ALLOCATION_SMTP_PORT", "2525"),
                 Map.entry("ALLOCATION_OUT_OF_STOCK_EMAIL_WINDOW_SECONDS", "61"),
                 Map.entry("ALLOCATION_DB_CONNECT_TIMEOUT_MS", "1001"),
+                Map.entry("ALLOCATION_DB_START_TIMEOUT_MS", "1009"),
                 Map.entry("ALLOCATION_DB_SOCKET_TIMEOUT_MS", "30002"),
                 Map.entry("ALLOCATION_DB_STATEMENT_TIMEOUT_MS", "1003"),
                 Map.entry("ALLOCATION_DB_LOCK_TIMEOUT_MS", "1004"),
@@ -544,7 +550,7 @@ class SettingsTest {
                 + "smtpHost=mail, "
                 + "smtpPort=2525, notifyFrom=allocations@example.com, notifyTo=stock@made.com, "
                 + "outOfStockEmailWindowSeconds=61, relayEnabled=true, consumerEnabled=true, dbConnectTimeoutMs=1001, "
-                + "dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
+                + "dbStartTimeoutMs=1009, dbSocketTimeoutMs=30002, dbStatementTimeoutMs=1003, dbLockTimeoutMs=1004, "
                 + "redisConnectTimeoutMs=1005, redisSocketTimeoutMs=1006, smtpTimeoutMs=1007, streamMaxDeliveries=5, "
                 + "outboxMaxAttempts=10, apiToken=***, apiTokensFile=, logFormat=TEXT, accessLog=false, httpHeaderTimeoutMs=1008, "
                 + "dbMinFreeMb=auto, readDbUrl=, chartIntervalSeconds=10, historyRetentionDays=31]");
