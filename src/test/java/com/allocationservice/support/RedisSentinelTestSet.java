@@ -27,9 +27,12 @@ public final class RedisSentinelTestSet implements AutoCloseable {
     public static final String MASTER = "allocation";
     /** The data nodes' password (the default user's): the service's, in {@link #url}. */
     public static final String PASSWORD = "data-pass-8Qm";
-    /** The servers' options: a password, and the ACL user the Sentinels log in as (see {@link #cutOffFromSentinels}). */
+    /**
+     * The servers' options: a password, the ACL user the Sentinels log in as (see {@link #cutOffFromSentinels}),
+     * and a replica's full sync started at once (Redis waits 5 s by default, for more replicas to share it).
+     */
     private static final List<String> SERVER_OPTIONS = List.of("--requirepass", PASSWORD, "--masterauth", PASSWORD,
-            "--user", "sentinel", "on", ">sentinel-pass-4Tz", "~*", "&*", "+@all");
+            "--user", "sentinel", "on", ">sentinel-pass-4Tz", "~*", "&*", "+@all", "--repl-diskless-sync-delay", "0");
 
     private final RedisTestServer primary;
     private final RedisTestServer replica;
