@@ -241,8 +241,8 @@ public final class Bootstrap {
                     throw e;
                 }
                 LoggerFactory.getLogger(Bootstrap.class).warn("The database cannot be reached yet ({}): trying again"
-                        + " in {} ms, for up to {} ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)", e.getMessage(), pause.toMillis(),
-                        wait.toMillis());
+                        + " in {} ms, for up to {} ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)", e.getMessage(),
+                        pause.toMillis(), wait.toMillis());
                 Thread.sleep(pause);
             }
         }

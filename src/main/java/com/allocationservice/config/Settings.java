@@ -204,7 +204,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
     /** Every variable, in the order {@link #toString} shows them. */
     private static final List<Variable<?>> VARIABLES = List.of(HTTP_PORT, DB_URL, DB_USER, DB_PASSWORD, DB_POOL_SIZE,
             REDIS_URL, REDIS_MIN_REPLICAS, SMTP_HOST, SMTP_PORT, NOTIFY_FROM, NOTIFY_TO, OUT_OF_STOCK_EMAIL_WINDOW,
-            RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_START_TIMEOUT, DB_SOCKET_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
+            RELAY_ENABLED, CONSUMER_ENABLED, DB_CONNECT_TIMEOUT, DB_START_TIMEOUT, DB_SOCKET_TIMEOUT,
+            DB_STATEMENT_TIMEOUT, DB_LOCK_TIMEOUT,
             REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT, SMTP_TIMEOUT, STREAM_MAX_DELIVERIES, OUTBOX_MAX_ATTEMPTS,
             API_TOKEN, API_TOKENS_FILE, LOG_FORMAT, ACCESS_LOG, HTTP_HEADER_TIMEOUT, DB_MIN_FREE_MB, READ_DB_URL,
             CHART_INTERVAL,
@@ -262,8 +263,8 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
      * @param redisSocket a Redis command with no answer
      * @param smtp connecting to, reading from and writing to the mail server, each
      */
-    public record Timeouts(Duration dbConnect, Duration dbStart, Duration dbSocket, Duration dbStatement, Duration dbLock,
-            Duration redisConnect, Duration redisSocket, Duration smtp) {
+    public record Timeouts(Duration dbConnect, Duration dbStart, Duration dbSocket, Duration dbStatement,
+            Duration dbLock, Duration redisConnect, Duration redisSocket, Duration smtp) {
     }
 
     /** Thrown with every problem found, one per line. */
@@ -351,9 +352,9 @@ public record Settings(int httpPort, String dbUrl, String dbUser, String dbPassw
                 smtpHost.isEmpty() ? Optional.empty() : Optional.of(new Smtp(smtpHost, get(values, SMTP_PORT))),
                 get(values, NOTIFY_FROM), get(values, NOTIFY_TO), get(values, OUT_OF_STOCK_EMAIL_WINDOW),
                 get(values, RELAY_ENABLED), get(values, CONSUMER_ENABLED),
-                new Timeouts(get(values, DB_CONNECT_TIMEOUT), get(values, DB_START_TIMEOUT), socket, statement, get(values, DB_LOCK_TIMEOUT),
-                        get(values, REDIS_CONNECT_TIMEOUT), get(values, REDIS_SOCKET_TIMEOUT),
-                        get(values, SMTP_TIMEOUT)),
+                new Timeouts(get(values, DB_CONNECT_TIMEOUT), get(values, DB_START_TIMEOUT), socket, statement,
+                        get(values, DB_LOCK_TIMEOUT), get(values, REDIS_CONNECT_TIMEOUT),
+                        get(values, REDIS_SOCKET_TIMEOUT), get(values, SMTP_TIMEOUT)),
                 get(values, STREAM_MAX_DELIVERIES), get(values, OUTBOX_MAX_ATTEMPTS), get(values, API_TOKEN),
                 get(values, API_TOKENS_FILE),
                 get(values, LOG_FORMAT), get(values, ACCESS_LOG), get(values, HTTP_HEADER_TIMEOUT),
