@@ -39,7 +39,8 @@ class StartupFailureTest {
 
         assertThat(result.code()).isEqualTo(1);
         assertThat(result.output()).contains("The database cannot be reached yet",
-                "for up to 1500 ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)", "Cannot start the allocation service: ");
+                "for up to 1500 ms from the start (ALLOCATION_DB_START_TIMEOUT_MS)",
+                "Cannot start the allocation service: ");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
     }
 

@@ -152,8 +152,8 @@ class SettingsTest {
     void timeouts_delivery_caps_and_the_token_have_defaults_and_are_read() {
         Settings defaults = Settings.defaults();
         assertThat(defaults.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(2),
+                Duration.ofSeconds(5), Duration.ofSeconds(10)));
         assertThat(defaults.streamMaxDeliveries()).isEqualTo(5);
         assertThat(defaults.outboxMaxAttempts()).isEqualTo(10);
         assertThat(defaults.apiToken()).isEmpty();
@@ -176,9 +176,8 @@ class SettingsTest {
                 Map.entry("ALLOCATION_REDIS_URL", "redis://cache:6379"),
                 Map.entry("ALLOCATION_SMTP_HOST", "mail")));
         assertThat(s.timeouts()).isEqualTo(new Settings.Timeouts(Duration.ofMillis(1000), Duration.ofMillis(1500),
-                Duration.ofMillis(4000),
-                Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(500), Duration.ofMillis(700),
-                Duration.ofMillis(900)));
+                Duration.ofMillis(4000), Duration.ofMillis(3000), Duration.ofMillis(2000), Duration.ofMillis(500),
+                Duration.ofMillis(700), Duration.ofMillis(900)));
         assertThat(s.streamMaxDeliveries()).isEqualTo(3);
         assertThat(s.outboxMaxAttempts()).isEqualTo(7);
         assertThat(s.apiToken()).contains("correct-horse-battery-staple");
