@@ -172,7 +172,10 @@ final class CommandGroup {
                 uow.recordHistory(history);
             }
             uow.commit();
-        } catch (RuntimeException failure) {
+        } catch (RuntimeException | Error e) {
+            // an Error (a bug, or the JVM out of memory) too: the commands handled before it are not kept
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("the command's group failed: " + e, e);
             for (Pending pending : open) {
                 if (pending.result == null || kept.containsKey(pending)) {
                     pending.result = failure instanceof ConcurrencyConflict conflict

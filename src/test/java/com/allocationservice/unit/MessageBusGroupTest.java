@@ -71,6 +71,9 @@ class MessageBusGroupTest {
                     a.sku(), a.qty())).<Outcome>map(Outcome.Allocated::new).orElseThrow();
         }
         Outcome result = StubRoutes.production(command, uow);
+        if (command instanceof Allocate a && a.orderid().equals("breaks")) {
+            throw new AssertionError("a bug: an Error, which no handler's failure is");
+        }
         if (command instanceof Allocate a && a.orderid().equals("explodes")) {
             throw new IllegalStateException("a handler that fails after changing the product");
         }
@@ -256,6 +259,22 @@ class MessageBusGroupTest {
 
         assertThat(bus.groups() - groupsBefore).as("a full group, then the one left over").isEqualTo(2);
         assertThat(bus.groupedCommands()).isEqualTo(1 + 1 + MessageBus.MAX_GROUP + 1);
+    }
+
+    @Test
+    void an_error_in_a_group_fails_that_groups_commands_keeps_none_of_them_and_the_next_command_runs() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+
+        List<CompletableFuture<Object>> results = inOneGroup(new Allocate("o1", "LAMP", 1),
+                new Allocate("o2", "LAMP", 1), new Allocate("breaks", "LAMP", 1));
+
+        assertThat(results).allSatisfy(result -> assertThat(outcome(result))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("a bug: an Error"));
+        Object next = CompletableFuture.supplyAsync(() -> bus.handle(new Allocate("o3", "LAMP", 2)), threads)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(next).isEqualTo(new Outcome.Allocated("b1"));
+        assertThat(store.stored("LAMP").orElseThrow().lines()).extracting(a -> a.line().orderid())
+                .containsExactlyInAnyOrder("gate", "o3");
     }
 
     /** Three commands, each with its message id, as one group. */
