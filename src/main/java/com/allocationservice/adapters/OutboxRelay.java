@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox after commit: one loop per destination (Redis, email), each on a virtual
- * thread of its own, so a destination that hangs or is down delays only its own rows. Each round of
+ * Delivers the outbox after commit: one loop per destination (Redis, email), each on a platform
+ * thread of its own (its round trips come back to back, as the bus's groups do), so a destination
+ * that hangs or is down delays only its own rows. Each round of
  * a loop runs in one transaction: it takes the destination's relay lock ({@code FOR UPDATE SKIP
  * LOCKED}, so of several processes only one relays a destination at a time and the others skip the
  * round), reads the oldest due rows in id order, hands them to the destination, deletes what was
@@ -215,7 +216,7 @@ public final class OutboxRelay implements AutoCloseable {
         synchronized void start() {
             if (thread == null) {
                 running = true;
-                thread = Thread.ofVirtual().name("outbox-relay-" + destination.name()).start(this::run);
+                thread = Thread.ofPlatform().daemon().name("outbox-relay-" + destination.name()).start(this::run);
             }
         }
 

@@ -69,7 +69,7 @@ final class CommandGroup {
         private final String messageId;
         private final Source source;
         private final Tracing.Span waiting;
-        private final CompletableFuture<Boolean> turn = new CompletableFuture<>();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
         private Result result;
 
         Pending(Routed routed, String messageId, Source source, Tracing.Span waiting) {
@@ -90,22 +90,22 @@ final class CommandGroup {
             }
         }
 
-        /** Tells the sender to run the group: {@link #awaitTurn()} returns true. */
-        void lead() {
-            turn.complete(true);
-        }
-
-        /** Tells the sender its result is there (a leader knows already). */
-        void finish() {
+        /** Fails the command with this cause, unless it has a result already. */
+        void failIfOpen(Throwable cause) {
             if (result == null) {
-                result = new Failed(new IllegalStateException("the command's group ended without a result"));
+                result = new Failed(new IllegalStateException("the command's group failed: " + cause, cause));
             }
-            turn.complete(false);
         }
 
-        /** Waits to lead a group (true) or for the result (false). */
-        boolean awaitTurn() {
-            return turn.join();
+        /** Tells the sender its result is there. */
+        void finish() {
+            failIfOpen(new IllegalStateException("the command's group ended without a result"));
+            done.complete(null);
+        }
+
+        /** Waits for the result. */
+        void awaitResult() {
+            done.join();
         }
 
         Result result() {

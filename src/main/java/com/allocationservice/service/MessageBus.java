@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -64,6 +68,14 @@ public final class MessageBus {
     private final AtomicLong commandRetries = new AtomicLong();
     private final AtomicLong groups = new AtomicLong();
     private final AtomicLong groupedCommands = new AtomicLong();
+    /**
+     * The thread the groups run on, while their senders wait: a platform thread, which the kernel wakes
+     * when the database answers each round trip, where a virtual thread is parked at each one, its
+     * socket handed to the poller, and woken onto a carrier behind the requests that arrived meanwhile
+     * (bench/PROFILE.md). One group runs at a time, so one thread; it ends after a minute idle.
+     */
+    private final ExecutorService groupThread = new ThreadPoolExecutor(0, 1, 1, TimeUnit.MINUTES,
+            new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("command-groups").factory());
 
     public MessageBus(UnitOfWork.Factory unitOfWork, Routes routes, RetryPolicy retryPolicy) {
         this(unitOfWork, routes, retryPolicy, Tracing.OFF);
@@ -167,61 +179,61 @@ public final class MessageBus {
 
     /**
      * Runs the command in a group and returns once it has a result. The first command to find no group
-     * running leads: it runs every command waiting, then hands the lead to the first that arrived meanwhile.
+     * running starts {@link #runGroups} on {@link #groupThread}; the others wait in the queue for it.
      */
     private void submit(CommandGroup.Pending pending) {
+        boolean start;
         queueLock.lock();
         try {
-            if (groupRunning) {
-                waiting.add(pending);
-            } else {
-                groupRunning = true;
-                pending.lead();
-            }
+            waiting.add(pending);
+            start = !groupRunning;
+            groupRunning = true;
         } finally {
             queueLock.unlock();
         }
-        if (!pending.awaitTurn()) {
-            return;
+        if (start) {
+            groupThread.execute(this::runGroups);
         }
+        pending.awaitResult();
+    }
+
+    /** Runs every command waiting, in groups in arrival order, until none is left. */
+    private void runGroups() {
+        for (List<CommandGroup.Pending> group = nextGroup(); !group.isEmpty(); group = nextGroup()) {
+            groups.incrementAndGet();
+            groupedCommands.addAndGet(group.size());
+            CommandGroup.Pending first = group.getFirst();
+            Tracing.Span run = null;
+            try {
+                run = first.waiting() == null ? null : tracing.startGroup(first.waiting(),
+                        group.subList(1, group.size()).stream().map(CommandGroup.Pending::waiting).toList());
+                new CommandGroup(group).run(unitOfWork);
+            } catch (RuntimeException | Error e) {
+                // the group gives its commands every failure of their own; this is one around it (its span):
+                // their answer, and the next group still runs
+                group.forEach(p -> p.failIfOpen(e));
+            } finally {
+                if (run != null) {
+                    run.end();
+                }
+                group.forEach(CommandGroup.Pending::finish);
+            }
+        }
+    }
+
+    /** The next group: up to {@link #MAX_GROUP} of the commands waiting; none when none waits (no group runs then). */
+    private List<CommandGroup.Pending> nextGroup() {
         List<CommandGroup.Pending> group = new ArrayList<>();
-        group.add(pending);
         queueLock.lock();
         try {
             while (group.size() < MAX_GROUP && !waiting.isEmpty()) {
                 group.add(waiting.poll());
             }
+            groupRunning = !group.isEmpty();
         } finally {
             queueLock.unlock();
         }
-        groups.incrementAndGet();
-        groupedCommands.addAndGet(group.size());
-        Tracing.Span run = pending.waiting() == null ? null : tracing.startGroup(pending.waiting(),
-                group.subList(1, group.size()).stream().map(CommandGroup.Pending::waiting).toList());
-        try {
-            new CommandGroup(group).run(unitOfWork);
-        } finally {
-            if (run != null) {
-                run.end();
-            }
-            handOff(group);
-        }
-    }
-
-    /** Passes the lead to the first command that arrived meanwhile (if any), then lets the group's senders go. */
-    private void handOff(List<CommandGroup.Pending> group) {
-        CommandGroup.Pending next;
-        queueLock.lock();
-        try {
-            next = waiting.poll();
-            groupRunning = next != null;
-        } finally {
-            queueLock.unlock();
-        }
-        if (next != null) {
-            next.lead();
-        }
-        group.forEach(CommandGroup.Pending::finish);
+        return group;
     }
 
     private static void pause(Duration pause) {

@@ -59,6 +59,7 @@ class MessageBusGroupTest {
     private final Map<Command, AtomicInteger> runs = new ConcurrentHashMap<>();
     private volatile Runnable beforeFirstRun = () -> { };
     private final FakeTracing tracing = new FakeTracing();
+    private final List<Thread> handlerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final MessageBus bus = new MessageBus(this::begin, StubRoutes.aroundProduction((command, uow) -> {
         if (runs.computeIfAbsent(command, c -> new AtomicInteger()).incrementAndGet() == 1) {
             if (command == GATE) {
@@ -70,6 +71,7 @@ class MessageBusGroupTest {
             return uow.products().get(Need.line(a.sku(), a.orderid())).orElseThrow().allocate(new OrderLine("no-commit",
                     a.sku(), a.qty())).<Outcome>map(Outcome.Allocated::new).orElseThrow();
         }
+        handlerThreads.add(Thread.currentThread());
         Outcome result = StubRoutes.production(command, uow);
         if (command instanceof Allocate a && a.orderid().equals("breaks")) {
             throw new AssertionError("a bug: an Error, which no handler's failure is");
@@ -277,6 +279,29 @@ class MessageBusGroupTest {
                 .containsExactlyInAnyOrder("gate", "o3");
     }
 
+    @Test
+    void a_failure_around_a_group_fails_its_commands_and_the_next_group_runs() throws Exception {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        tracing.failNextGroup = true;
+
+        assertThat(CompletableFuture.supplyAsync(() -> bus.handle(new Allocate("o1", "LAMP", 1)), threads)
+                .handle((value, failure) -> failure.getCause()).get(10, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("the tracer failed");
+        Object next = CompletableFuture.supplyAsync(() -> bus.handle(new Allocate("o2", "LAMP", 2)), threads)
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(next).isEqualTo(new Outcome.Allocated("b1"));
+    }
+
+    @Test
+    void groups_run_on_a_platform_thread_while_their_senders_on_virtual_threads_wait() {
+        bus.handle(new CreateBatch("b1", "LAMP", 10, null));
+        handlerThreads.clear();
+
+        inOneGroup(new Allocate("o1", "LAMP", 1), new Allocate("o2", "LAMP", 1)).forEach(CompletableFuture::join);
+
+        assertThat(handlerThreads).hasSize(3).allSatisfy(thread -> assertThat(thread.isVirtual()).isFalse());
+    }
+
     /** Three commands, each with its message id, as one group. */
     private List<CompletableFuture<Object>> inOneGroupWithIds(Command first, String firstId, Command second,
             String secondId, Command third, String thirdId) {
@@ -373,6 +398,8 @@ class MessageBusGroupTest {
 
         final List<FakeSpan> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<Group> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** Whether the next group's span fails to start. */
+        volatile boolean failNextGroup;
 
         @Override
         public synchronized Tracing.Span startWait() {
@@ -383,6 +410,10 @@ class MessageBusGroupTest {
 
         @Override
         public Tracing.Span startGroup(Tracing.Span leader, List<Tracing.Span> others) {
+            if (failNextGroup) {
+                failNextGroup = false;
+                throw new IllegalStateException("the tracer failed");
+            }
             FakeSpan span = new FakeSpan("group");
             groups.add(new Group((FakeSpan) leader, others.stream().map(FakeSpan.class::cast).toList(), span));
             return span;
