@@ -91,9 +91,9 @@ final class CommandGroup {
         }
 
         /** Fails the command with this cause, unless it has a result already. */
-        void failIfOpen(Throwable cause) {
+        void failIfOpen(RuntimeException cause) {
             if (result == null) {
-                result = new Failed(new IllegalStateException("the command's group failed: " + cause, cause));
+                result = new Failed(cause);
             }
         }
 
@@ -174,8 +174,7 @@ final class CommandGroup {
             uow.commit();
         } catch (RuntimeException | Error e) {
             // an Error (a bug, or the JVM out of memory) too: the commands handled before it are not kept
-            RuntimeException failure = e instanceof RuntimeException r ? r
-                    : new IllegalStateException("the command's group failed: " + e, e);
+            RuntimeException failure = failure(e);
             for (Pending pending : open) {
                 if (pending.result == null || kept.containsKey(pending)) {
                     pending.result = failure instanceof ConcurrencyConflict conflict
@@ -183,6 +182,11 @@ final class CommandGroup {
                 }
             }
         }
+    }
+
+    /** A group's failure as its commands are told it: a {@link RuntimeException} as it is, any other wrapped. */
+    static RuntimeException failure(Throwable e) {
+        return e instanceof RuntimeException r ? r : new IllegalStateException("the command's group failed: " + e, e);
     }
 
     /**

@@ -211,7 +211,8 @@ public final class MessageBus {
             } catch (RuntimeException | Error e) {
                 // the group gives its commands every failure of their own; this is one around it (its span):
                 // their answer, and the next group still runs
-                group.forEach(p -> p.failIfOpen(e));
+                RuntimeException failure = CommandGroup.failure(e);
+                group.forEach(p -> p.failIfOpen(failure));
             } finally {
                 if (run != null) {
                     run.end();
