@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.postgresql.PGConnection;
@@ -87,8 +88,6 @@ final class JdbcProductRepository implements ProductRepository {
      * lock is the one the version compare-and-set's update takes later anyway ({@code NO KEY}; a
      * {@code FOR UPDATE} would also hold up other transactions' foreign-key checks on the product).
      */
-    private static final String LOCK_NAMED = "WITH locked AS (SELECT sku, version FROM products "
-            + "WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY)) ORDER BY sku FOR NO KEY UPDATE) ";
     private static final String LOCK_NAMED_AND_OWNERS = "WITH locked AS (SELECT sku, version FROM products "
             + "WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY) || ARRAY(SELECT sku FROM batches "
             + "WHERE reference = ANY(CAST(:refs AS VARCHAR ARRAY)))) ORDER BY sku FOR NO KEY UPDATE) ";
@@ -99,6 +98,27 @@ final class JdbcProductRepository implements ProductRepository {
     private static final String LOCKED = " UNION ALL SELECT 'lock', sku, version, CAST(NULL AS VARCHAR(255)), 0, 0, "
             + "CAST(NULL AS DATE), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS VARCHAR(255)) FROM locked";
 
+    /**
+     * On PostgreSQL, what allocations alone need in statements of one table each, sent together: the
+     * products locked in SKU order, then (read after the locks, so current) their batches with stock and
+     * the lines of the orders named. A plan of one table looked up by its index cannot go wrong as the
+     * table grows, once a sequential scan is ruled out, so these keep the plans PostgreSQL caches
+     * instead of being planned at each group (a join planned while a table was empty can: the load for
+     * any need is planned each time). The setting is put back for the group's writes.
+     */
+    private static final String LOCKED_FOR_ALLOCATIONS = "SET LOCAL enable_seqscan = off;\n"
+            + "SELECT 'product' AS row_kind, sku, version, CAST(NULL AS VARCHAR(255)) AS id, 0 AS qty, 0 AS allocated, "
+            + "CAST(NULL AS DATE) AS eta, CAST(NULL AS BIGINT) AS change_major, CAST(NULL AS BIGINT) AS change_minor, "
+            + "CAST(NULL AS VARCHAR(255)) AS batchref FROM products WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY)) "
+            + "ORDER BY sku FOR NO KEY UPDATE;\n"
+            + "SELECT 'batch' AS row_kind, sku, CAST(NULL AS BIGINT) AS version, reference AS id, purchased_quantity AS qty, "
+            + "allocated_quantity AS allocated, eta, last_change_major AS change_major, last_change_minor AS change_minor, "
+            + "CAST(NULL AS VARCHAR(255)) AS batchref FROM batches WHERE sku = ANY(CAST(:skus AS VARCHAR ARRAY)) AND has_stock;\n"
+            + "SELECT 'line' AS row_kind, sku, placed_version AS version, orderid AS id, qty, 0 AS allocated, "
+            + "CAST(NULL AS DATE) AS eta, CAST(NULL AS BIGINT) AS change_major, CAST(NULL AS BIGINT) AS change_minor, "
+            + "batchref FROM order_lines WHERE orderid = ANY(CAST(:order_ids AS VARCHAR ARRAY));\n"
+            + "SET LOCAL enable_seqscan TO DEFAULT";
+
     /** The two loads, for allocations alone and for any need. */
     private record Loads(NamedSql forAllocations, NamedSql all) {
     }
@@ -108,7 +128,7 @@ final class JdbcProductRepository implements ProductRepository {
      * group that holds one of its products, instead of losing the compare-and-set to it and
      * running again. H2 is embedded, one process: its groups run one at a time, and nothing waits.
      */
-    private static final Loads LOCKING = new Loads(new NamedSql(LOCK_NAMED + FOR_ALLOCATIONS + LOCKED),
+    private static final Loads LOCKING = new Loads(new NamedSql(LOCKED_FOR_ALLOCATIONS),
             new NamedSql(LOCK_NAMED_AND_OWNERS + ALL + LOCKED));
     private static final Loads PLAIN = new Loads(new NamedSql(FOR_ALLOCATIONS), new NamedSql(ALL));
 
@@ -233,16 +253,22 @@ final class JdbcProductRepository implements ProductRepository {
         Connection c = connection.get();
         boolean all = !allocationsOnly(needs);
         try {
-            Loads loads = c.isWrapperFor(PGConnection.class) ? LOCKING : PLAIN;
+            boolean locking = c.isWrapperFor(PGConnection.class);
+            Loads loads = locking ? LOCKING : PLAIN;
             NamedSql sql = all ? loads.all() : loads.forAllocations();
+            boolean ofOneTable = locking && !all;
             try (PreparedStatement st = sql.prepare(c)) {
-                // a plan kept from an empty order_lines would hash the whole table at every load once it grew
-                Database.planEachTime(st);
+                if (!ofOneTable) {
+                    // a plan kept from an empty order_lines would hash the whole table at every load once it grew
+                    Database.planEachTime(st);
+                }
                 List<Need> lines = needs.stream().filter(n -> n.orderid() != null).toList();
                 Map<String, Object> values = new HashMap<>();
                 values.put("skus", texts(c, needs.stream().map(Need::sku).filter(Objects::nonNull).distinct()));
                 values.put("order_ids", texts(c, lines.stream().map(Need::orderid)));
-                values.put("order_skus", texts(c, lines.stream().map(Need::sku)));
+                if (!ofOneTable) {
+                    values.put("order_skus", texts(c, lines.stream().map(Need::sku)));
+                }
                 if (all) {
                     List<Need> backorders = needs.stream().filter(Need::backorders).toList();
                     values.put("refs", texts(c, needs.stream().map(Need::batchref).filter(Objects::nonNull).distinct()));
@@ -250,7 +276,10 @@ final class JdbcProductRepository implements ProductRepository {
                     values.put("backorder_refs", texts(c, backorders.stream().filter(n -> n.sku() == null).map(Need::batchref)));
                 }
                 sql.bind(st, values);
-                return OpenTelemetryTracing.sql(tracing, "load products", () -> decode(st));
+                // the lines of the orders named, in any SKU, come: only those named are kept
+                Set<Need> named = ofOneTable ? Set.copyOf(lines) : null;
+                return OpenTelemetryTracing.sql(tracing, "load products", () -> decode(st,
+                        named == null ? l -> true : l -> named.contains(Need.line(l.sku(), l.orderid()))));
             }
         } catch (SQLException e) {
             throw JdbcErrors.translate("loading products for " + needs.size() + " needs", e);
@@ -269,30 +298,13 @@ final class JdbcProductRepository implements ProductRepository {
         final Map<String, LineAllocation> lines = new LinkedHashMap<>();
     }
 
-    private static Read decode(PreparedStatement st) throws SQLException {
+    /** Decodes every result of the load; a line {@code keep} refuses is left out. */
+    private static Read decode(PreparedStatement st, Predicate<OrderLine> keep) throws SQLException {
         Map<String, Rows> products = new LinkedHashMap<>();
-        try (ResultSet rs = st.executeQuery()) {
-            while (rs.next()) {
-                String sku = rs.getString("sku");
-                String id = rs.getString("id");
-                Rows rows = products.computeIfAbsent(sku, s -> new Rows());
-                String kind = rs.getString("row_kind");
-                if ("lock".equals(kind)) {
-                    rows.locked = rs.getLong("version");
-                } else if ("batch".equals(kind)) {
-                    rows.version = rs.getLong("version");
-                    if (id != null) {
-                        // as a LocalDate: java.sql.Date's calendar is Julian before 1582, so H2 shifted early dates
-                        LocalDate eta = rs.getObject("eta", LocalDate.class);
-                        long major = rs.getLong("change_major");
-                        ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong("change_minor"));
-                        rows.batches.put(id, new BatchRow(id, sku, rs.getInt("qty"), rs.getInt("allocated"),
-                                eta, lastChange));
-                    }
-                } else {
-                    // a line's version is the product's version when it was placed
-                    OrderLine line = new OrderLine(id, sku, rs.getInt("qty"));
-                    rows.lines.put(id, new LineAllocation(line, rs.getString("batchref"), rs.getLong("version")));
+        for (boolean rows = st.execute(); rows || st.getUpdateCount() != -1; rows = st.getMoreResults()) {
+            if (rows) {
+                try (ResultSet rs = st.getResultSet()) {
+                    decode(rs, products, keep);
                 }
             }
         }
@@ -307,5 +319,42 @@ final class JdbcProductRepository implements ProductRepository {
             }
         });
         return new Read(loaded, changed);
+    }
+
+    /**
+     * One result's rows, each to its product: a product's version from its own row or a batch row (a
+     * batch row read on its own has none), its batches, its lines, its version as locked.
+     */
+    private static void decode(ResultSet rs, Map<String, Rows> products, Predicate<OrderLine> keep) throws SQLException {
+        while (rs.next()) {
+            String sku = rs.getString("sku");
+            String id = rs.getString("id");
+            Rows rows = products.computeIfAbsent(sku, s -> new Rows());
+            String kind = rs.getString("row_kind");
+            long version = rs.getLong("version");
+            boolean versioned = !rs.wasNull();
+            if ("lock".equals(kind)) {
+                rows.locked = version;
+            } else if ("product".equals(kind)) {
+                rows.version = version;
+            } else if ("batch".equals(kind)) {
+                if (versioned) {
+                    rows.version = version;
+                }
+                if (id != null) {
+                    // as a LocalDate: java.sql.Date's calendar is Julian before 1582, so H2 shifted early dates
+                    LocalDate eta = rs.getObject("eta", LocalDate.class);
+                    long major = rs.getLong("change_major");
+                    ChangeKey lastChange = rs.wasNull() ? null : new ChangeKey(major, rs.getLong("change_minor"));
+                    rows.batches.put(id, new BatchRow(id, sku, rs.getInt("qty"), rs.getInt("allocated"), eta, lastChange));
+                }
+            } else {
+                // a line's version is the product's version when it was placed
+                OrderLine line = new OrderLine(id, sku, rs.getInt("qty"));
+                if (keep.test(line)) {
+                    rows.lines.put(id, new LineAllocation(line, rs.getString("batchref"), version));
+                }
+            }
+        }
     }
 }
