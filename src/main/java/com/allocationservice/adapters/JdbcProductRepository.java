@@ -29,10 +29,10 @@ import java.util.stream.Stream;
 import org.postgresql.PGConnection;
 
 /**
- * Products in three tables, with plain JDBC. Any number of needs load in one query, the needs passed
- * as arrays, so the statement text is the same for one command and for a hundred. It is the unit of
- * work's identity map: it hands out each product once and remembers the rows it was loaded from, so
- * that saving writes only what changed ({@link ProductRows}, {@link ProductWrites}).
+ * Products in three tables, with plain JDBC. Any number of needs load in one round trip, the needs
+ * passed as arrays, so the statement text is the same for one command and for a hundred. It is the
+ * unit of work's identity map: it hands out each product once and remembers the rows it was loaded
+ * from, so that saving writes only what changed ({@link ProductRows}, {@link ProductWrites}).
  *
  * <p>On PostgreSQL the load also locks the products it reads, in SKU order ({@link #LOCKING}). A group
  * of commands loads once, so its locks never cross another group's. A unit of work used outside a group

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * still read by index once the tables have grown. The load for any need joins tables, and is planned
  * at each execution ({@code Database.planEachTime}).
  */
-class PlannedEachTimeTest {
+class KeptPlansTest {
 
     @Test
     void the_allocation_loads_plans_made_on_empty_tables_still_read_by_index_once_the_tables_have_grown()
